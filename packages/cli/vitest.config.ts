@@ -1,0 +1,10 @@
+import { defineProject } from 'vitest/config';
+
+export default defineProject({
+  test: {
+    name: 'cli',
+    include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+    expect: { requireAssertions: true },
+    testTimeout: 60_000,
+  },
+});

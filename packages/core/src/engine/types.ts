@@ -1,0 +1,171 @@
+import type { ServerInfo } from '../transport/transport.js';
+import type { NormalizedTimings } from '../timings/parse-llama-timings.js';
+import type { Suite } from '../suite/schema.js';
+
+/** Where a cell sits in the grid. */
+export interface CellKey {
+  model: string;
+  promptTokens: number;
+  maxTokens: number;
+  concurrency: number;
+}
+
+/** Why a sample's figures deserve a second look. */
+export type SampleFlag =
+  /** `cache_n > 0` while the suite asked to bust the cache: prompt speed is flattered. */
+  | 'warm-cache'
+  /** The server generated a different number of tokens than asked, despite `ignoreEos`. */
+  | 'length-mismatch'
+  /** The server evaluated a different prompt size than asked. */
+  | 'prompt-size-mismatch';
+
+/** One request, measured. Stored as it completes. */
+export interface Sample extends CellKey {
+  runId: string;
+  /** Order of completion within the run, from 0. */
+  seq: number;
+  /** `warmup` samples are stored but left out of aggregates. */
+  phase: 'warmup' | 'measured';
+  /** Wall-clock start, ISO 8601 (for joining with server logs; durations use the monotonic clock). */
+  startedAt: string;
+  ok: boolean;
+  /** The error's stable code (`HOST_UNREACHABLE`, `HTTP_STATUS`, ...) and message, for a failed sample. */
+  error?: { code: string; message: string } | undefined;
+  /** Time to response headers. */
+  ttfbMs?: number | undefined;
+  /** Time to the first non-empty content (or reasoning) delta. */
+  ttftMs?: number | undefined;
+  /** Time to the end of the stream. */
+  e2eMs?: number | undefined;
+  /** Output tokens counted by the client (a chunk with several tokens counts as several). */
+  outputTokens: number;
+  /** Gaps between consecutive token arrivals, ms; a chunk of k tokens adds k−1 zero gaps. */
+  itlMs: number[];
+  /** Time per output token: (e2e − ttft) / (tokens − 1). */
+  tpotMs?: number | undefined;
+  /** Client output speed: (tokens − 1) / (e2e − ttft) × 1000. */
+  genTps?: number | undefined;
+  /** Prompt tokens asked for, and what the server reports it evaluated (prompt_n + cache_n). */
+  promptTokensActual?: number | undefined;
+  /** Server-side figures, normalized. */
+  server: NormalizedTimings;
+  finishReason?: string | undefined;
+  /** The server's response id, to join with its logs. */
+  responseId?: string | undefined;
+  /** The first request to a model that was not loaded: its TTFT includes the load. */
+  coldStart?: boolean | undefined;
+  flags: SampleFlag[];
+}
+
+/** Distribution of one metric. Fields are null when there was nothing to measure. */
+export interface Stats {
+  mean: number | null;
+  stddev: number | null;
+  min: number | null;
+  p50: number | null;
+  p90: number | null;
+  p95: number | null;
+  p99: number | null;
+  max: number | null;
+}
+
+/** Aggregates of one cell's measured samples. */
+export interface CellResult extends CellKey {
+  /** Measured requests, failed ones included. */
+  n: number;
+  /** Failed requests. */
+  errors: number;
+  /** Error codes and how often each occurred. */
+  errorCodes: Record<string, number>;
+  ttftMs: Stats;
+  e2eMs: Stats;
+  /** Every inter-token gap of every request, pooled. */
+  itlMs: Stats;
+  /** Per-request time per output token. */
+  tpotMs: Stats;
+  /** Per-request client output speed, tokens/s. */
+  genTps: Stats;
+  /** Server-reported generation speed, tokens/s. */
+  serverGenTps: Stats;
+  /** Server-reported prompt processing speed, tokens/s. */
+  serverPromptTps: Stats;
+  /** Output tokens of the whole cell divided by its wall time, tokens/s. */
+  throughputTps: number | null;
+  /** The cell's wall time, ms. */
+  wallMs: number;
+  /** How many samples carried each flag. */
+  flags: Partial<Record<SampleFlag, number>>;
+}
+
+/** Swap (unload + reload) times of one model, llama-swap only. */
+export interface SwapResult {
+  model: string;
+  /** Each measured swap, ms: from the request after an unload to its first token, minus a warm TTFT. */
+  swapMs: number[];
+  stats: Stats;
+}
+
+/** Whether a model was loaded before its first request, and that request's TTFT. */
+export interface ColdStart {
+  model: string;
+  /** From llama-swap `/running`; undefined when the server cannot tell. */
+  loadedBefore: boolean | undefined;
+  /** TTFT of the first request when the model was not loaded. */
+  coldStartMs?: number | undefined;
+}
+
+/** How the client side ran: versions, and whether it kept up. */
+export interface ClientInfo {
+  swapbenchVersion: string;
+  node: string;
+  platform: string;
+  arch: string;
+  cpus: string;
+  cpuCount: number;
+}
+
+/** The environment a run measured, both sides. */
+export interface RunEnvironment {
+  client: ClientInfo;
+  server?: ServerInfo | undefined;
+}
+
+/** Event-loop delay seen by the client during the run. */
+export interface ClientHealth {
+  /** True when the client's own event loop was slow enough to distort timings. */
+  clientSaturated: boolean;
+  eventLoopDelayP99Ms: number | null;
+  eventLoopDelayMaxMs: number | null;
+}
+
+/** How each model's prompts were sized. */
+export interface PromptCalibration {
+  model: string;
+  /** `tokenizer`: measured against the server's tokenizer; `estimate`: it could not be asked. */
+  method: 'tokenizer' | 'estimate';
+  note?: string | undefined;
+}
+
+export type RunStatus = 'running' | 'completed' | 'cancelled' | 'failed' | 'interrupted';
+
+/** A whole run: what `runBenchSuite` returns, what `--json` prints. */
+export interface RunResult {
+  runId: string;
+  status: RunStatus;
+  suite: Suite;
+  /** ISO 8601 wall-clock times. */
+  startedAt: string;
+  finishedAt: string | null;
+  /** Monotonic duration of the run, ms. */
+  durationMs: number | null;
+  cells: CellResult[];
+  coldStarts: ColdStart[];
+  swaps: SwapResult[];
+  calibration: PromptCalibration[];
+  environment: RunEnvironment;
+  client: ClientHealth;
+  /** Things the reader should know: fallbacks taken, flags raised, why the run stopped. */
+  notes: string[];
+  /** Set when the run stopped on an error it could not record as a sample. */
+  error?: { code: string; message: string } | undefined;
+}
