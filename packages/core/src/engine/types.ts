@@ -24,8 +24,11 @@ export interface Sample extends CellKey {
   runId: string;
   /** Order of completion within the run, from 0. */
   seq: number;
-  /** `warmup` samples are stored but left out of aggregates. */
-  phase: 'warmup' | 'measured';
+  /**
+   * `measured` samples make the aggregates. `warmup` ones (the model's first requests) and `swap` ones
+   * (the cold/warm pairs that measure swap time) are stored flagged and left out.
+   */
+  phase: 'warmup' | 'swap' | 'measured';
   /** Wall-clock start, ISO 8601 (for joining with server logs; durations use the monotonic clock). */
   startedAt: string;
   ok: boolean;

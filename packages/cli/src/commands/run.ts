@@ -1,0 +1,33 @@
+import { Command, Option } from 'commander';
+
+interface RunFlags {
+  host?: string;
+  json?: boolean;
+  kind: 'auto' | 'llama-swap' | 'llama-server' | 'openai';
+  apiKey?: string;
+}
+
+export function makeRunCommand(): Command {
+  return new Command('run')
+    .description('run a suite file (YAML or JSON) against a server')
+    .argument('<suite>', 'suite file: .yaml, .yml or .json')
+    .addOption(new Option('--host <url>', 'server base URL, e.g. http://127.0.0.1:8080').env('SWAPBENCH_HOST'))
+    .addOption(new Option('--kind <kind>', 'server kind').choices(['auto', 'llama-swap', 'llama-server', 'openai']).default('auto'))
+    .addOption(new Option('--api-key <key>', 'API key sent as a Bearer token').env('SWAPBENCH_API_KEY'))
+    .option('--json', 'print the result as JSON on stdout')
+    .action(async (file: string, opts: RunFlags) => {
+      const { loadSuiteFile, ConfigError } = await import('@swapbench/core');
+      if (!opts.host) throw new ConfigError([{ path: '--host', message: 'is required (or set SWAPBENCH_HOST)' }]);
+      const suite = await loadSuiteFile(file);
+      const { createLlamaTransport } = await import('@swapbench/core/transports/llama');
+      const { executeSuite } = await import('../execute.js');
+      const maxConcurrency = Math.max(...suite.concurrency);
+      const transport = createLlamaTransport({
+        baseUrl: opts.host,
+        kind: opts.kind,
+        connections: maxConcurrency,
+        ...(opts.apiKey ? { apiKey: opts.apiKey } : {}),
+      });
+      process.exitCode = await executeSuite({ suite, transport, json: Boolean(opts.json) });
+    });
+}

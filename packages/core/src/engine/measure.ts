@@ -1,0 +1,91 @@
+import { errorCode, RequestTimeoutError } from '../errors.js';
+import { parseLlamaTimings } from '../timings/parse-llama-timings.js';
+import type { StreamRequest, Transport } from '../transport/transport.js';
+import type { Sample, SampleFlag } from './types.js';
+
+/** What a single request's measurement needs to know about its context. */
+export interface MeasureContext {
+  transport: Transport;
+  clock: () => number;
+  /** The run's signal: when it aborts, the request is cancelled and no sample is produced. */
+  runSignal: AbortSignal;
+  timeoutMs: number;
+  /** For the cross-checks. */
+  requestedPromptTokens: number;
+  ignoreEos: boolean;
+  bustCache: boolean;
+}
+
+/** A sample's measured part; the engine adds where it sits in the run. */
+export type Measurement = Omit<Sample, 'runId' | 'seq' | 'phase' | 'model' | 'promptTokens' | 'maxTokens' | 'concurrency' | 'coldStart'>;
+
+/**
+ * Send one request and measure it on the monotonic clock. Never rejects for a server problem: a failure
+ * becomes a failed measurement with its error code, keeping what was measured before it. Returns undefined
+ * only when the run itself was aborted.
+ */
+export async function measureRequest(ctx: MeasureContext, request: StreamRequest): Promise<Measurement | undefined> {
+  const { clock } = ctx;
+  const controller = new AbortController();
+  let phase: RequestTimeoutError['phase'] = 'headers';
+  const timer = setTimeout(() => controller.abort(new RequestTimeoutError(phase, ctx.timeoutMs)), ctx.timeoutMs);
+  const signal = AbortSignal.any([ctx.runSignal, controller.signal]);
+  const startedAt = new Date().toISOString();
+  const t0 = clock();
+  const m: Measurement = { startedAt, ok: false, outputTokens: 0, itlMs: [], server: { source: 'none' }, flags: [] };
+  let last = 0;
+  try {
+    for await (const event of ctx.transport.stream(request, { signal })) {
+      if (event.type === 'delta') {
+        if (event.tokens <= 0 && event.text === '') continue;
+        const tokens = Math.max(1, event.tokens);
+        if (m.ttftMs === undefined) {
+          m.ttftMs = event.at - t0;
+          phase = 'body';
+        } else {
+          m.itlMs.push(event.at - last);
+        }
+        // A chunk of k tokens arrived at once: its other k−1 tokens have zero gaps.
+        for (let i = 1; i < tokens; i++) m.itlMs.push(0);
+        m.outputTokens += tokens;
+        last = event.at;
+      } else if (event.type === 'response-start') {
+        m.ttfbMs = event.at - t0;
+        phase = 'first-token';
+      } else {
+        m.e2eMs = event.at - t0;
+        m.finishReason = event.finishReason;
+        m.responseId = event.responseId;
+        m.server = parseLlamaTimings({ timings: event.timings, usage: event.usage });
+        m.ok = true;
+      }
+    }
+    if (!m.ok) m.error = { code: 'STREAM_PROTOCOL', message: 'stream ended without a final event' };
+  } catch (err) {
+    if (ctx.runSignal.aborted) return undefined;
+    const reason = controller.signal.aborted ? controller.signal.reason : err;
+    m.ok = false;
+    m.error = { code: errorCode(reason), message: reason instanceof Error ? reason.message : String(reason) };
+    m.e2eMs = clock() - t0;
+  } finally {
+    clearTimeout(timer);
+  }
+  finishMeasurement(m, ctx, request.maxTokens);
+  return m;
+}
+
+/** Derived figures and cross-checks, once the stream is done. */
+function finishMeasurement(m: Measurement, ctx: MeasureContext, maxTokens: number): void {
+  if (m.ttftMs !== undefined && m.e2eMs !== undefined && m.outputTokens > 1) {
+    const decodeMs = m.e2eMs - m.ttftMs;
+    m.tpotMs = decodeMs / (m.outputTokens - 1);
+    m.genTps = decodeMs > 0 ? ((m.outputTokens - 1) * 1000) / decodeMs : undefined;
+  }
+  m.promptTokensActual = m.server.promptTokens;
+  if (!m.ok) return;
+  const flags: SampleFlag[] = [];
+  if (ctx.bustCache && (m.server.cachedTokens ?? 0) > 0) flags.push('warm-cache');
+  if (ctx.ignoreEos && (m.server.generatedTokens ?? m.outputTokens) !== maxTokens) flags.push('length-mismatch');
+  if (m.promptTokensActual !== undefined && m.promptTokensActual !== ctx.requestedPromptTokens) flags.push('prompt-size-mismatch');
+  m.flags = flags;
+}

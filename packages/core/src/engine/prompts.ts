@@ -1,0 +1,118 @@
+import type { PromptInput, Transport } from '../transport/transport.js';
+import type { PromptCalibration } from './types.js';
+
+// Short, common English words: one token each in the tokenizers of most models, so a word count maps
+// closely to a token count before calibration fine-tunes it.
+const WORDS = (
+  'the of and to in is it you that he was for on are as with his they at be this have from or one had by ' +
+  'word but not what all were we when your can said there use an each which she do how their if will up ' +
+  'other about out many then them these so some her would make like him into time has look two more write ' +
+  'go see number no way could people my than first water been call who oil its now find long down day did ' +
+  'get come made may part over new sound take only little work know place year live me back give most very ' +
+  'after thing our just name good sentence man think say great where help through much before line right ' +
+  'too mean old any same tell boy follow came want show also around form three small set put end does ' +
+  'another well large must big even such because turn here why ask went men read need land different home ' +
+  'us move try kind hand picture again change off play spell air away animal house point page letter ' +
+  'mother answer found study still learn should world high every near add food between own below country ' +
+  'plant last school father keep tree never start city earth eye light thought head under story saw left'
+).split(' ');
+
+/** A deterministic PRNG (mulberry32). */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `count` words of deterministic filler text. */
+export function fillerText(count: number, seed: number): string {
+  const next = prng(seed);
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) out.push(WORDS[Math.floor(next() * WORDS.length)]!);
+  return out.join(' ');
+}
+
+/**
+ * A per-request prefix. In `bust` mode it makes every prompt unique from its first word, so no server
+ * (llama.cpp, vLLM prefix caching, Ollama slots) can reuse a cached prefix. Fixed width, so its token count
+ * does not change with the number.
+ */
+export function nonce(requestNumber: number): string {
+  return `Request ${String(requestNumber % 1_000_000).padStart(6, '0')}:`;
+}
+
+/** Build the prompt of one request: nonce (if any) + `words` words of filler. */
+export function buildPrompt(endpoint: 'chat' | 'completion', words: number, prefix: string, seed: number): PromptInput {
+  const text = [prefix, fillerText(words, seed)].filter(Boolean).join(' ');
+  return endpoint === 'chat' ? { endpoint, messages: [{ role: 'user', content: text }] } : { endpoint, prompt: text };
+}
+
+/** Prompt tokens a chat template and BOS add, when the server cannot be asked. */
+const ESTIMATED_OVERHEAD = { chat: 10, completion: 1 } as const;
+/** Tokens the nonce costs, when the server cannot be asked. */
+const ESTIMATED_NONCE_TOKENS = 9;
+
+/** How many filler words make a prompt of `target` tokens, and how that was found. */
+export interface PromptPlan {
+  words: number;
+  /** Tokens the server will evaluate for a prompt built with `words` (exact with a tokenizer). */
+  expectedTokens: number;
+  method: PromptCalibration['method'];
+  note?: string;
+}
+
+/**
+ * Find the filler word count that makes a prompt of exactly `target` tokens as the server evaluates it
+ * (chat template included), using the server's tokenizer when the transport has one; else estimate.
+ */
+export async function planPrompt(
+  transport: Transport,
+  model: string,
+  endpoint: 'chat' | 'completion',
+  target: number,
+  withNonce: boolean,
+  seed: number,
+  signal?: AbortSignal,
+): Promise<PromptPlan> {
+  const prefix = withNonce ? nonce(0) : '';
+  const estimate = (note?: string): PromptPlan => {
+    const overhead = ESTIMATED_OVERHEAD[endpoint] + (withNonce ? ESTIMATED_NONCE_TOKENS : 0);
+    const words = Math.max(0, target - overhead);
+    return { words, expectedTokens: words + overhead, method: 'estimate', ...(note ? { note } : {}) };
+  };
+  if (!transport.tokenize) return estimate('the server has no tokenizer endpoint; prompt sizes are estimated');
+  const count = (words: number) => transport.tokenize!(model, buildPrompt(endpoint, words, prefix, seed), { signal });
+  try {
+    const overhead = await count(0);
+    if (overhead >= target) {
+      return { words: 0, expectedTokens: overhead, method: 'tokenizer', note: `${target} tokens is below the fixed part of the prompt (${overhead} tokens)` };
+    }
+    // Words are about one token each; the loop corrects with the measured tokens-per-word ratio.
+    let words = target - overhead;
+    let tokens = await count(words);
+    let best = { words, tokens };
+    for (let i = 0; i < 8 && tokens !== target; i++) {
+      const perWord = words > 0 ? Math.max(0.25, (tokens - overhead) / words) : 1;
+      const step = Math.round((target - tokens) / perWord) || Math.sign(target - tokens);
+      const next = Math.max(0, words + step);
+      if (next === words) break;
+      words = next;
+      tokens = await count(words);
+      if (Math.abs(tokens - target) < Math.abs(best.tokens - target)) best = { words, tokens };
+    }
+    return {
+      words: best.words,
+      expectedTokens: best.tokens,
+      method: 'tokenizer',
+      ...(best.tokens === target ? {} : { note: `closest prompt found has ${best.tokens} tokens, not ${target}` }),
+    };
+  } catch (err) {
+    if (signal?.aborted) throw signal.reason;
+    return estimate(`tokenizer unavailable (${err instanceof Error ? err.message : String(err)}); prompt sizes are estimated`);
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * @swapbench/core: benchmark llama-server, llama-swap and OpenAI-compatible servers.
+ * The root entry loads neither undici nor node:sqlite; transports, stores and the simulator have their own
+ * entry points (`@swapbench/core/transports/llama`, `@swapbench/core/simulator`, `@swapbench/core/testing`).
+ */
+export { runBenchSuite, type RunBenchSuiteOptions } from './engine/run-bench-suite.js';
+export type { BenchEvent, BenchEventType } from './engine/events.js';
+export type {
+  CellKey,
+  CellResult,
+  ClientHealth,
+  ClientInfo,
+  ColdStart,
+  PromptCalibration,
+  RunEnvironment,
+  RunResult,
+  RunStatus,
+  Sample,
+  SampleFlag,
+  Stats,
+  SwapResult,
+} from './engine/types.js';
+export { computeStats } from './engine/stats.js';
+export { VERSION } from './engine/environment.js';
+export { parseLlamaTimings, type NormalizedTimings } from './timings/parse-llama-timings.js';
+export { SuiteSchema, SamplingSchema, type Suite, type SuiteInput } from './suite/schema.js';
+export { parseSuite, loadSuiteFile } from './suite/load-suite.js';
+export type {
+  ActivityProbe,
+  CallOptions,
+  ChatMessage,
+  ModelInfo,
+  PromptInput,
+  ServerInfo,
+  ServerKind,
+  ServerProps,
+  StreamRequest,
+  Transport,
+  TransportEvent,
+} from './transport/transport.js';
+export type {
+  BaselineRecord,
+  BaselineStore,
+  HostRecord,
+  HostStore,
+  LeaseAcquireResult,
+  LeaseRecord,
+  LeaseStore,
+  Page,
+  RunQuery,
+  RunRecord,
+  RunStore,
+  RunSummary,
+  Store,
+  StoreCallOptions,
+  SuiteRecord,
+  SuiteStore,
+} from './store/store.js';
+export { createMemoryStore } from './store/memory/index.js';
+export {
+  ConfigError,
+  CorruptRecordError,
+  HostBusyError,
+  HostUnreachableError,
+  HttpStatusError,
+  LeaseHeldError,
+  ModelNotFoundError,
+  RequestTimeoutError,
+  RunFailedError,
+  SchemaVersionError,
+  ServerLoadingError,
+  StreamProtocolError,
+  SwapbenchError,
+  type ConfigIssue,
+} from './errors.js';
