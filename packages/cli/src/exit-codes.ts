@@ -28,5 +28,5 @@ const BY_CODE: Record<string, number> = {
 
 /** Exit code for a SwapbenchError code. */
 export function exitCodeFor(code: string | undefined): number {
-  return (code && BY_CODE[code]) ?? EXIT.internal;
+  return (code === undefined ? undefined : BY_CODE[code]) ?? EXIT.internal;
 }

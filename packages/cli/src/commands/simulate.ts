@@ -34,7 +34,7 @@ export function makeSimulateCommand(): Command {
     .option('--gen-tps <x>', 'generation speed, tokens/s per stream', number('--gen-tps', 0.001), 50)
     .option('--prompt-tps <x>', 'prompt processing speed, tokens/s', number('--prompt-tps', 0.001), 2000)
     .option('--ttft-ms <x>', 'base time to first token, ms', number('--ttft-ms', 0), 20)
-    .option('--slots <n>', 'parallel slots per model', integer('--slots', 1), 1)
+    .option('--slots <n>', 'parallel slots per model', integer('--slots', 1), 4)
     .option('--load-ms <x>', 'model load (swap) time, ms', number('--load-ms', 0), 500)
     .option('--seed <n>', 'seed for jitter and generated text', integer('--seed', 0), 1)
     .action(async (opts: SimulateFlags) => {

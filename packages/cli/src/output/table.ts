@@ -1,0 +1,93 @@
+import Table from 'cli-table3';
+import type { CellResult, RunResult, ServerProps } from '@swapbench/core';
+import { num } from './format.js';
+
+/** The human-readable report of a run: what was measured, against what, then one row per cell. */
+export function renderReport(result: RunResult): string {
+  const lines: string[] = [];
+  lines.push(...renderHeader(result));
+  if (result.client.clientSaturated) lines.push('', saturationWarning(result));
+  if (result.cells.length > 0) lines.push('', renderCells(result.cells));
+  const cold = result.coldStarts.filter((c) => c.coldStartMs !== undefined);
+  if (cold.length > 0) {
+    lines.push('', 'Cold starts (first request to a model that was not loaded; TTFT includes the load):');
+    for (const c of cold) lines.push(`  ${c.model}: ${num(c.coldStartMs, 0)} ms`);
+  }
+  if (result.swaps.length > 0) lines.push('', renderSwaps(result));
+  if (result.notes.length > 0) {
+    lines.push('', 'Notes:');
+    for (const note of result.notes) lines.push(`  - ${note}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function renderHeader(result: RunResult): string[] {
+  const { client } = result.environment;
+  const seconds = result.durationMs === null ? '-' : (result.durationMs / 1000).toFixed(1);
+  const out = [
+    `swapbench ${client.swapbenchVersion} · suite "${result.suite.name}" · run ${result.runId} · ${result.status} in ${seconds} s`,
+  ];
+  const server = result.environment.server;
+  if (server) {
+    out.push(`server  ${server.kind} at ${server.baseUrl}`);
+    for (const [model, props] of Object.entries(server.props ?? {})) out.push(`  ${model}: ${describeProps(props)}`);
+  }
+  out.push(`client  Node ${client.node} · ${client.platform} ${client.arch} · ${client.cpus} (${client.cpuCount} cpus)`);
+  const s = result.suite;
+  out.push(
+    `suite   ${s.repetitions} reps × concurrency, warmup ${s.warmup}, cache ${s.cache}, ignoreEos ${s.ignoreEos}, ` +
+      `endpoint ${s.endpoint}, sampling ${JSON.stringify(s.sampling)}`,
+  );
+  return out;
+}
+
+function describeProps(props: ServerProps): string {
+  const parts: string[] = [];
+  if (props.buildInfo) parts.push(`build ${props.buildInfo}`);
+  if (props.nCtx !== undefined) parts.push(`n_ctx ${props.nCtx}`);
+  if (props.totalSlots !== undefined) parts.push(`${props.totalSlots} slots`);
+  if (props.modelPath) parts.push(props.modelPath);
+  return parts.length > 0 ? parts.join(' · ') : 'no details';
+}
+
+function saturationWarning(result: RunResult): string {
+  return (
+    `WARNING: the client was saturated (event-loop delay p99 ${num(result.client.eventLoopDelayP99Ms)} ms, ` +
+    `max ${num(result.client.eventLoopDelayMaxMs)} ms): timings below include client-side delay.`
+  );
+}
+
+function renderCells(cells: CellResult[]): string {
+  const table = new Table({
+    head: ['model', 'pp', 'tg', 'conc', 'n', 'err', 'TTFT p50', 'TTFT p95', 'E2E p50', 'ITL p50', 'ITL p99', 'gen t/s', 'srv gen t/s', 'srv pp t/s', 'thru t/s', 'flags'],
+    style: { head: [], border: [] },
+  });
+  for (const c of cells) {
+    const flags = Object.entries(c.flags).map(([flag, count]) => `${flag}×${count}`);
+    table.push([
+      c.model,
+      c.promptTokens,
+      c.maxTokens,
+      c.concurrency,
+      c.n,
+      c.errors === 0 ? '0' : `${c.errors} (${Object.keys(c.errorCodes).join(',')})`,
+      num(c.ttftMs.p50),
+      num(c.ttftMs.p95),
+      num(c.e2eMs.p50, 0),
+      num(c.itlMs.p50, 2),
+      num(c.itlMs.p99, 2),
+      num(c.genTps.mean),
+      num(c.serverGenTps.mean),
+      num(c.serverPromptTps.mean, 0),
+      num(c.throughputTps),
+      flags.join(' ') || '',
+    ]);
+  }
+  return `${table.toString()}\n  times in ms; t/s = tokens per second; gen = client-measured, srv = server-reported; thru = all output tokens / cell wall time`;
+}
+
+function renderSwaps(result: RunResult): string {
+  const table = new Table({ head: ['model', 'swaps', 'mean ms', 'p50 ms', 'max ms'], style: { head: [], border: [] } });
+  for (const s of result.swaps) table.push([s.model, s.swapMs.length, num(s.stats.mean, 0), num(s.stats.p50, 0), num(s.stats.max, 0)]);
+  return `Swap time (unload, then load on the next request; warm TTFT subtracted):\n${table.toString()}`;
+}
