@@ -1,0 +1,100 @@
+/**
+ * The floor: the least a Node client can do. `node:net`, hand-written HTTP/1.1 with keep-alive, one socket
+ * per in-flight stream; it stamps each read and counts content deltas by byte search, parsing nothing.
+ * Whatever skew and CPU this client shows is the cost of Node and the loopback, not of a client's code.
+ */
+import { connect, type Socket } from 'node:net';
+import { chatBody, withPeakMemory, type ClientRequestRecord, type ClientRun, type ClientRunOptions } from './types.ts';
+
+const CONTENT = Buffer.from('"delta":{"content":"');
+const END = Buffer.from('0\r\n\r\n');
+const ID = Buffer.from('"id":"');
+
+export async function runFloorClient(options: ClientRunOptions): Promise<ClientRun> {
+  const { hostname, port } = new URL(options.url);
+  const records: ClientRequestRecord[] = [];
+  const { peakMemoryBytes } = await withPeakMemory(async () => {
+    const workers = Math.min(options.concurrency, options.requests);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: workers }, async () => {
+        const conn = new Connection(hostname, Number(port));
+        while (next < options.requests) records.push(await conn.request(options, next++));
+        conn.socket.destroy();
+      }),
+    );
+  });
+  return { records, peakMemoryBytes };
+}
+
+class Connection {
+  socket: Socket;
+  private current: { record: ClientRequestRecord; tail: Buffer; first: boolean; done: () => void } | undefined;
+  private closed = false;
+
+  constructor(
+    private host: string,
+    private port: number,
+  ) {
+    this.socket = this.open();
+  }
+
+  private open(): Socket {
+    const socket = connect({ host: this.host, port: this.port, noDelay: true });
+    this.closed = false;
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.finish(err.message));
+    socket.on('close', () => {
+      this.closed = true;
+      this.finish('connection closed');
+    });
+    return socket;
+  }
+
+  request(options: ClientRunOptions, n: number): Promise<ClientRequestRecord> {
+    if (this.closed) this.socket = this.open();
+    const body = chatBody(options.model, options.maxTokens, n);
+    const record: ClientRequestRecord = { id: undefined, tokenStamps: [] };
+    return new Promise((resolve) => {
+      this.current = { record, tail: Buffer.alloc(0), first: true, done: () => resolve(record) };
+      this.socket.write(
+        `POST /v1/chat/completions HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: keep-alive\r\n\r\n${body}`,
+      );
+    });
+  }
+
+  private onData(chunk: Buffer): void {
+    const now = process.hrtime.bigint();
+    const cur = this.current;
+    if (!cur) return;
+    if (cur.first) {
+      cur.first = false;
+      if (chunk.indexOf('HTTP/1.1 200') !== 0) return this.finish(`HTTP ${chunk.subarray(9, 12).toString()}`);
+    }
+    if (cur.record.id === undefined) {
+      const at = chunk.indexOf(ID);
+      if (at >= 0) cur.record.id = chunk.toString('latin1', at + ID.length, chunk.indexOf(34, at + ID.length));
+    }
+    // A pattern may straddle two reads: search the seam too.
+    const seam = cur.tail.length > 0 ? Buffer.concat([cur.tail, chunk.subarray(0, CONTENT.length - 1)]) : undefined;
+    let count = seam && seam.indexOf(CONTENT) >= 0 ? 1 : 0;
+    for (let at = chunk.indexOf(CONTENT); at >= 0; at = chunk.indexOf(CONTENT, at + CONTENT.length)) count++;
+    for (let i = 0; i < count; i++) cur.record.tokenStamps.push(now);
+    const last = chunk.length >= END.length ? chunk.subarray(chunk.length - END.length) : Buffer.concat([cur.tail, chunk]).subarray(-END.length);
+    cur.tail = Buffer.from(chunk.subarray(Math.max(0, chunk.length - CONTENT.length + 1)));
+    if (last.equals(END)) this.finish();
+  }
+
+  private finish(error?: string): void {
+    const cur = this.current;
+    if (!cur) return;
+    this.current = undefined;
+    if (error) {
+      cur.record.error = error;
+      this.socket.destroy();
+      this.closed = true;
+    }
+    cur.done();
+  }
+}
