@@ -22,7 +22,7 @@ describe('per-request measurement', () => {
 
   it('counts a chunk of several tokens as several, with zero gaps inside the chunk', async () => {
     const clock = createVirtualClock();
-    const transport = createFakeTransport({ clock, script: () => ({ ttftMs: 10, interTokenMs: 6, tokensPerChunk: 3 }) });
+    const transport = createFakeTransport({ clock, script: () => ({ ttftMs: 10, interTokenMs: 6, tokensPerChunk: 3 }), tokenizer: true });
     const store = (await import('../../src/store/memory/index.js')).createMemoryStore();
     const result = await runBenchSuite(suite({ maxTokens: [6], repetitions: 1 }), { transport, clock: clock.now, store });
     const samples = [];

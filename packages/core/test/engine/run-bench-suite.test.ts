@@ -75,7 +75,8 @@ describe('runBenchSuite', () => {
 
   it('on abort cancels in-flight requests and saves the run as cancelled with what it measured', async () => {
     const clock = createVirtualClock();
-    const transport = createFakeTransport({ clock, script: () => ({ ttftMs: 10, interTokenMs: 10 }) });
+    // Staggered, so no request ends at the very instant of the abort.
+    const transport = createFakeTransport({ clock, script: (_r, i) => ({ ttftMs: 10 + 3 * i, interTokenMs: 10 }) });
     const store = createMemoryStore();
     const controller = new AbortController();
     const events: BenchEvent[] = [];
@@ -128,16 +129,23 @@ describe('runBenchSuite', () => {
     const clock = createVirtualClock();
     const transport = createFakeTransport({ clock, script: () => ({ ttftMs: 5, interTokenMs: 1 }) });
     const store = createMemoryStore();
-    const seenDuringRun: number[] = [];
-    await runBenchSuite(suite({ repetitions: 3 }), {
+    let appended = 0;
+    const append = store.runs.appendSamples.bind(store.runs);
+    store.runs.appendSamples = async (runId, samples, o) => {
+      await append(runId, samples, o);
+      appended += samples.length;
+    };
+    const seenAtCellDone: number[] = [];
+    await runBenchSuite(suite({ concurrency: [1, 1], repetitions: 3 }), {
       transport,
       clock: clock.now,
       store,
       onEvent: (e) => {
-        if (e.type === 'cell-done') void storedSamples(store, e.runId).then((s) => seenDuringRun.push(s.length));
+        if (e.type === 'cell-done') seenAtCellDone.push(appended);
       },
     });
-    expect(seenDuringRun[0]).toBe(3);
+    // When each cell is done, its samples are already in the store.
+    expect(seenAtCellDone).toEqual([3, 6]);
   });
 
   it('sizes prompts with the server tokenizer when there is one, and says when it had to estimate', async () => {
