@@ -3,7 +3,7 @@ import type { PromptCalibration } from './types.js';
 
 // Short, common English words: one token each in the tokenizers of most models, so a word count maps
 // closely to a token count before calibration fine-tunes it.
-const WORDS = (
+export const WORDS = (
   'the of and to in is it you that he was for on are as with his they at be this have from or one had by ' +
   'word but not what all were we when your can said there use an each which she do how their if will up ' +
   'other about out many then them these so some her would make like him into time has look two more write ' +
