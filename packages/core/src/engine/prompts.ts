@@ -66,6 +66,13 @@ export interface PromptPlan {
   note?: string;
 }
 
+/** A prompt plan from the estimated token overheads, without asking the server. */
+export function estimatePlan(endpoint: 'chat' | 'completion', target: number, withNonce: boolean, note?: string): PromptPlan {
+  const overhead = ESTIMATED_OVERHEAD[endpoint] + (withNonce ? ESTIMATED_NONCE_TOKENS : 0);
+  const words = Math.max(0, target - overhead);
+  return { words, expectedTokens: words + overhead, method: 'estimate', ...(note ? { note } : {}) };
+}
+
 /**
  * Find the filler word count that makes a prompt of exactly `target` tokens as the server evaluates it
  * (chat template included), using the server's tokenizer when the transport has one; else estimate.
@@ -80,11 +87,7 @@ export async function planPrompt(
   signal?: AbortSignal,
 ): Promise<PromptPlan> {
   const prefix = withNonce ? nonce(0) : '';
-  const estimate = (note?: string): PromptPlan => {
-    const overhead = ESTIMATED_OVERHEAD[endpoint] + (withNonce ? ESTIMATED_NONCE_TOKENS : 0);
-    const words = Math.max(0, target - overhead);
-    return { words, expectedTokens: words + overhead, method: 'estimate', ...(note ? { note } : {}) };
-  };
+  const estimate = (note?: string): PromptPlan => estimatePlan(endpoint, target, withNonce, note);
   if (!transport.tokenize) return estimate('the server has no tokenizer endpoint; prompt sizes are estimated');
   const count = (words: number) => transport.tokenize!(model, buildPrompt(endpoint, words, prefix, seed), { signal });
   try {

@@ -10,7 +10,7 @@ import { watchClientHealth } from './client-health.js';
 import { clientInfo } from './environment.js';
 import type { BenchEvent } from './events.js';
 import { measureRequest, type MeasureContext } from './measure.js';
-import { buildPrompt, nonce, planPrompt, type PromptPlan } from './prompts.js';
+import { buildPrompt, estimatePlan, nonce, planPrompt, type PromptPlan } from './prompts.js';
 import { runSlidingWindow } from './sliding-window.js';
 import { computeStats } from './stats.js';
 import type { CellKey, ColdStart, RunResult, Sample, SampleFlag, SwapResult } from './types.js';
@@ -101,16 +101,7 @@ export async function runBenchSuite(suiteInput: SuiteInput | Suite, options: Run
       emit({ type: 'model-start', model, loadedBefore });
 
       const plans = new Map<number, PromptPlan>();
-      for (const target of suite.promptTokens) {
-        const plan = await planPrompt(transport, model, suite.endpoint, target, suite.cache === 'bust', promptSeed(target), signal);
-        plans.set(target, plan);
-        if (plan.note) result.notes.push(`${model}, ${target}-token prompt: ${plan.note}`);
-      }
-      const methods = new Set([...plans.values()].map((p) => p.method));
-      result.calibration.push({ model, method: methods.has('estimate') ? 'estimate' : 'tokenizer' });
-
-      const send = async (phase: Sample['phase'], cell: CellKey, coldStart?: boolean): Promise<Sample | undefined> => {
-        const plan = plans.get(cell.promptTokens)!;
+      const send = async (phase: Sample['phase'], cell: CellKey, coldStart?: boolean, plan = plans.get(cell.promptTokens)!): Promise<Sample | undefined> => {
         const prefix = suite.cache === 'bust' ? nonce(requestNumber++) : '';
         const request: StreamRequest = {
           ...buildPrompt(suite.endpoint, plan.words, prefix, promptSeed(cell.promptTokens)),
@@ -143,10 +134,26 @@ export async function runBenchSuite(suiteInput: SuiteInput | Suite, options: Run
       let warmups = suite.warmup;
       if (loadedBefore === false) {
         // The first request pays for the model load: keep it apart as the cold start, out of the aggregates.
-        const cold = await send('warmup', first, true);
+        // It goes before calibration, whose tokenizer calls through llama-swap would load the model first.
+        const plan = estimatePlan(suite.endpoint, first.promptTokens, suite.cache === 'bust');
+        const cold = await send('warmup', first, true, plan);
         coldStart.coldStartMs = cold?.ttftMs;
         warmups = Math.max(0, warmups - 1);
       }
+      if (transport.kind === 'llama-swap' && !result.environment.server?.props?.[model]) {
+        // llama-swap only describes loaded models (asking would load them); this one is loaded now.
+        const info = await transport.describe?.([model], { signal }).catch(() => undefined);
+        const server = result.environment.server;
+        if (info?.props?.[model] && server) server.props = { ...server.props, [model]: info.props[model] };
+      }
+      for (const target of suite.promptTokens) {
+        const plan = await planPrompt(transport, model, suite.endpoint, target, suite.cache === 'bust', promptSeed(target), signal);
+        plans.set(target, plan);
+        if (plan.note) result.notes.push(`${model}, ${target}-token prompt: ${plan.note}`);
+      }
+      const methods = new Set([...plans.values()].map((p) => p.method));
+      result.calibration.push({ model, method: methods.has('estimate') ? 'estimate' : 'tokenizer' });
+
       if (suite.swaps > 0) await measureSwaps(model, first);
       for (let i = 0; i < warmups && !signal.aborted; i++) await send('warmup', first);
 

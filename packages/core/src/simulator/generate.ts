@@ -94,6 +94,8 @@ export async function generate(ctx: GenerationContext, g: GenerationRequest): Pr
     const afterTokens = fault?.afterTokens ?? 1;
 
     await new Promise<void>((resolve, reject) => {
+      // A client that leaves mid-stall must free its slot now, not when the stall ends.
+      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
       let due = performance.now();
       let stalled = false;
       const step = (): void => {

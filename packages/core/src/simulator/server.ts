@@ -168,7 +168,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (endpoint === 'chat') {
       if (!Array.isArray(json.messages)) return send(res, 400, llamaError(400, 'invalid_request_error', "'messages' is required"));
       promptText = applyTemplate(json.messages as ChatMessage[]);
-      promptTokens = tokenizeText(promptText, { addSpecial: false, parseSpecial: true });
+      // As llama-server does: BOS added although the Llama-2 template starts with <s> (two BOS tokens).
+      promptTokens = tokenizeText(promptText, { addSpecial: true, parseSpecial: true });
     } else {
       promptText = typeof json.prompt === 'string' ? json.prompt : '';
       promptTokens = tokenizeText(promptText, { addSpecial: true, parseSpecial: true });

@@ -91,7 +91,7 @@ describe('simulator: llama-server shapes', () => {
     const messages = [{ role: 'user', content: 'The quick brown fox jumps over the lazy dog, twice.' }];
     const { prompt } = (await (await post(`${s.url}/apply-template`, { messages })).json()) as { prompt: string };
     expect(prompt).toBe('<s>[INST] The quick brown fox jumps over the lazy dog, twice. [/INST]');
-    const { tokens } = (await (await post(`${s.url}/tokenize`, { content: prompt, add_special: false, parse_special: true })).json()) as { tokens: number[] };
+    const { tokens } = (await (await post(`${s.url}/tokenize`, { content: prompt, add_special: true, parse_special: true })).json()) as { tokens: number[] };
     const run = async (cache: boolean) => {
       const r = (await (await post(`${s.url}/v1/chat/completions`, { model: 'x', messages, max_tokens: 2, cache_prompt: cache })).json()) as { timings: { prompt_n: number; cache_n: number } };
       return r.timings;

@@ -1,0 +1,158 @@
+/**
+ * HTTP over an undici Pool: one place that sends a request and turns every way it can fail into a
+ * SwapbenchError (unreachable, timeout, HTTP status with the server's own message) or the signal's reason.
+ */
+import { Pool, type Dispatcher } from 'undici';
+import {
+  HostUnreachableError,
+  HttpStatusError,
+  ModelNotFoundError,
+  RequestTimeoutError,
+  ServerLoadingError,
+  StreamProtocolError,
+  SwapbenchError,
+} from '../../errors.js';
+
+export interface HttpClientOptions {
+  baseUrl: string;
+  connections: number;
+  apiKey?: string | undefined;
+  headersTimeoutMs?: number | undefined;
+  bodyTimeoutMs?: number | undefined;
+  dispatcher?: Dispatcher | undefined;
+}
+
+export interface HttpRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  body?: unknown;
+  signal?: AbortSignal | undefined;
+  /** The model the request is for, to name it in a not-found error. */
+  model?: string | undefined;
+}
+
+export type HttpResponse = Dispatcher.ResponseData;
+
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET', 'EPIPE']);
+
+export class HttpClient {
+  readonly origin: string;
+  /** Path prefix of the base URL (`/v1` is dropped: routes are absolute). */
+  private readonly prefix: string;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+  private readonly headers: Record<string, string>;
+  private readonly getHeaders: Record<string, string>;
+
+  constructor(private readonly options: HttpClientOptions) {
+    const url = new URL(options.baseUrl);
+    this.origin = url.origin;
+    this.prefix = url.pathname.replace(/\/+$/, '').replace(/\/v1$/, '');
+    this.ownsDispatcher = options.dispatcher === undefined;
+    this.dispatcher =
+      options.dispatcher ??
+      new Pool(url.origin, {
+        connections: options.connections,
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+        ...(options.headersTimeoutMs === undefined ? {} : { headersTimeout: options.headersTimeoutMs }),
+        ...(options.bodyTimeoutMs === undefined ? {} : { bodyTimeout: options.bodyTimeoutMs }),
+      });
+    this.getHeaders = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
+    this.headers = { 'content-type': 'application/json', ...this.getHeaders };
+  }
+
+  /** Full URL of a path, for messages. */
+  url(path: string): string {
+    return `${this.origin}${this.prefix}${path}`;
+  }
+
+  /** Send a request; resolves with a 2xx response whose body the caller must consume or destroy. */
+  async send(request: HttpRequest): Promise<HttpResponse> {
+    const { signal } = request;
+    signal?.throwIfAborted();
+    let response: HttpResponse;
+    try {
+      response = await this.dispatcher.request({
+        origin: this.origin,
+        path: `${this.prefix}${request.path}`,
+        method: request.method,
+        headers: request.method === 'POST' ? this.headers : this.getHeaders,
+        body: request.body === undefined ? null : JSON.stringify(request.body),
+        signal: signal ?? null,
+      });
+    } catch (err) {
+      throw this.mapError(err, signal, 'headers');
+    }
+    if (response.statusCode >= 200 && response.statusCode < 300) return response;
+    const text = await response.body.text().catch(() => '');
+    throw this.statusError(response.statusCode, request, text);
+  }
+
+  /** GET or POST and parse JSON. */
+  async json<T>(request: HttpRequest): Promise<T> {
+    const response = await this.send(request);
+    let text: string;
+    try {
+      text = await response.body.text();
+    } catch (err) {
+      throw this.mapError(err, request.signal, 'body');
+    }
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new StreamProtocolError(`${this.url(request.path)} did not answer JSON`, text);
+    }
+  }
+
+  /** Map a thrown error: the caller's abort stays the abort; network failures become SwapbenchErrors. */
+  mapError(err: unknown, signal: AbortSignal | undefined, phase: 'headers' | 'body'): unknown {
+    if (signal?.aborted) return signal.reason;
+    if (SwapbenchError.is(err)) return err;
+    const code = errCode(err);
+    if (code === 'UND_ERR_HEADERS_TIMEOUT') return new RequestTimeoutError('headers', this.options.headersTimeoutMs ?? 300_000);
+    if (code === 'UND_ERR_BODY_TIMEOUT') return new RequestTimeoutError('body', this.options.bodyTimeoutMs ?? 300_000);
+    if (phase === 'headers' && code !== undefined && UNREACHABLE.has(code)) return new HostUnreachableError(this.origin, { cause: err });
+    if (phase === 'body' && code !== undefined && UNREACHABLE.has(code)) {
+      return new StreamProtocolError(`connection to ${this.origin} closed mid-response (${code})`, '', { cause: err });
+    }
+    return err;
+  }
+
+  statusError(status: number, request: HttpRequest, body: string): HttpStatusError {
+    const url = this.url(request.path);
+    const message = serverMessage(body);
+    if (status === 503 && /loading/i.test(message ?? body)) return new ServerLoadingError(url, body);
+    if (request.model !== undefined && (status === 404 || status === 400) && /no router|could not find|not found|does not exist|no model id/i.test(message ?? '')) {
+      return new ModelNotFoundError(request.model, url, body, [], status);
+    }
+    return new HttpStatusError(status, url, body, message ? { message: `HTTP ${status} from ${url}: ${message}` } : {});
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+}
+
+/** The message in llama.cpp (`{error:{message}}`), llama-swap (`{src, error}`), OpenAI or Ollama error bodies. */
+export function serverMessage(body: string): string | undefined {
+  try {
+    const json = JSON.parse(body) as { error?: unknown; message?: unknown; detail?: unknown };
+    if (typeof json.error === 'string') return json.error;
+    if (json.error && typeof (json.error as { message?: unknown }).message === 'string') return (json.error as { message: string }).message;
+    if (typeof json.message === 'string') return json.message;
+    if (typeof json.detail === 'string') return json.detail;
+  } catch {
+    // Not JSON: llama-swap and proxies answer plain text.
+  }
+  const text = body.trim();
+  return text ? text.slice(0, 300) : undefined;
+}
+
+function errCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code !== 'UND_ERR_ABORTED') return code;
+  }
+  return undefined;
+}
