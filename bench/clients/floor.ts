@@ -32,10 +32,12 @@ class Connection {
   private current: { record: ClientRequestRecord; tail: Buffer; first: boolean; done: () => void } | undefined;
   private closed = false;
 
-  constructor(
-    private host: string,
-    private port: number,
-  ) {
+  private readonly host: string;
+  private readonly port: number;
+
+  constructor(host: string, port: number) {
+    this.host = host;
+    this.port = port;
     this.socket = this.open();
   }
 

@@ -19,10 +19,11 @@ export function makeRunCommand(): Command {
       const { loadSuiteFile, ConfigError } = await import('@swapbench/core');
       if (!opts.host) throw new ConfigError([{ path: '--host', message: 'is required (or set SWAPBENCH_HOST)' }]);
       const suite = await loadSuiteFile(file);
-      const { createLlamaTransport } = await import('@swapbench/core/transports/llama');
+      const { connectLlamaTransport } = await import('@swapbench/core/transports/llama');
       const { executeSuite } = await import('../execute.js');
       const maxConcurrency = Math.max(...suite.concurrency);
-      const transport = createLlamaTransport({
+      // `auto` asks the server what it is (llama-swap, llama-server, or OpenAI-compatible) before running.
+      const transport = await connectLlamaTransport({
         baseUrl: opts.host,
         kind: opts.kind,
         connections: maxConcurrency,
