@@ -1,0 +1,108 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { connectLlamaTransport, createLlamaTransport } from '../../src/transport/llama/index.js';
+import type { Transport, TransportEvent } from '../../src/transport/transport.js';
+import { startMswServer } from './msw-loopback.js';
+import { http, HttpResponse } from 'msw';
+
+let sim: Simulator | undefined;
+let transport: Transport | undefined;
+afterEach(async () => {
+  await transport?.close();
+  await sim?.close();
+  sim = undefined;
+  transport = undefined;
+});
+
+const models = [
+  { name: 'a', genTps: 2000, ttftMs: 1, loadMs: 30, slots: 2 },
+  { name: 'b', genTps: 2000, ttftMs: 1, loadMs: 30 },
+];
+
+describe('llama transport against the simulator (real loopback HTTP)', () => {
+  it('streams a chat request: response-start, one delta per token, final with timings', async () => {
+    sim = await startSimulator({ mode: 'llama-swap', models });
+    transport = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-swap' });
+    const events: TransportEvent[] = [];
+    for await (const e of transport.stream({ endpoint: 'chat', messages: [{ role: 'user', content: 'hi' }], model: 'a', maxTokens: 12, sampling: { seed: 1 }, ignoreEos: true, cachePrompt: false })) events.push(e);
+    expect(events[0]!.type).toBe('response-start');
+    expect(events.filter((e) => e.type === 'delta')).toHaveLength(12);
+    const final = events.at(-1)!;
+    expect(final).toMatchObject({ type: 'final', finishReason: 'length', timings: { predicted_n: 12, cache_n: 0 } });
+    expect(final.type === 'final' && final.responseId).toBe(sim.groundTruth[0]!.id);
+  });
+
+  it('streams a native completion through llama-swap', async () => {
+    sim = await startSimulator({ mode: 'llama-swap', models });
+    transport = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-swap' });
+    const events: TransportEvent[] = [];
+    for await (const e of transport.stream({ endpoint: 'completion', prompt: 'Once upon a time', model: 'b', maxTokens: 5, sampling: {}, ignoreEos: true, cachePrompt: true })) events.push(e);
+    expect(events.filter((e) => e.type === 'delta')).toHaveLength(5);
+    expect(events.at(-1)).toMatchObject({ type: 'final', finishReason: 'length' });
+  });
+
+  it('tokenizes exactly as the server counts the prompt, chat and completion', async () => {
+    sim = await startSimulator({ mode: 'llama-swap', models });
+    transport = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-swap' });
+    const messages = [{ role: 'system' as const, content: 'Be brief.' }, { role: 'user' as const, content: 'Request 000042: the quick brown fox jumps' }];
+    const chatCount = await transport.tokenize!('a', { endpoint: 'chat', messages });
+    const completionCount = await transport.tokenize!('a', { endpoint: 'completion', prompt: 'the quick brown fox' });
+    for await (const _ of transport.stream({ endpoint: 'chat', messages, model: 'a', maxTokens: 1, sampling: {}, ignoreEos: true, cachePrompt: false }));
+    for await (const _ of transport.stream({ endpoint: 'completion', prompt: 'the quick brown fox', model: 'a', maxTokens: 1, sampling: {}, ignoreEos: true, cachePrompt: false }));
+    expect(sim.groundTruth.map((g) => g.promptTokens)).toEqual([chatCount, completionCount]);
+  });
+
+  it('lists models, lists running ones, unloads, and describes loaded models only', async () => {
+    sim = await startSimulator({ mode: 'llama-swap', models, initiallyLoaded: 'a' });
+    transport = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-swap' });
+    expect((await transport.listModels()).map((m) => [m.id, m.loaded])).toEqual([
+      ['a', true],
+      ['b', false],
+    ]);
+    expect(await transport.runningModels!()).toEqual(['a']);
+    const info = await transport.describe!(['a', 'b']);
+    expect(Object.keys(info.props ?? {})).toEqual(['a']);
+    expect(info.props!.a).toMatchObject({ buildInfo: 'b10470-sim', totalSlots: 2, nCtx: 8192, modelAlias: 'a' });
+    expect(sim.loadedModels()).toEqual(['a']); // describing did not load b
+    await transport.unload!('a');
+    expect(await transport.runningModels!()).toEqual([]);
+  });
+
+  it('probeActivity sees a busy slot', async () => {
+    sim = await startSimulator({ mode: 'llama-server', models: [{ name: 'a', genTps: 20, ttftMs: 1 }] });
+    transport = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-server' });
+    expect(await transport.probeActivity!()).toEqual({ busy: false, evidence: [] });
+    const other = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-server' });
+    const running = (async () => {
+      for await (const _ of other.stream({ endpoint: 'chat', messages: [{ role: 'user', content: 'x' }], model: 'a', maxTokens: 10, sampling: {}, ignoreEos: true, cachePrompt: false }));
+    })();
+    await new Promise((r) => setTimeout(r, 100));
+    const probe = await transport.probeActivity!();
+    expect(probe.busy).toBe(true);
+    expect(probe.evidence).toEqual(['slot 0 is processing']);
+    await running;
+    await other.close();
+  });
+
+  it('connectLlamaTransport detects llama-swap, llama-server and plain OpenAI servers', async () => {
+    sim = await startSimulator({ mode: 'llama-swap', models });
+    const swap = await connectLlamaTransport({ baseUrl: sim.url });
+    expect([swap.kind, typeof swap.unload]).toEqual(['llama-swap', 'function']);
+    await swap.close();
+    const server = await startSimulator({ mode: 'llama-server', models });
+    const llama = await connectLlamaTransport({ baseUrl: `${server.url}/v1` });
+    expect([llama.kind, typeof llama.unload, typeof llama.tokenize]).toEqual(['llama-server', 'undefined', 'function']);
+    await llama.close();
+    await server.close();
+    const vllm = await startMswServer([http.get('*/v1/models', () => HttpResponse.json({ object: 'list', data: [{ id: 'Qwen/Qwen3-8B' }] }))]);
+    const openai = await connectLlamaTransport({ baseUrl: vllm.url });
+    expect([openai.kind, typeof openai.tokenize]).toEqual(['openai', 'undefined']);
+    expect((await openai.listModels()).map((m) => m.id)).toEqual(['Qwen/Qwen3-8B']);
+    await openai.close();
+    await vllm.close();
+  });
+
+  it('connectLlamaTransport rejects with HostUnreachableError when nothing listens', async () => {
+    await expect(connectLlamaTransport({ baseUrl: 'http://127.0.0.1:9' })).rejects.toMatchObject({ code: 'HOST_UNREACHABLE' });
+  });
+});

@@ -1,0 +1,281 @@
+import { readFile } from 'node:fs/promises';
+import { http, HttpResponse } from 'msw';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  HostUnreachableError,
+  HttpStatusError,
+  ModelNotFoundError,
+  RequestTimeoutError,
+  ServerLoadingError,
+  StreamProtocolError,
+} from '../../src/errors.js';
+import { createLlamaTransport } from '../../src/transport/llama/index.js';
+import type { StreamRequest, Transport, TransportEvent } from '../../src/transport/transport.js';
+import { chunkedBody, SSE_HEADERS, startMswServer, type MswServer } from './msw-loopback.js';
+
+const FIXTURES = new URL('../fixtures/llama-server/', import.meta.url);
+const fixture = (name: string) => readFile(new URL(name, FIXTURES));
+
+let server: MswServer | undefined;
+let transport: Transport | undefined;
+afterEach(async () => {
+  await transport?.close();
+  await server?.close();
+  server = undefined;
+  transport = undefined;
+});
+
+const chatRequest: StreamRequest = {
+  endpoint: 'chat',
+  messages: [{ role: 'user', content: 'hi' }],
+  model: 'tiny-llama',
+  maxTokens: 32,
+  sampling: { temperature: 0, seed: 42 },
+  ignoreEos: true,
+  cachePrompt: false,
+};
+const completionRequest: StreamRequest = { endpoint: 'completion', prompt: 'Once upon a time', model: 'tiny-llama', maxTokens: 32, sampling: {}, ignoreEos: true, cachePrompt: false };
+
+async function collect(stream: AsyncIterable<TransportEvent>): Promise<TransportEvent[]> {
+  const out: TransportEvent[] = [];
+  for await (const e of stream) out.push(e);
+  return out;
+}
+
+/** What a recording says the client should see: content pieces and the last timings. */
+async function expected(name: string, native: boolean) {
+  const text = (await fixture(name)).toString();
+  const chunks = text
+    .split('\n')
+    .filter((l) => l.startsWith('data: ') && l !== 'data: [DONE]')
+    .map((l) => JSON.parse(l.slice(6)));
+  const pieces = chunks
+    .map((c) => (native ? c.content : (c.choices?.[0]?.delta?.content ?? c.choices?.[0]?.text)))
+    .filter((t: unknown) => typeof t === 'string' && t !== '');
+  const withTimings = chunks.filter((c) => c.timings);
+  return { pieces, timings: withTimings.at(-1)?.timings, id: chunks.find((c) => c.id)?.id };
+}
+
+async function serve(path: string, body: () => ReadableStream<Uint8Array> | string, init: { status?: number; headers?: Record<string, string> } = {}) {
+  server = await startMswServer([
+    http.all(`*${path}`, () => new HttpResponse(body(), { status: init.status ?? 200, headers: init.headers ?? SSE_HEADERS })),
+  ]);
+  return server;
+}
+
+describe('llama transport: replaying real llama-server streams', () => {
+  const cases = [
+    { name: '01_chat_stream_usage.sse', path: '/v1/chat/completions', request: chatRequest, native: false },
+    { name: '01b_chat_stream_no_stream_options.sse', path: '/v1/chat/completions', request: chatRequest, native: false },
+    { name: '05_chat_ignore_eos_64_stream.sse', path: '/v1/chat/completions', request: chatRequest, native: false },
+    { name: '03_completion_stream.sse', path: '/completion', request: completionRequest, native: true },
+  ];
+  const splits: Record<string, (n: number) => number[]> = {
+    whole: () => [],
+    'every 7 bytes (mid-line, mid-UTF-8)': (n) => Array.from({ length: Math.ceil(n / 7) }, (_, i) => i * 7),
+    'one byte at a time': (n) => Array.from({ length: n }, (_, i) => i),
+  };
+
+  for (const c of cases) {
+    for (const [splitName, cuts] of Object.entries(splits)) {
+      it(`${c.name}, ${splitName}`, async () => {
+        const bytes = await fixture(c.name);
+        const s = await serve(c.path, () => chunkedBody(bytes, cuts(bytes.length)));
+        transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server', connections: 1 });
+        const events = await collect(transport.stream(c.request));
+        const want = await expected(c.name, c.native);
+        expect(s.hits.map((h) => h.path)).toEqual([c.path]);
+        expect(events[0]!.type).toBe('response-start');
+        const deltas = events.filter((e) => e.type === 'delta');
+        // The role-only first chunk is not a delta: every delta is one recorded content piece.
+        expect(deltas.map((d) => d.text)).toEqual(want.pieces);
+        const final = events.at(-1)!;
+        expect(final.type).toBe('final');
+        if (final.type !== 'final') return;
+        expect(final.timings).toEqual(want.timings);
+        expect(final.finishReason).toBe('length');
+        if (!c.native) expect(final.responseId).toBe(want.id);
+        expect(events.filter((e) => e.type === 'final')).toHaveLength(1);
+      });
+    }
+  }
+
+  it('stamps each delta with the time its bytes arrived', async () => {
+    const bytes = await fixture('01_chat_stream_usage.sse');
+    const cuts = [...bytes.toString('latin1').matchAll(/data: /g)].map((m) => m.index);
+    const s = await serve('/v1/chat/completions', () => chunkedBody(bytes, cuts, 15));
+    let t = 0;
+    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server', connections: 1, clock: () => ++t });
+    const events = await collect(transport.stream(chatRequest));
+    const ats = events.map((e) => e.at);
+    // Strictly increasing: one read per chunk, each read stamped when it arrived.
+    expect(ats.slice(1).every((a, i) => a > ats[i]!)).toBe(true);
+  });
+});
+
+describe('llama transport: stream edge cases', () => {
+  const sse = (...lines: string[]) => lines.map((l) => `data: ${l}\n\n`).join('');
+  const chunk = (delta: object, finish: string | null = null, extra: object = {}) =>
+    JSON.stringify({ choices: [{ finish_reason: finish, index: 0, delta }], id: 'chatcmpl-x', model: 'm', object: 'chat.completion.chunk', ...extra });
+
+  it('counts a multi-token native chunk as several tokens', async () => {
+    const s = await serve('/completion', () =>
+      sse(
+        JSON.stringify({ index: 0, content: 'a b c', tokens: [10, 11, 12], stop: false }),
+        JSON.stringify({ index: 0, content: '', tokens: [], stop: true, stop_type: 'limit', timings: { predicted_n: 3 } }),
+      ),
+    );
+    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server' });
+    const events = await collect(transport.stream(completionRequest));
+    const deltas = events.filter((e) => e.type === 'delta');
+    expect(deltas).toMatchObject([{ text: 'a b c', tokens: 3 }]);
+    expect(events.at(-1)).toMatchObject({ type: 'final', finishReason: 'length', timings: { predicted_n: 3 } });
+  });
+
+  it('ends with timings undefined when the server sends none', async () => {
+    const s = await serve('/v1/chat/completions', () => sse(chunk({ role: 'assistant', content: null }), chunk({ content: 'hi' }), chunk({}, 'length'), '[DONE]'));
+    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server' });
+    const final = (await collect(transport.stream(chatRequest))).at(-1)!;
+    expect(final).toMatchObject({ type: 'final', finishReason: 'length', timings: undefined, usage: undefined, responseId: 'chatcmpl-x' });
+  });
+
+  it('accepts a finished stream whose [DONE] is missing', async () => {
+    const s = await serve('/v1/chat/completions', () => sse(chunk({ content: 'hi' }), chunk({}, 'stop', { timings: { predicted_n: 1 } })));
+    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server' });
+    const final = (await collect(transport.stream(chatRequest))).at(-1)!;
+    expect(final).toMatchObject({ type: 'final', finishReason: 'stop', timings: { predicted_n: 1 } });
+  });
+
+  it('throws StreamProtocolError when the stream ends unfinished, keeping the deltas already yielded', async () => {
+    const s = await serve('/v1/chat/completions', () => sse(chunk({ content: 'hi' })));
+    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server' });
+    const seen: TransportEvent[] = [];
+    const error = await (async () => {
+      for await (const e of transport!.stream(chatRequest)) seen.push(e);
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StreamProtocolError);
+    expect(seen.map((e) => e.type)).toEqual(['response-start', 'delta']);
+  });
+
+  it('throws StreamProtocolError with an excerpt on a malformed chunk', async () => {
+    const s = await serve('/v1/chat/completions', () => sse(chunk({ content: 'ok' }), '{"choices":[{"delta":{"content":"tru', '[DONE]'));
+    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server' });
+    const error = await collect(transport.stream(chatRequest)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StreamProtocolError);
+    expect((error as Error).message).toContain('{"choices":[{"delta":{"content":"tru');
+  });
+
+  it('throws the server message of an error sent mid-stream', async () => {
+    const s = await serve('/v1/chat/completions', () => sse(chunk({ content: 'ok' }), JSON.stringify({ error: { code: 500, message: 'slot died', type: 'server_error' } })));
+    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server' });
+    const error = await collect(transport.stream(chatRequest)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StreamProtocolError);
+    expect((error as Error).message).toContain('slot died');
+  });
+
+  it('reads reasoning_content as a reasoning delta', async () => {
+    const s = await serve('/v1/chat/completions', () => sse(chunk({ reasoning_content: 'think' }), chunk({ content: 'answer' }), chunk({}, 'length'), '[DONE]'));
+    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server' });
+    const deltas = (await collect(transport.stream(chatRequest))).filter((e) => e.type === 'delta');
+    expect(deltas.map((d) => d.type === 'delta' && d.channel)).toEqual(['reasoning', 'content']);
+  });
+});
+
+describe('llama transport: HTTP errors', () => {
+  const errorCase = async (name: string, status: number, path = '/v1/chat/completions') => {
+    const body = (await fixture(name)).toString();
+    const s = await serve(path, () => body, { status, headers: { 'content-type': 'application/json; charset=utf-8' } });
+    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server' });
+    return collect(transport.stream(path === '/completion' ? completionRequest : chatRequest)).catch((e: unknown) => e);
+  };
+
+  it('400 exceed_context_size on a streaming request → HttpStatusError with the server message', async () => {
+    const error = await errorCase('08b_err_prompt_too_long_chat_stream.json', 400);
+    expect(error).toBeInstanceOf(HttpStatusError);
+    expect((error as HttpStatusError).status).toBe(400);
+    expect((error as Error).message).toContain('exceeds the available context size');
+  });
+
+  it('500 from a native /completion → HttpStatusError', async () => {
+    const error = await errorCase('08f_err_malformed_json_completion.json', 500, '/completion');
+    expect(error).toBeInstanceOf(HttpStatusError);
+    expect((error as HttpStatusError).status).toBe(500);
+  });
+
+  it('llama-swap 404 for an unknown model → ModelNotFoundError', async () => {
+    const s = await serve('/v1/chat/completions', () => JSON.stringify({ src: 'llama-swap', error: 'no router for requested model' }), { status: 404, headers: { 'content-type': 'application/json' } });
+    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-swap' });
+    const error = await collect(transport.stream(chatRequest)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ModelNotFoundError);
+    expect((error as Error).message).toContain('tiny-llama');
+  });
+
+  it('503 loading → ServerLoadingError', async () => {
+    const s = await serve('/v1/chat/completions', () => '{"error":{"code":503,"message":"Loading model","type":"unavailable_error"}}', { status: 503, headers: { 'content-type': 'application/json' } });
+    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server' });
+    expect(await collect(transport.stream(chatRequest)).catch((e: unknown) => e)).toBeInstanceOf(ServerLoadingError);
+  });
+
+  it('connection refused → HostUnreachableError naming the host', async () => {
+    transport = createLlamaTransport({ baseUrl: 'http://127.0.0.1:9', kind: 'llama-server' });
+    const error = await transport.listModels().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HostUnreachableError);
+    expect((error as Error).message).toContain('127.0.0.1:9');
+  });
+
+  it('no response headers in time → RequestTimeoutError(headers)', async () => {
+    server = await startMswServer([
+      http.post('*/v1/chat/completions', async () => {
+        await new Promise((r) => setTimeout(r, 1000));
+        return new HttpResponse('late');
+      }),
+    ]);
+    transport = createLlamaTransport({ baseUrl: server.url, kind: 'llama-server', headersTimeoutMs: 100 });
+    const error = await collect(transport.stream(chatRequest)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RequestTimeoutError);
+    expect((error as RequestTimeoutError).phase).toBe('headers');
+  });
+});
+
+describe('llama transport: cancellation', () => {
+  const slowStream = async () => {
+    const bytes = await fixture('05_chat_ignore_eos_64_stream.sse');
+    const cuts = [...bytes.toString('latin1').matchAll(/data: /g)].map((m) => m.index);
+    return serve('/v1/chat/completions', () => chunkedBody(bytes, cuts, 20));
+  };
+
+  it('abort mid-stream throws the signal reason and frees the connection', async () => {
+    const s = await slowStream();
+    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server', connections: 1 });
+    const controller = new AbortController();
+    const reason = new Error('stop now');
+    let deltas = 0;
+    const error = await (async () => {
+      for await (const e of transport!.stream(chatRequest, { signal: controller.signal })) {
+        if (e.type === 'delta' && ++deltas === 2) controller.abort(reason);
+      }
+    })().catch((e: unknown) => e);
+    expect(error).toBe(reason);
+    // The only connection is usable again.
+    const again = await collect(transport.stream(chatRequest));
+    expect(again.at(-1)?.type).toBe('final');
+  });
+
+  it('an already-aborted signal sends nothing', async () => {
+    const s = await slowStream();
+    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server' });
+    const reason = new Error('before');
+    const error = await collect(transport.stream(chatRequest, { signal: AbortSignal.abort(reason) })).catch((e: unknown) => e);
+    expect(error).toBe(reason);
+    expect(s.hits).toHaveLength(0);
+  });
+
+  it('leaving the loop early cancels the request and frees the connection', async () => {
+    const s = await slowStream();
+    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server', connections: 1 });
+    for await (const e of transport.stream(chatRequest)) if (e.type === 'delta') break;
+    const again = await collect(transport.stream(chatRequest));
+    expect(again.filter((e) => e.type === 'delta').length).toBeGreaterThan(10);
+    expect(s.hits).toHaveLength(2);
+  });
+});
