@@ -46,11 +46,14 @@ export function nonce(requestNumber: number): string {
   return `Request ${String(requestNumber % 1_000_000).padStart(6, '0')}:`;
 }
 
-/** Build the prompt of one request: nonce (if any) + `words` words of filler. */
-export function buildPrompt(endpoint: 'chat' | 'completion', words: number, prefix: string, seed: number): PromptInput {
-  const text = [prefix, fillerText(words, seed)].filter(Boolean).join(' ');
+/** Build the prompt of one request: nonce (if any) + `words` words of filler + `pad` one-token pads. */
+export function buildPrompt(endpoint: 'chat' | 'completion', words: number, prefix: string, seed: number, pad = 0): PromptInput {
+  const text = [prefix, fillerText(words, seed)].filter(Boolean).join(' ') + PAD.repeat(pad);
   return endpoint === 'chat' ? { endpoint, messages: [{ role: 'user', content: text }] } : { endpoint, prompt: text };
 }
+
+/** A pad that is one token in every tokenizer we know (` a`): fine-tunes a prompt's size after the words. */
+const PAD = ' a';
 
 /** Prompt tokens a chat template and BOS add, when the server cannot be asked. */
 const ESTIMATED_OVERHEAD = { chat: 10, completion: 1 } as const;
@@ -60,6 +63,8 @@ const ESTIMATED_NONCE_TOKENS = 9;
 /** How many filler words make a prompt of `target` tokens, and how that was found. */
 export interface PromptPlan {
   words: number;
+  /** One-token pads after the words, for the last few tokens words cannot hit. */
+  pad: number;
   /** Tokens the server will evaluate for a prompt built with `words` (exact with a tokenizer). */
   expectedTokens: number;
   method: PromptCalibration['method'];
@@ -70,7 +75,7 @@ export interface PromptPlan {
 export function estimatePlan(endpoint: 'chat' | 'completion', target: number, withNonce: boolean, note?: string): PromptPlan {
   const overhead = ESTIMATED_OVERHEAD[endpoint] + (withNonce ? ESTIMATED_NONCE_TOKENS : 0);
   const words = Math.max(0, target - overhead);
-  return { words, expectedTokens: words + overhead, method: 'estimate', ...(note ? { note } : {}) };
+  return { words, pad: 0, expectedTokens: words + overhead, method: 'estimate', ...(note ? { note } : {}) };
 }
 
 /**
@@ -89,11 +94,11 @@ export async function planPrompt(
   const prefix = withNonce ? nonce(0) : '';
   const estimate = (note?: string): PromptPlan => estimatePlan(endpoint, target, withNonce, note);
   if (!transport.tokenize) return estimate('the server has no tokenizer endpoint; prompt sizes are estimated');
-  const count = (words: number) => transport.tokenize!(model, buildPrompt(endpoint, words, prefix, seed), { signal });
+  const count = (words: number, pad = 0) => transport.tokenize!(model, buildPrompt(endpoint, words, prefix, seed, pad), { signal });
   try {
     const overhead = await count(0);
     if (overhead >= target) {
-      return { words: 0, expectedTokens: overhead, method: 'tokenizer', note: `${target} tokens is below the fixed part of the prompt (${overhead} tokens)` };
+      return { words: 0, pad: 0, expectedTokens: overhead, method: 'tokenizer', note: `${target} tokens is below the fixed part of the prompt (${overhead} tokens)` };
     }
     // Words are about one token each; the loop corrects with the measured tokens-per-word ratio.
     let words = target - overhead;
@@ -108,8 +113,28 @@ export async function planPrompt(
       tokens = await count(words);
       if (Math.abs(tokens - target) < Math.abs(best.tokens - target)) best = { words, tokens };
     }
+    // A word can be several tokens: step back below the target, then fill the rest with one-token pads.
+    for (let i = 0; i < 8 && best.tokens > target && best.words > 0; i++) {
+      const words = Math.max(0, best.words - Math.max(1, best.tokens - target));
+      best = { words, tokens: await count(words) };
+    }
+    let pad = 0;
+    if (best.tokens < target) {
+      // Pads are one token each in the tokenizers we know; if one merges, correct by what was measured.
+      let tryPad = target - best.tokens;
+      for (let i = 0; i < 4 && tryPad > 0; i++) {
+        const tokens = await count(best.words, tryPad);
+        if (tokens === target) {
+          pad = tryPad;
+          best = { words: best.words, tokens };
+          break;
+        }
+        tryPad += target - tokens;
+      }
+    }
     return {
       words: best.words,
+      pad,
       expectedTokens: best.tokens,
       method: 'tokenizer',
       ...(best.tokens === target ? {} : { note: `closest prompt found has ${best.tokens} tokens, not ${target}` }),

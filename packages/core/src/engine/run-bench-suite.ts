@@ -104,7 +104,7 @@ export async function runBenchSuite(suiteInput: SuiteInput | Suite, options: Run
       const send = async (phase: Sample['phase'], cell: CellKey, coldStart?: boolean, plan = plans.get(cell.promptTokens)!): Promise<Sample | undefined> => {
         const prefix = suite.cache === 'bust' ? nonce(requestNumber++) : '';
         const request: StreamRequest = {
-          ...buildPrompt(suite.endpoint, plan.words, prefix, promptSeed(cell.promptTokens)),
+          ...buildPrompt(suite.endpoint, plan.words, prefix, promptSeed(cell.promptTokens), plan.pad),
           model,
           maxTokens: cell.maxTokens,
           sampling: suite.sampling,

@@ -24,12 +24,12 @@ describe('runBenchSuite against the simulator', () => {
     sim = await startSimulator({ mode: 'llama-swap', seed: 5, models: [{ name: 'm1', genTps: 2000, promptTps: 50_000, ttftMs: 2, loadMs: 20 }] });
     const transport = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-swap', connections: 2 });
     const store = createMemoryStore();
-    const result = await runBenchSuite(suite({ promptTokens: [50, 300], maxTokens: [16], concurrency: [1, 2], repetitions: 2, warmup: 1 }), { transport, store });
+    const result = await runBenchSuite(suite({ promptTokens: [37, 256, 1000], maxTokens: [16], concurrency: [1, 2], repetitions: 2, warmup: 1 }), { transport, store });
     await transport.close();
     expect(result.status).toBe('completed');
     expect(result.calibration).toEqual([{ model: 'm1', method: 'tokenizer' }]);
     const measured = (await samplesOf(store, result.runId)).filter((s) => s.phase === 'measured');
-    expect(measured).toHaveLength(12);
+    expect(measured).toHaveLength(18);
     for (const s of measured) {
       expect(s.ok).toBe(true);
       expect(s.promptTokensActual).toBe(s.promptTokens);
