@@ -20,7 +20,10 @@ export function makeDemoCommand(): Command {
     .option('--seed <n>', 'simulator seed', '1')
     .action(async (opts: { json?: boolean; seed: string }) => {
       const seed = Number(opts.seed);
-      if (!Number.isInteger(seed)) throw usage(`--seed must be an integer, got "${opts.seed}"`);
+      if (!Number.isInteger(seed)) {
+        const { ConfigError } = await import('@swapbench/core');
+        throw new ConfigError([{ path: '--seed', message: `must be an integer, got "${opts.seed}"` }]);
+      }
       const { startSimulator } = await import('@swapbench/core/simulator');
       const { createLlamaTransport } = await import('@swapbench/core/transports/llama');
       const { executeSuite } = await import('../execute.js');
@@ -40,8 +43,4 @@ export function makeDemoCommand(): Command {
         await sim.close();
       }
     });
-}
-
-function usage(message: string): Error {
-  return Object.assign(new Error(message), { code: 'CONFIG_INVALID', [Symbol.for('swapbench.error')]: true });
 }

@@ -44,6 +44,23 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     return entry;
   };
 
+  /** get / list (sorted by key) / remove over one map: the same for suites, baselines and hosts. */
+  const keyed = <T>(map: Map<string, T>) => ({
+    async get(key: string, o?: StoreCallOptions): Promise<T | undefined> {
+      enter(o);
+      const r = map.get(key);
+      return r === undefined ? undefined : clone(r);
+    },
+    async list(o?: StoreCallOptions): Promise<T[]> {
+      enter(o);
+      return [...map.keys()].sort().map((k) => clone(map.get(k)!));
+    },
+    async remove(key: string, o?: StoreCallOptions): Promise<boolean> {
+      enter(o);
+      return map.delete(key);
+    },
+  });
+
   const store: Store = {
     runs: {
       async create(run, o) {
@@ -101,27 +118,16 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       },
     },
     suites: {
+      ...keyed(suites),
       async put(name, suite, o) {
         enter(o);
         const record: SuiteRecord = { name, suite: clone(suite), updatedAt: now().toISOString() };
         suites.set(name, record);
         return clone(record);
       },
-      async get(name, o) {
-        enter(o);
-        const r = suites.get(name);
-        return r ? clone(r) : undefined;
-      },
-      async list(o) {
-        enter(o);
-        return [...suites.values()].sort((a, b) => a.name.localeCompare(b.name)).map(clone);
-      },
-      async remove(name, o) {
-        enter(o);
-        return suites.delete(name);
-      },
     },
     baselines: {
+      ...keyed(baselines),
       async set(name, runId, o) {
         enter(o);
         runOf(runId);
@@ -129,39 +135,15 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
         baselines.set(name, record);
         return clone(record);
       },
-      async get(name, o) {
-        enter(o);
-        const r = baselines.get(name);
-        return r ? clone(r) : undefined;
-      },
-      async list(o) {
-        enter(o);
-        return [...baselines.values()].sort((a, b) => a.name.localeCompare(b.name)).map(clone);
-      },
-      async clear(name, o) {
-        enter(o);
-        return baselines.delete(name);
-      },
+      clear: keyed(baselines).remove,
     },
     hosts: {
+      ...keyed(hosts),
       async put(host, o) {
         enter(o);
         const record: HostRecord = { ...clone(host), updatedAt: now().toISOString() };
         hosts.set(host.id, record);
         return clone(record);
-      },
-      async get(id, o) {
-        enter(o);
-        const r = hosts.get(id);
-        return r ? clone(r) : undefined;
-      },
-      async list(o) {
-        enter(o);
-        return [...hosts.values()].sort((a, b) => a.id.localeCompare(b.id)).map(clone);
-      },
-      async remove(id, o) {
-        enter(o);
-        return hosts.delete(id);
       },
     },
     leases: {
