@@ -4,7 +4,7 @@
  * when it wrote each token. For tests, the demo, and trying swapbench without a GPU.
  */
 export { startSimulator } from './server.js';
-export { tokenizeText, applyTemplate } from './tokenizer.js';
+export { applyTemplate, tokenizeText, type TemplateMessage, type TokenizeOptions } from './tokenizer.js';
 export {
   DEFAULT_MODEL_PROFILE,
   type Fault,

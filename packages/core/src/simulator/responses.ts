@@ -1,34 +1,48 @@
 /**
- * Bodies and stream chunks in llama-server's exact shapes (key order included), as recorded from build
- * b10470: see test/fixtures/llama-server.
+ * Bodies and stream chunks in llama-server's exact shapes, key order included, as recorded from build b10470
+ * (test/fixtures/llama-server). Per-token chunks are string concatenation around a tail built once.
  */
 
 export const SYSTEM_FINGERPRINT = 'b10470-sim';
 
 /** The per-request facts every final chunk reports. */
 export interface Outcome {
+  /** Prompt tokens, cached included. */
   promptTokens: number;
   cachedTokens: number;
   promptMs: number;
   predicted: number;
   predictedMs: number;
   finishReason: 'length' | 'stop';
+  stopType: 'limit' | 'eos';
+  /** Generation ran into the end of the slot's context. */
+  truncated: boolean;
 }
 
-/** llama.cpp `timings`: 9 keys in this order; a division by zero becomes null, as nlohmann writes it. */
+/** nlohmann writes a non-finite double as null. */
+const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
+/** llama-server measures in microseconds and reports milliseconds. */
+const micros = (ms: number): number => Math.round(ms * 1000) / 1000;
+
+/**
+ * llama.cpp `timings`: 9 keys in this order. As build b10470 reports them, prompt rates divide by prompt_n and
+ * generation rates by predicted_n − 1 (the decode intervals after the first token).
+ */
 export function timings(o: Outcome): Record<string, number | null> {
-  const evaluated = o.promptTokens - o.cachedTokens;
-  const ratio = (a: number, b: number): number | null => (b > 0 && Number.isFinite(a / b) ? a / b : null);
+  const promptN = o.promptTokens - o.cachedTokens;
+  const promptMs = micros(o.promptMs);
+  const predictedMs = micros(o.predictedMs);
+  const intervals = o.predicted - 1;
   return {
     cache_n: o.cachedTokens,
-    prompt_n: evaluated,
-    prompt_ms: round3(o.promptMs),
-    prompt_per_token_ms: ratio(o.promptMs, evaluated),
-    prompt_per_second: ratio(1000 * evaluated, o.promptMs),
+    prompt_n: promptN,
+    prompt_ms: promptMs,
+    prompt_per_token_ms: finite(promptMs / promptN),
+    prompt_per_second: finite((1e3 * promptN) / promptMs),
     predicted_n: o.predicted,
-    predicted_ms: round3(o.predictedMs),
-    predicted_per_token_ms: ratio(o.predictedMs, o.predicted),
-    predicted_per_second: ratio(1000 * o.predicted, o.predictedMs),
+    predicted_ms: predictedMs,
+    predicted_per_token_ms: finite(predictedMs / intervals),
+    predicted_per_second: finite((1e3 * intervals) / predictedMs),
   };
 }
 
@@ -41,23 +55,24 @@ export function usage(o: Outcome): Record<string, unknown> {
   };
 }
 
-/** The fields after `choices` in OAI chunks, built once per request. */
+/** The fields every OAI chunk of one response repeats. */
 export interface ResponseIdentity {
   id: string;
   created: number;
   model: string;
 }
 
-/** Serializers for one streamed response: the per-token path only concatenates strings. */
+const timingsField = (o: Outcome | undefined): string => (o ? `,"timings":${JSON.stringify(timings(o))}` : '');
+
+/** `/v1/chat/completions` stream chunks. `withTimings` undefined = leave timings out (a fault). */
 export function chatStream(who: ResponseIdentity) {
   const tail = `],"created":${who.created},"id":${JSON.stringify(who.id)},"model":${JSON.stringify(who.model)},"system_fingerprint":"${SYSTEM_FINGERPRINT}","object":"chat.completion.chunk"`;
   return {
     role: `data: {"choices":[{"finish_reason":null,"index":0,"delta":{"role":"assistant","content":null}}${tail}}\n\n`,
-    token: (text: string) => `data: {"choices":[{"finish_reason":null,"index":0,"delta":{"content":${JSON.stringify(text)}}}${tail}}\n\n`,
-    finish: (o: Outcome, withTimings: boolean) =>
-      `data: {"choices":[{"finish_reason":"${o.finishReason}","index":0,"delta":{}}${tail}${withTimings ? `,"timings":${JSON.stringify(timings(o))}` : ''}}\n\n`,
-    usage: (o: Outcome, withTimings: boolean) =>
-      `data: {"choices":[${tail},"usage":${JSON.stringify(usage(o))}${withTimings ? `,"timings":${JSON.stringify(timings(o))}` : ''}}\n\n`,
+    /** `partial`: running timings, for `timings_per_token`. */
+    token: (text: string, partial?: Outcome) => `data: {"choices":[{"finish_reason":null,"index":0,"delta":{"content":${JSON.stringify(text)}}}${tail}${timingsField(partial)}}\n\n`,
+    finish: (o: Outcome, withTimings: boolean) => `data: {"choices":[{"finish_reason":"${o.finishReason}","index":0,"delta":{}}${tail}${timingsField(withTimings ? o : undefined)}}\n\n`,
+    usage: (o: Outcome, withTimings: boolean) => `data: {"choices":[${tail},"usage":${JSON.stringify(usage(o))}${timingsField(withTimings ? o : undefined)}}\n\n`,
   };
 }
 
@@ -74,20 +89,18 @@ export function chatBody(who: ResponseIdentity, text: string, o: Outcome, withTi
   });
 }
 
-/** `/v1/completions`: the final chunk carries finish_reason, usage and timings together. */
-export function textCompletionStream(who: ResponseIdentity) {
+/** `/v1/completions` stream: no role chunk; the final chunk carries finish_reason, usage and timings together. */
+export function textStream(who: ResponseIdentity) {
   const tail = `],"created":${who.created},"model":${JSON.stringify(who.model)},"system_fingerprint":"${SYSTEM_FINGERPRINT}","object":"text_completion"`;
   const id = `"id":${JSON.stringify(who.id)}`;
   return {
-    role: '',
-    token: (text: string) => `data: {"choices":[{"text":${JSON.stringify(text)},"index":0,"logprobs":null,"finish_reason":null}${tail},${id}}\n\n`,
+    token: (text: string, partial?: Outcome) => `data: {"choices":[{"text":${JSON.stringify(text)},"index":0,"logprobs":null,"finish_reason":null}${tail},${id}${timingsField(partial)}}\n\n`,
     finish: (o: Outcome, withTimings: boolean) =>
-      `data: {"choices":[{"text":"","index":0,"logprobs":null,"finish_reason":"${o.finishReason}"}${tail},"usage":${JSON.stringify(usage(o))},${id}${withTimings ? `,"timings":${JSON.stringify(timings(o))}` : ''}}\n\n`,
-    usage: () => '',
+      `data: {"choices":[{"text":"","index":0,"logprobs":null,"finish_reason":"${o.finishReason}"}${tail},"usage":${JSON.stringify(usage(o))},${id}${timingsField(withTimings ? o : undefined)}}\n\n`,
   };
 }
 
-export function textCompletionBody(who: ResponseIdentity, text: string, o: Outcome, withTimings: boolean): string {
+export function textBody(who: ResponseIdentity, text: string, o: Outcome, withTimings: boolean): string {
   return JSON.stringify({
     choices: [{ text, index: 0, logprobs: null, finish_reason: o.finishReason }],
     created: who.created,
@@ -100,15 +113,12 @@ export function textCompletionBody(who: ResponseIdentity, text: string, o: Outco
   });
 }
 
-/** Native `/completion`: one object per token; the last has `stop: true` and timings; no `[DONE]`. */
-export function nativeStream(promptTokens: number) {
-  let predicted = 0;
-  return {
-    token: (text: string, id: number) =>
-      `data: {"index":0,"content":${JSON.stringify(text)},"tokens":[${id}],"stop":false,"id_slot":-1,"tokens_predicted":${++predicted},"tokens_evaluated":${promptTokens}}\n\n`,
-  };
+/** Native `/completion` per-token event; partials report `id_slot: -1`, as recorded. */
+export function nativeToken(text: string, tokenId: number, predicted: number, evaluated: number, partial?: Outcome): string {
+  return `data: {"index":0,"content":${JSON.stringify(text)},"tokens":[${tokenId}],"stop":false,"id_slot":-1,"tokens_predicted":${predicted},"tokens_evaluated":${evaluated}${timingsField(partial)}}\n\n`;
 }
 
+/** Native `/completion` final object: the non-stream body, or the last stream event with `content: ""`. */
 export function nativeFinal(
   model: string,
   content: string,
@@ -130,19 +140,18 @@ export function nativeFinal(
     generation_settings: settings,
     prompt,
     has_new_line: content.includes('\n'),
-    truncated: false,
-    stop_type: o.finishReason === 'length' ? 'limit' : 'eos',
+    truncated: o.truncated,
+    stop_type: o.stopType,
     stopping_word: '',
     tokens_cached: o.promptTokens + o.predicted,
     ...(withTimings ? { timings: timings(o) } : {}),
   };
 }
 
-/** llama-server's error body. */
+/** llama-server's error body: `{"error":{"code","message","type",...extra}}`. */
 export function llamaError(code: number, type: string, message: string, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({ error: { code, message, type, ...extra } });
 }
 
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
-}
+/** The 404 llama-server answers for an unknown path or a wrong method, byte for byte. */
+export const NOT_FOUND = '{"error":{"message":"File Not Found","type":"not_found_error","code":404}}';

@@ -1,43 +1,72 @@
 /**
- * One timer for every stream: a min-heap of due times, served by a single setTimeout (or setImmediate for
- * work due within a millisecond). Thousands of concurrent streams cost one pending timer, not thousands.
+ * One timer for every stream: a min-heap of due times served by a single setTimeout (or setImmediate for work
+ * due within a millisecond). Thousands of concurrent streams cost one pending timer, not thousands.
  */
-interface Entry {
-  due: number;
-  run: () => void;
+
+/** A scheduled callback; `cancel` drops it (lazily, when it reaches the top of the heap). */
+export interface Scheduled {
+  cancel(): void;
 }
+
+interface Entry extends Scheduled {
+  due: number;
+  seq: number;
+  run: (() => void) | undefined;
+}
+
+/** A timer fires up to this early relative to performance.now(); entries are served from then. */
+const EARLY_MS = 0.05;
+/** Entries served per tick at most, so a burst cannot starve the sockets. */
+const PER_TICK = 4096;
 
 export class Scheduler {
   private heap: Entry[] = [];
+  private seq = 0;
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private armedFor = Number.POSITIVE_INFINITY;
   private stopped = false;
 
   /** Run `run` at `due` (performance.now() ms) or as soon after as possible. */
-  at(due: number, run: () => void): void {
-    if (this.stopped) return;
-    this.push({ due, run });
+  at(due: number, run: () => void): Scheduled {
+    const entry: Entry = {
+      due,
+      seq: this.seq++,
+      run,
+      cancel: () => {
+        entry.run = undefined;
+      },
+    };
+    if (this.stopped) return entry;
+    this.push(entry);
     this.arm();
+    return entry;
   }
 
+  /** Drop everything and never run again. */
   stop(): void {
     this.stopped = true;
     this.heap = [];
-    clearTimeout(this.timer);
-    if (this.immediate) clearImmediate(this.immediate);
+    this.disarm();
   }
 
-  private arm(): void {
-    const first = this.heap[0];
-    if (!first || first.due >= this.armedFor) return;
+  private disarm(): void {
     clearTimeout(this.timer);
     if (this.immediate) clearImmediate(this.immediate);
     this.timer = undefined;
     this.immediate = undefined;
+    this.armedFor = Number.POSITIVE_INFINITY;
+  }
+
+  private arm(): void {
+    while (this.heap.length > 0 && this.heap[0]!.run === undefined) this.pop();
+    const first = this.heap[0];
+    if (!first) return this.disarm();
+    if (first.due >= this.armedFor) return;
+    this.disarm();
     this.armedFor = first.due;
     const wait = first.due - performance.now();
-    // setTimeout cannot wait less than ~1 ms; below that, yield to I/O once and check again.
+    // setTimeout cannot wait less than ~1 ms; below that, yield to I/O once and look again.
     if (wait < 1) this.immediate = setImmediate(this.tick);
     else this.timer = setTimeout(this.tick, Math.floor(wait));
   }
@@ -47,8 +76,17 @@ export class Scheduler {
     this.immediate = undefined;
     this.armedFor = Number.POSITIVE_INFINITY;
     const now = performance.now();
-    // Tolerance of 0.2 ms: a timer that fired a hair early still serves its entry.
-    while (this.heap.length > 0 && this.heap[0]!.due <= now + 0.2) this.pop().run();
+    // Entries scheduled during this tick wait for the next one: a stream writes at most one token per tick.
+    const limit = this.seq;
+    for (let served = 0; served < PER_TICK && this.heap.length > 0; served++) {
+      const top = this.heap[0]!;
+      if (top.due > now + EARLY_MS || top.seq >= limit) break;
+      this.pop();
+      const run = top.run;
+      top.run = undefined;
+      run?.();
+      if (this.stopped) return;
+    }
     this.arm();
   };
 
@@ -58,7 +96,7 @@ export class Scheduler {
     let i = h.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (h[parent]!.due <= entry.due) break;
+      if (!before(entry, h[parent]!)) break;
       h[i] = h[parent]!;
       i = parent;
     }
@@ -75,12 +113,12 @@ export class Scheduler {
         const l = 2 * i + 1;
         const r = l + 1;
         let m = i;
-        let mDue = last.due;
-        if (l < h.length && h[l]!.due < mDue) {
+        let best = last;
+        if (l < h.length && before(h[l]!, best)) {
           m = l;
-          mDue = h[l]!.due;
+          best = h[l]!;
         }
-        if (r < h.length && h[r]!.due < mDue) m = r;
+        if (r < h.length && before(h[r]!, best)) m = r;
         if (m === i) break;
         h[i] = h[m]!;
         i = m;
@@ -91,15 +129,23 @@ export class Scheduler {
   }
 }
 
-/** A promise that resolves after `ms` on the scheduler, or rejects when `signal` aborts. */
+/** Earlier due first; equal due in scheduling order, so equal-time work stays FIFO. */
+function before(a: Entry, b: Entry): boolean {
+  return a.due < b.due || (a.due === b.due && a.seq < b.seq);
+}
+
+/** A promise that resolves after `ms` on the scheduler, or rejects with the signal's reason when it aborts. */
 export function sleep(scheduler: Scheduler, ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => reject(signal!.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    scheduler.at(performance.now() + ms, () => {
+    const onAbort = () => {
+      task.cancel();
+      reject(signal!.reason);
+    };
+    const task = scheduler.at(performance.now() + ms, () => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     });
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -3,28 +3,28 @@
 /** How one simulated model performs. */
 export interface SimulatedModel {
   name: string;
-  /** Prompt processing speed, tokens/s. */
+  /** Prompt processing speed, tokens/s (default 2000). */
   promptTps?: number;
-  /** Generation speed of one stream, tokens/s (`Infinity`: as fast as the simulator can write). */
+  /** Generation speed of one stream, tokens/s (default 50; `Infinity`: as fast as the simulator can write). */
   genTps?: number;
-  /** Fixed latency before prompt processing, ms. */
+  /** Fixed cost of the first decode, ms (default 20). Counted in `prompt_ms`, as llama-server counts its per-batch overhead. */
   ttftMs?: number;
-  /** Relative jitter (0..1) on each token gap. */
+  /** Relative jitter (0..1) on each token gap and on prompt processing (default 0.05). */
   jitter?: number;
-  /** Parallel slots (llama-server `-np`); requests beyond them queue. */
+  /** Parallel slots (llama-server `-np`, default 4); requests beyond them queue FIFO. */
   slots?: number;
-  /** Load time when llama-swap must start this model, ms. */
+  /** Load time when llama-swap must start this model, ms (default 500). */
   loadMs?: number;
-  /** Context per slot (`n_ctx`). */
+  /** Context per slot (`n_ctx`, default 8192). A prompt of n_ctx tokens or more is refused with 400. */
   ctxSize?: number;
-  /** Each extra busy slot slows generation by this fraction, like batched decoding does. */
+  /** Each extra busy slot slows generation by this fraction, as batched decoding does (default 0.1). */
   batchSlowdown?: number;
 }
 
 export type ModelProfile = Required<Omit<SimulatedModel, 'name'>>;
 
 /** The profile of a model whose options leave things out. */
-export const DEFAULT_MODEL_PROFILE: ModelProfile = {
+export const DEFAULT_MODEL_PROFILE: ModelProfile = Object.freeze({
   promptTps: 2000,
   genTps: 50,
   ttftMs: 20,
@@ -33,22 +33,22 @@ export const DEFAULT_MODEL_PROFILE: ModelProfile = {
   loadMs: 500,
   ctxSize: 8192,
   batchSlowdown: 0.1,
-};
+});
 
 export type FaultKind = 'http-500' | 'http-503' | 'unknown-model' | 'reset' | 'malformed-chunk' | 'stall' | 'missing-timings' | 'no-done';
 
-/** A fault to inject into generation requests that match it. */
+/** A fault to inject into generation requests that match it. The first matching fault of the list applies. */
 export interface Fault {
   kind: FaultKind;
-  /** Chance per matching request (seeded); default 1. */
+  /** Chance per matching request, drawn from the seed and the request ordinal; default 1. */
   probability?: number;
   /** Only requests for this model. */
   model?: string;
   /** Only these generation requests, counted from 1 in arrival order. */
   requests?: number[];
-  /** reset / malformed-chunk / stall: after this many tokens (default 1). */
+  /** reset / malformed-chunk / stall: after this many tokens were written (default 1; 0 = before the first). */
   afterTokens?: number;
-  /** stall: pause this long, ms (default 60 000). */
+  /** stall: pause this long, ms (default 60 000). A client that leaves ends the stall. */
   stallMs?: number;
 }
 
@@ -66,7 +66,7 @@ export interface SimulatorOptions {
   faults?: Fault[];
   /** Keep the ground-truth log of every generation request; default true. */
   groundTruth?: boolean;
-  /** llama-swap: model loaded at start; default none. */
+  /** llama-swap: model loaded at start; default none. llama-server mode: its model is always loaded. */
   initiallyLoaded?: string | null;
 }
 
@@ -75,19 +75,26 @@ export interface GroundTruthRequest {
   /** The response id sent to the client (`chatcmpl-…`). */
   id: string;
   model: string;
+  /** The llama-server path that served it, e.g. `/v1/chat/completions`. */
   endpoint: string;
-  /** When the request body had been received. */
+  /** When the request body had been received (before any llama-swap load or slot wait). */
   receivedAt: bigint;
   /** When the response headers were written. */
   headersAt?: bigint;
-  /** When each generated token was written (several tokens in one write share a stamp). */
+  /**
+   * When each generated token was written to the socket. A non-streamed body stamps all its tokens with the
+   * body's write; an end-of-generation token (natural stop) is counted in `predictedTokens` but never written.
+   */
   tokenWrites: bigint[];
+  /** When the response ended (or the stream was cut by a fault or the client). */
   finishedAt?: bigint;
+  /** Prompt tokens, cached included (`usage.prompt_tokens`). */
   promptTokens: number;
   cachedTokens: number;
   predictedTokens: number;
-  /** Whether this request made llama-swap load its model, and how long that took. */
+  /** Whether this request made llama-swap load its model. */
   swapped: boolean;
+  /** How long this request waited in llama-swap for a model load (its own or one it joined), ms; 0 if none. */
   loadMs: number;
   fault?: FaultKind;
 }
@@ -95,11 +102,11 @@ export interface GroundTruthRequest {
 export interface SimulatorStats {
   /** Generation requests received. */
   requests: number;
-  /** Generating now. */
+  /** Generating (slots busy) now, all models. */
   active: number;
   /** Most ever generating at once. */
   peakActive: number;
-  /** Waiting for a slot now. */
+  /** Waiting now: for a slot, or in llama-swap for a model load. */
   queued: number;
 }
 
@@ -107,13 +114,13 @@ export interface Simulator {
   /** Base URL, e.g. `http://127.0.0.1:41234`. */
   readonly url: string;
   readonly port: number;
-  /** Generation requests, in arrival order (empty when `groundTruth: false`). */
+  /** Generation requests, in arrival order (stays empty with `groundTruth: false`). A live array: it may be cleared. */
   readonly groundTruth: GroundTruthRequest[];
   stats(): SimulatorStats;
   /** Models loaded now (llama-swap: at most one). */
   loadedModels(): string[];
   /** Replace the fault list. */
   setFaults(faults: Fault[]): void;
-  /** Stop listening and drop open connections. */
+  /** Stop listening, end every stream and timer, drop open connections. */
   close(): Promise<void>;
 }

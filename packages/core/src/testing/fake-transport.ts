@@ -120,7 +120,8 @@ export function createFakeTransport(options: FakeTransportOptions): FakeTranspor
           prompt_ms: response.ttftMs,
           predicted_n: sent,
           predicted_ms: genMs,
-          predicted_per_second: genMs > 0 ? (sent * 1000) / genMs : null,
+          // As llama.cpp counts: the first token's time is in prompt_ms, so N tokens span N − 1 intervals.
+          predicted_per_second: genMs > 0 && sent > 1 ? ((sent - 1) * 1000) / genMs : null,
           prompt_per_second: response.ttftMs > 0 ? ((prompt - cached) * 1000) / response.ttftMs : null,
         },
         usage: response.usage,

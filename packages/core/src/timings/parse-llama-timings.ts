@@ -50,20 +50,22 @@ export function parseLlamaTimings(input: unknown): NormalizedTimings {
 function fromLlama(t: Obj, usage: Obj | undefined): NormalizedTimings {
   const promptN = count(t.prompt_n);
   const cacheN = count(t.cache_n);
-  const promptMs = num(t.prompt_ms);
+  const promptMs = count(t.prompt_ms);
   const predictedN = count(t.predicted_n);
-  const predictedMs = num(t.predicted_ms);
-  const fromUsageFields = usage ? fromUsage(usage) : undefined;
+  const predictedMs = count(t.predicted_ms);
+  const u = usage ? fromUsage(usage) : undefined;
   return {
     source: 'llama',
-    promptTokens: promptN === undefined ? fromUsageFields?.promptTokens : promptN + (cacheN ?? 0),
-    promptEvaluatedTokens: promptN,
-    cachedTokens: cacheN ?? fromUsageFields?.cachedTokens,
+    // Without cache_n (older builds) prompt_n leaves out cached tokens, so usage's total is the better figure.
+    promptTokens: promptN !== undefined && cacheN !== undefined ? promptN + cacheN : (u?.promptTokens ?? promptN),
+    promptEvaluatedTokens: promptN ?? u?.promptEvaluatedTokens,
+    cachedTokens: cacheN ?? u?.cachedTokens,
     promptMs,
-    promptTps: num(t.prompt_per_second) ?? rate(promptN, promptMs),
-    generatedTokens: predictedN ?? fromUsageFields?.generatedTokens,
+    promptTps: speed(t.prompt_per_second, promptMs) ?? rate(promptN, promptMs),
+    generatedTokens: predictedN ?? u?.generatedTokens,
     generationMs: predictedMs,
-    genTps: num(t.predicted_per_second) ?? rate(predictedN, predictedMs),
+    // predicted_ms runs from the first sampled token to the last: n − 1 intervals, as the server divides.
+    genTps: speed(t.predicted_per_second, predictedMs) ?? rate(predictedN === undefined || predictedN < 2 ? undefined : predictedN - 1, predictedMs),
     draftTokens: count(t.draft_n),
     draftAcceptedTokens: count(t.draft_n_accepted),
   };
@@ -77,7 +79,7 @@ function fromUsage(u: Obj): NormalizedTimings {
     source: 'openai',
     promptTokens,
     cachedTokens: cached,
-    promptEvaluatedTokens: promptTokens !== undefined && cached !== undefined ? promptTokens - cached : undefined,
+    promptEvaluatedTokens: promptTokens !== undefined && cached !== undefined && cached <= promptTokens ? promptTokens - cached : undefined,
     generatedTokens: count(u.completion_tokens),
   };
 }
@@ -86,6 +88,8 @@ const NS_PER_MS = 1e6;
 
 function fromOllama(o: Obj): NormalizedTimings {
   // Ollama omits zero durations (Go omitempty); an absent one stays undefined and yields no rate.
+  // prompt_eval_count includes cached tokens in new builds while the duration covers only the evaluated
+  // part, so promptTps is flattered on a prefix-cache hit (swapbench busts the cache by default).
   const promptTokens = count(o.prompt_eval_count);
   const evalCount = count(o.eval_count);
   const promptMs = nsToMs(o.prompt_eval_duration);
@@ -112,7 +116,7 @@ function num(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
-/** A non-negative count; llama-swap and others use -1 for unknown. */
+/** A non-negative figure (count, duration or speed); llama-swap and others use -1 for unknown. */
 function count(v: unknown): number | undefined {
   const n = num(v);
   return n !== undefined && n >= 0 ? n : undefined;
@@ -121,6 +125,11 @@ function count(v: unknown): number | undefined {
 function nsToMs(v: unknown): number | undefined {
   const n = count(v);
   return n === undefined ? undefined : n / NS_PER_MS;
+}
+
+/** The server's own speed, dropped when the duration it came from is zero (a division by zero upstream). */
+function speed(v: unknown, ms: number | undefined): number | undefined {
+  return ms === 0 ? undefined : count(v);
 }
 
 function rate(tokens: number | undefined, ms: number | undefined): number | undefined {

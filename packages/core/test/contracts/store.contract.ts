@@ -1,80 +1,152 @@
 /**
  * The contract every Store implementation passes: memory now, file and SQLite later. Call
- * `describeStoreContract` from the implementation's test file with a factory for a fresh store; give
- * `reopen` when the store persists, to check that everything survives a reopen.
+ * `describeStoreContract` from the implementation's test file with a factory for a fresh, empty store.
+ * Optional harness members switch on more tests: `reopen` (persistence), `connect` (two handles on the same
+ * storage, as two processes), `advanceClock` (exact lease expiry instead of short real-time waits).
+ *
+ * Behaviour pinned here, beyond the interface's JSDoc:
+ * - records go in and come out as copies; a missing record reads as `undefined`;
+ * - errors are SwapbenchErrors with codes `RUN_EXISTS`, `RUN_NOT_FOUND`, `STORE_CLOSED`, `CONFIG_INVALID`
+ *   (bad cursor, limit or ttlMs); an aborted signal rejects with exactly its reason, before any effect;
+ * - `runs.list` is newest first by `startedAt` then `runId` (descending), and its cursor is a position, not an
+ *   offset: runs created between pages neither repeat nor shift later pages;
+ * - `recoverInterrupted` changes only the status of `running` runs;
+ * - suites, baselines and hosts list by name (id) ascending;
+ * - a live lease refuses everyone, its own holder included; renew and release need its token and fail once it
+ *   has expired.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { computeStats } from '../../src/engine/stats.js';
-import type { RunResult, Sample } from '../../src/engine/types.js';
-import { parseSuite } from '../../src/suite/load-suite.js';
+import type { CellResult, RunResult, Sample } from '../../src/engine/types.js';
+import { SwapbenchError } from '../../src/errors.js';
 import type { Store } from '../../src/store/store.js';
+import { parseSuite } from '../../src/suite/load-suite.js';
+import type { SuiteInput } from '../../src/suite/schema.js';
 
 export interface StoreHarness {
+  /** A fresh, empty store. */
   store: Store;
-  /** Close and open the same storage again (persistent stores only). */
+  /** Open the same storage again; the contract has closed `store` first (persistent stores only). */
   reopen?: () => Promise<Store>;
+  /** Open a second store on the same storage while the first stays open (stores shared across processes). */
+  connect?: () => Promise<Store>;
+  /** Move the wall clock the store reads forward; without it, lease-expiry tests wait in real time. */
+  advanceClock?: (ms: number) => void;
   cleanup?: () => Promise<void>;
 }
 
-/** A realistic run record. */
+const SUITE_INPUT: SuiteInput = { name: 'suite-a', models: ['qwen3-8b'], promptTokens: [512], maxTokens: [128], concurrency: [1, 4] };
+
+/** A realistic run record, as `runBenchSuite` stores it when it starts. */
 export function makeRun(runId: string, overrides: Partial<RunResult> = {}): RunResult {
-  const suite = parseSuite({ name: 'suite-a', models: ['m1'], promptTokens: [128], maxTokens: [32], concurrency: [1] });
   return {
     runId,
     status: 'running',
-    suite,
+    suite: parseSuite(SUITE_INPUT),
     startedAt: '2026-11-24T10:00:00.000Z',
     finishedAt: null,
     durationMs: null,
     cells: [],
-    coldStarts: [],
+    coldStarts: [{ model: 'qwen3-8b', loadedBefore: false, coldStartMs: 2350.5 }],
     swaps: [],
-    calibration: [{ model: 'm1', method: 'tokenizer' }],
-    environment: { client: { swapbenchVersion: '0.1.0', node: 'v24.0.0', platform: 'linux', arch: 'x64', cpus: 'cpu', cpuCount: 2 }, server: { kind: 'llama-server', baseUrl: 'http://gpu-box:8080' } },
-    client: { clientSaturated: false, eventLoopDelayP99Ms: 1.2, eventLoopDelayMaxMs: 3 },
-    notes: [],
+    calibration: [{ model: 'qwen3-8b', method: 'tokenizer' }],
+    environment: {
+      client: { swapbenchVersion: '0.1.0', node: 'v24.3.0', platform: 'linux', arch: 'x64', cpus: 'AMD Ryzen 9 7950X', cpuCount: 32 },
+      server: { kind: 'llama-server', baseUrl: 'http://gpu-box:8080' },
+    },
+    client: { clientSaturated: false, eventLoopDelayP99Ms: 1.2, eventLoopDelayMaxMs: 3.4 },
+    notes: ['prompt sizes calibrated with /tokenize'],
     ...overrides,
   };
 }
 
-/** A realistic measured sample. */
+/** The same run as `finish` stores it: completed, with one aggregated cell. */
+export function makeFinishedRun(runId: string, overrides: Partial<RunResult> = {}): RunResult {
+  return makeRun(runId, { status: 'completed', finishedAt: '2026-11-24T10:01:00.000Z', durationMs: 60_000, cells: [makeCell()], ...overrides });
+}
+
+/** A realistic cell aggregate. */
+export function makeCell(): CellResult {
+  return {
+    model: 'qwen3-8b',
+    promptTokens: 512,
+    maxTokens: 128,
+    concurrency: 1,
+    n: 3,
+    errors: 1,
+    errorCodes: { HTTP_STATUS: 1 },
+    ttftMs: computeStats([210.5, 221, 230.25]),
+    e2eMs: computeStats([1714.7, 1730, 1755.2]),
+    itlMs: computeStats([11.75, 11.8, 12.1, 0, 11.6]),
+    tpotMs: computeStats([11.84, 11.9, 12.0]),
+    genTps: computeStats([84.4, 84.0, 83.3]),
+    serverGenTps: computeStats([85.1, 84.9]),
+    serverPromptTps: computeStats([2421.9, 2430.2]),
+    throughputTps: 83.9,
+    wallMs: 5210.4,
+    flags: { 'warm-cache': 1 },
+  };
+}
+
+/** A realistic measured sample of a 512-token prompt and 128 generated tokens. */
 export function makeSample(runId: string, seq: number, overrides: Partial<Sample> = {}): Sample {
   return {
     runId,
     seq,
-    model: 'm1',
-    promptTokens: 128,
-    maxTokens: 32,
+    model: 'qwen3-8b',
+    promptTokens: 512,
+    maxTokens: 128,
     concurrency: 1,
     phase: 'measured',
-    startedAt: '2026-11-24T10:00:01.000Z',
+    startedAt: `2026-11-24T10:00:${String(10 + seq).padStart(2, '0')}.000Z`,
     ok: true,
-    ttfbMs: 10 + seq,
-    ttftMs: 20 + seq,
-    e2eMs: 300 + seq,
-    outputTokens: 32,
-    itlMs: [9, 9.5, 8.75],
-    tpotMs: 9,
-    genTps: 111.1,
-    promptTokensActual: 128,
-    server: { source: 'llama', promptTokens: 128, promptEvaluatedTokens: 128, cachedTokens: 0, promptMs: 12.5, promptTps: 10240, generatedTokens: 32, generationMs: 280, genTps: 114.3 },
+    ttfbMs: 3.5 + seq,
+    ttftMs: 212.4 + seq,
+    e2eMs: 1716.6 + seq,
+    outputTokens: 128,
+    itlMs: [11.75, 11.8, 0, 12.1],
+    tpotMs: 11.84,
+    genTps: 84.4,
+    promptTokensActual: 512,
+    server: { source: 'llama', promptTokens: 512, promptEvaluatedTokens: 512, cachedTokens: 0, promptMs: 211.4, promptTps: 2421.9, generatedTokens: 128, generationMs: 1504.2, genTps: 84.4 },
     finishReason: 'length',
-    responseId: `chatcmpl-${seq}`,
+    responseId: `chatcmpl-${runId}-${seq}`,
     flags: [],
     ...overrides,
   };
 }
 
-export function describeStoreContract(name: string, makeHarness: () => Promise<StoreHarness>): void {
+/** A failed sample, as the engine stores one. */
+export function makeFailedSample(runId: string, seq: number): Sample {
+  const { ttfbMs: _a, ttftMs: _b, e2eMs: _c, tpotMs: _d, genTps: _e, finishReason: _f, responseId: _g, ...rest } = makeSample(runId, seq);
+  return { ...rest, ok: false, error: { code: 'HTTP_STATUS', message: 'HTTP 500 from http://gpu-box:8080/v1/chat/completions' }, outputTokens: 0, itlMs: [], server: { source: 'none' } };
+}
+
+/** Await a rejection and check it is a SwapbenchError with this code. */
+export async function expectStoreError(promise: Promise<unknown>, code: string): Promise<SwapbenchError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(SwapbenchError.is(err), `expected a SwapbenchError ${code}, got ${String(err)}`).toBe(true);
+  expect((err as SwapbenchError).code).toBe(code);
+  return err as SwapbenchError;
+}
+
+const isIso = (s: string) => new Date(s).toISOString() === s;
+
+export function describeStoreContract(name: string, makeStore: () => Promise<StoreHarness>): void {
   describe(`Store contract: ${name}`, () => {
     let h: StoreHarness;
     let store: Store;
+    const opened: Store[] = [];
     beforeEach(async () => {
-      h = await makeHarness();
+      h = await makeStore();
       store = h.store;
+      opened.push(store);
     });
     afterEach(async () => {
-      await store.close();
+      for (const s of opened.splice(0)) await s.close();
       await h.cleanup?.();
     });
 
@@ -83,155 +155,458 @@ export function describeStoreContract(name: string, makeHarness: () => Promise<S
       for await (const x of s.runs.samples(runId)) out.push(x);
       return out;
     };
+    /** Let `ms` pass on the store's clock: exactly with `advanceClock`, else in real time. */
+    const pass = async (ms: number) => {
+      if (h.advanceClock) h.advanceClock(ms);
+      else await new Promise((r) => setTimeout(r, ms));
+    };
+    /** A short TTL when waiting in real time, a long one on an injected clock. */
+    const shortTtl = () => (h.advanceClock ? 60_000 : 40);
 
-    it('creates a run, appends samples in order, finishes it, and reads it all back', async () => {
-      await store.runs.create(makeRun('r1'));
-      await store.runs.appendSamples('r1', [makeSample('r1', 0), makeSample('r1', 1)]);
-      await store.runs.appendSamples('r1', [makeSample('r1', 2, { ok: false, error: { code: 'HTTP_STATUS', message: 'HTTP 500' }, phase: 'warmup' })]);
-      const cell = { model: 'm1', promptTokens: 128, maxTokens: 32, concurrency: 1, n: 2, errors: 0, errorCodes: {}, ttftMs: computeStats([20, 21]), e2eMs: computeStats([300, 301]), itlMs: computeStats([9]), tpotMs: computeStats([9]), genTps: computeStats([111]), serverGenTps: computeStats([114]), serverPromptTps: computeStats([10240]), throughputTps: 100, wallMs: 640, flags: {} };
-      await store.runs.finish(makeRun('r1', { status: 'completed', finishedAt: '2026-11-24T10:01:00.000Z', durationMs: 60000, cells: [cell] }));
-      const run = await store.runs.get('r1');
-      expect(run?.status).toBe('completed');
-      expect(run?.cells).toEqual([cell]);
-      expect(run?.environment.server?.baseUrl).toBe('http://gpu-box:8080');
-      const samples = await samplesOf('r1');
-      expect(samples.map((s) => s.seq)).toEqual([0, 1, 2]);
-      expect(samples[2]).toEqual(makeSample('r1', 2, { ok: false, error: { code: 'HTTP_STATUS', message: 'HTTP 500' }, phase: 'warmup' }));
+    describe('runs', () => {
+      it('stores a run, its samples and its final result, and reads them back unchanged', async () => {
+        const started = makeRun('r1');
+        await store.runs.create(started);
+        expect(await store.runs.get('r1')).toEqual(started);
+        const samples = [makeSample('r1', 0, { phase: 'warmup' }), makeSample('r1', 1), makeFailedSample('r1', 2)];
+        await store.runs.appendSamples('r1', samples.slice(0, 2));
+        await store.runs.appendSamples('r1', samples.slice(2));
+        const finished = makeFinishedRun('r1');
+        await store.runs.finish(finished);
+        expect(await store.runs.get('r1')).toEqual(finished);
+        expect(await samplesOf('r1')).toEqual(samples);
+      });
+
+      it('keeps samples in append order across batches, whatever their seq', async () => {
+        await store.runs.create(makeRun('r1'));
+        await store.runs.appendSamples('r1', [makeSample('r1', 3), makeSample('r1', 1)]);
+        await store.runs.appendSamples('r1', []);
+        await store.runs.appendSamples('r1', [makeSample('r1', 2), makeSample('r1', 0)]);
+        expect((await samplesOf('r1')).map((s) => s.seq)).toEqual([3, 1, 2, 0]);
+        await store.runs.create(makeRun('empty'));
+        expect(await samplesOf('empty')).toEqual([]);
+      });
+
+      it('keeps each run to its own samples', async () => {
+        await store.runs.create(makeRun('a'));
+        await store.runs.create(makeRun('b'));
+        await store.runs.appendSamples('a', [makeSample('a', 0)]);
+        await store.runs.appendSamples('b', [makeSample('b', 0), makeSample('b', 1)]);
+        expect((await samplesOf('a')).map((s) => s.runId)).toEqual(['a']);
+        expect((await samplesOf('b')).map((s) => s.runId)).toEqual(['b', 'b']);
+      });
+
+      it('refuses to create a run twice and keeps the first', async () => {
+        await store.runs.create(makeRun('dup'));
+        const err = await expectStoreError(store.runs.create(makeRun('dup', { notes: ['second'] })), 'RUN_EXISTS');
+        expect(err.message).toMatch(/dup/);
+        expect((await store.runs.get('dup'))?.notes).toEqual(makeRun('dup').notes);
+      });
+
+      it('reads an unknown run as undefined and refuses to write to one', async () => {
+        expect(await store.runs.get('nope')).toBeUndefined();
+        expect((await expectStoreError(store.runs.appendSamples('nope', [makeSample('nope', 0)]), 'RUN_NOT_FOUND')).message).toMatch(/nope/);
+        await expectStoreError(store.runs.finish(makeFinishedRun('nope')), 'RUN_NOT_FOUND');
+        await expectStoreError(samplesOf('nope'), 'RUN_NOT_FOUND');
+        expect(await store.runs.get('nope')).toBeUndefined();
+      });
+
+      it('hands out copies: changing what went in or came out does not change the store', async () => {
+        const run = makeRun('c1');
+        await store.runs.create(run);
+        run.notes.push('changed after create');
+        run.suite.models.push('changed');
+        const got = (await store.runs.get('c1'))!;
+        got.notes.push('changed after get');
+        got.environment.client.cpuCount = 1;
+        expect(await store.runs.get('c1')).toEqual(makeRun('c1'));
+
+        const sample = makeSample('c1', 0);
+        await store.runs.appendSamples('c1', [sample]);
+        sample.itlMs.push(999);
+        sample.server.genTps = 1;
+        for await (const s of store.runs.samples('c1')) s.flags.push('warm-cache');
+        expect(await samplesOf('c1')).toEqual([makeSample('c1', 0)]);
+      });
+
+      it('lists runs newest first, as summaries, filtered by suite and status', async () => {
+        for (let i = 0; i < 5; i++) {
+          await store.runs.create(makeRun(`run-${i}`, { startedAt: `2026-11-24T10:0${i}:00.000Z`, suite: parseSuite({ ...SUITE_INPUT, name: i < 3 ? 'a' : 'b' }) }));
+        }
+        await store.runs.finish(makeFinishedRun('run-1', { startedAt: '2026-11-24T10:01:00.000Z', finishedAt: '2026-11-24T10:01:30.000Z', suite: parseSuite({ ...SUITE_INPUT, name: 'a' }) }));
+        // A run whose server was never described has no baseUrl in its summary.
+        await store.runs.finish(makeFinishedRun('run-3', { startedAt: '2026-11-24T10:03:00.000Z', finishedAt: '2026-11-24T10:03:30.000Z', suite: parseSuite({ ...SUITE_INPUT, name: 'b' }), environment: { client: makeRun('x').environment.client } }));
+
+        const all = await store.runs.list();
+        expect(all.items.map((r) => r.runId)).toEqual(['run-4', 'run-3', 'run-2', 'run-1', 'run-0']);
+        expect(all.nextCursor).toBeUndefined();
+        expect(all.items[0]).toEqual({ runId: 'run-4', suiteName: 'b', status: 'running', startedAt: '2026-11-24T10:04:00.000Z', finishedAt: null, baseUrl: 'http://gpu-box:8080' });
+        expect(all.items[1]).toMatchObject({ runId: 'run-3', status: 'completed', finishedAt: '2026-11-24T10:03:30.000Z' });
+        expect(all.items[1]?.baseUrl).toBeUndefined();
+
+        expect((await store.runs.list({ suiteName: 'a' })).items.map((r) => r.runId)).toEqual(['run-2', 'run-1', 'run-0']);
+        expect((await store.runs.list({ status: 'completed' })).items.map((r) => r.runId)).toEqual(['run-3', 'run-1']);
+        expect((await store.runs.list({ suiteName: 'a', status: 'running' })).items.map((r) => r.runId)).toEqual(['run-2', 'run-0']);
+        expect(await store.runs.list({ suiteName: 'none' })).toEqual({ items: [] });
+      });
+
+      it('breaks ties in start time by run id, newest id first', async () => {
+        for (const id of ['b', 'c', 'a']) await store.runs.create(makeRun(id));
+        expect((await store.runs.list()).items.map((r) => r.runId)).toEqual(['c', 'b', 'a']);
+        const first = await store.runs.list({ limit: 1 });
+        const second = await store.runs.list({ limit: 1, cursor: first.nextCursor! });
+        const third = await store.runs.list({ limit: 1, cursor: second.nextCursor! });
+        expect([first, second, third].map((p) => p.items[0]?.runId)).toEqual(['c', 'b', 'a']);
+        expect(third.nextCursor).toBeUndefined();
+      });
+
+      it('pages with a cursor; runs created between pages neither repeat nor shift the next page', async () => {
+        for (let i = 0; i < 7; i++) await store.runs.create(makeRun(`run-${i}`, { startedAt: `2026-11-24T10:0${i}:00.000Z` }));
+        const page1 = await store.runs.list({ limit: 3 });
+        expect(page1.items.map((r) => r.runId)).toEqual(['run-6', 'run-5', 'run-4']);
+        expect(typeof page1.nextCursor).toBe('string');
+        // Newer than everything listed: belongs before page 1, so later pages must not show it.
+        await store.runs.create(makeRun('run-newer', { startedAt: '2026-11-24T11:00:00.000Z' }));
+        // Older than the cursor: not listed yet, so it shows up once, in its place.
+        await store.runs.create(makeRun('run-older', { startedAt: '2026-11-24T09:00:00.000Z' }));
+        const page2 = await store.runs.list({ limit: 3, cursor: page1.nextCursor! });
+        expect(page2.items.map((r) => r.runId)).toEqual(['run-3', 'run-2', 'run-1']);
+        const page3 = await store.runs.list({ limit: 3, cursor: page2.nextCursor! });
+        expect(page3.items.map((r) => r.runId)).toEqual(['run-0', 'run-older']);
+        expect(page3.nextCursor).toBeUndefined();
+      });
+
+      it('ends on a full last page without a cursor, and pages by 50 by default', async () => {
+        for (let i = 0; i < 51; i++) await store.runs.create(makeRun(`run-${String(i).padStart(2, '0')}`));
+        const all = await store.runs.list({ limit: 51 });
+        expect(all.items).toHaveLength(51);
+        expect(all.nextCursor).toBeUndefined();
+        const first = await store.runs.list();
+        expect(first.items).toHaveLength(50);
+        expect(first.items[0]?.runId).toBe('run-50');
+        const rest = await store.runs.list({ cursor: first.nextCursor! });
+        expect(rest.items.map((r) => r.runId)).toEqual(['run-00']);
+        expect(rest.nextCursor).toBeUndefined();
+      });
+
+      it('rejects a cursor or limit it did not make', async () => {
+        await store.runs.create(makeRun('r'));
+        await expectStoreError(store.runs.list({ cursor: 'not-a-cursor' }), 'CONFIG_INVALID');
+        await expectStoreError(store.runs.list({ cursor: Buffer.from('{"x":1}').toString('base64url') }), 'CONFIG_INVALID');
+        await expectStoreError(store.runs.list({ limit: 0 }), 'CONFIG_INVALID');
+        await expectStoreError(store.runs.list({ limit: 2.5 }), 'CONFIG_INVALID');
+      });
+
+      it('marks runs left running as interrupted, and changes nothing else', async () => {
+        await store.runs.create(makeRun('alive'));
+        await store.runs.appendSamples('alive', [makeSample('alive', 0)]);
+        await store.runs.create(makeRun('also-alive'));
+        await store.runs.create(makeRun('done'));
+        await store.runs.finish(makeFinishedRun('done'));
+        await store.runs.create(makeRun('cancelled'));
+        await store.runs.finish(makeFinishedRun('cancelled', { status: 'cancelled' }));
+
+        expect((await store.runs.recoverInterrupted()).sort()).toEqual(['alive', 'also-alive']);
+        expect(await store.runs.get('alive')).toEqual({ ...makeRun('alive'), status: 'interrupted' });
+        expect(await samplesOf('alive')).toEqual([makeSample('alive', 0)]);
+        expect((await store.runs.get('done'))?.status).toBe('completed');
+        expect((await store.runs.get('cancelled'))?.status).toBe('cancelled');
+        expect((await store.runs.list({ status: 'interrupted' })).items.map((r) => r.runId).sort()).toEqual(['alive', 'also-alive']);
+        expect(await store.runs.recoverInterrupted()).toEqual([]);
+      });
     });
 
-    it('returns undefined for an unknown run, and refuses samples for one', async () => {
-      expect(await store.runs.get('nope')).toBeUndefined();
-      await expect(store.runs.appendSamples('nope', [makeSample('nope', 0)])).rejects.toThrow(/nope/);
+    describe('suites, baselines, hosts', () => {
+      it('keeps suites by name, listed by name, and replaces one on put', async () => {
+        const nightly: SuiteInput = { name: 'nightly', models: ['m'], promptTokens: [512], maxTokens: [64], concurrency: [1, 4] };
+        const saved = await store.suites.put('nightly', nightly);
+        expect(saved).toEqual({ name: 'nightly', suite: nightly, updatedAt: saved.updatedAt });
+        expect(isIso(saved.updatedAt)).toBe(true);
+        await store.suites.put('adhoc', { ...nightly, name: 'adhoc' });
+        nightly.models.push('changed after put');
+        expect(await store.suites.get('nightly')).toEqual(saved);
+        expect(saved.suite.models).toEqual(['m']);
+        expect((await store.suites.list()).map((s) => s.name)).toEqual(['adhoc', 'nightly']);
+
+        await pass(5);
+        const replaced = await store.suites.put('nightly', { ...nightly, models: ['other'] });
+        expect(Date.parse(replaced.updatedAt)).toBeGreaterThan(Date.parse(saved.updatedAt));
+        expect((await store.suites.get('nightly'))?.suite.models).toEqual(['other']);
+        expect(await store.suites.list()).toHaveLength(2);
+
+        expect(await store.suites.remove('nightly')).toBe(true);
+        expect(await store.suites.remove('nightly')).toBe(false);
+        expect(await store.suites.get('nightly')).toBeUndefined();
+        expect((await store.suites.list()).map((s) => s.name)).toEqual(['adhoc']);
+      });
+
+      it('sets baselines only to runs that exist, and moves one on set', async () => {
+        await store.runs.create(makeRun('base'));
+        await store.runs.create(makeRun('newer'));
+        const b = await store.baselines.set('main', 'base');
+        expect(b).toEqual({ name: 'main', runId: 'base', setAt: b.setAt });
+        expect(isIso(b.setAt)).toBe(true);
+        expect(await store.baselines.get('main')).toEqual(b);
+
+        expect((await expectStoreError(store.baselines.set('other', 'missing-run'), 'RUN_NOT_FOUND')).message).toMatch(/missing-run/);
+        expect(await store.baselines.get('other')).toBeUndefined();
+
+        await store.baselines.set('release', 'base');
+        await store.baselines.set('main', 'newer');
+        expect((await store.baselines.get('main'))?.runId).toBe('newer');
+        expect((await store.baselines.list()).map((x) => [x.name, x.runId])).toEqual([
+          ['main', 'newer'],
+          ['release', 'base'],
+        ]);
+        expect(await store.baselines.clear('main')).toBe(true);
+        expect(await store.baselines.clear('main')).toBe(false);
+        expect(await store.baselines.get('main')).toBeUndefined();
+        // Clearing a baseline leaves its run alone.
+        expect(await store.runs.get('newer')).toBeDefined();
+      });
+
+      it('keeps hosts by id with their labels, listed by id, and replaces one on put', async () => {
+        const input = { id: 'gpu-box', baseUrl: 'http://gpu-box:8080', kind: 'llama-swap', labels: { gpu: 'RTX 4090' } };
+        const host = await store.hosts.put(input);
+        expect(host).toEqual({ ...input, updatedAt: host.updatedAt });
+        expect(isIso(host.updatedAt)).toBe(true);
+        input.labels.gpu = 'changed after put';
+        expect((await store.hosts.get('gpu-box'))?.labels).toEqual({ gpu: 'RTX 4090' });
+
+        await store.hosts.put({ id: 'cpu-box', baseUrl: 'http://cpu-box:8080' });
+        expect((await store.hosts.get('cpu-box'))?.labels).toBeUndefined();
+        await store.hosts.put({ id: 'gpu-box', baseUrl: 'http://gpu-box:9090' });
+        expect(await store.hosts.get('gpu-box')).toMatchObject({ baseUrl: 'http://gpu-box:9090' });
+        expect((await store.hosts.list()).map((x) => x.id)).toEqual(['cpu-box', 'gpu-box']);
+        expect(await store.hosts.remove('gpu-box')).toBe(true);
+        expect(await store.hosts.remove('gpu-box')).toBe(false);
+        expect(await store.hosts.get('gpu-box')).toBeUndefined();
+      });
     });
 
-    it('refuses to create a run twice', async () => {
-      await store.runs.create(makeRun('dup'));
-      await expect(store.runs.create(makeRun('dup'))).rejects.toThrow(/dup/);
+    describe('leases', () => {
+      const req = (holder: string, ttlMs = 60_000, hostId = 'h') => ({ hostId, holder, purpose: `${holder}-bench`, ttlMs });
+
+      it('grants a free host, with an expiry ttlMs ahead and a token', async () => {
+        const before = Date.now();
+        const got = await store.leases.acquire(req('alice'));
+        expect(got.acquired).toBe(true);
+        if (!got.acquired) return;
+        expect(got.lease).toMatchObject({ hostId: 'h', holder: 'alice', purpose: 'alice-bench' });
+        expect(got.lease.token.length).toBeGreaterThanOrEqual(16);
+        expect(isIso(got.lease.expiresAt)).toBe(true);
+        if (!h.advanceClock) {
+          expect(Date.parse(got.lease.expiresAt)).toBeGreaterThanOrEqual(before + 60_000);
+          expect(Date.parse(got.lease.expiresAt)).toBeLessThanOrEqual(Date.now() + 60_000);
+        }
+        expect(await store.leases.get('h')).toEqual(got.lease);
+      });
+
+      it('refuses a held host to everyone, its holder included, and shows who holds it', async () => {
+        const first = await store.leases.acquire(req('alice'));
+        if (!first.acquired) throw new Error('first acquire failed');
+        expect(await store.leases.acquire(req('bob'))).toEqual({ acquired: false, current: first.lease });
+        expect(await store.leases.acquire(req('alice'))).toEqual({ acquired: false, current: first.lease });
+        // Other hosts are independent.
+        expect((await store.leases.acquire(req('bob', 60_000, 'other-host'))).acquired).toBe(true);
+      });
+
+      it('renews and releases only with the token', async () => {
+        const first = await store.leases.acquire(req('alice'));
+        if (!first.acquired) throw new Error('first acquire failed');
+        expect(await store.leases.renew('h', 'wrong-token', 120_000)).toBe(false);
+        expect(await store.leases.renew('other-host', first.lease.token, 120_000)).toBe(false);
+        expect(await store.leases.renew('h', first.lease.token, 120_000)).toBe(true);
+        const renewed = (await store.leases.get('h'))!;
+        expect(Date.parse(renewed.expiresAt)).toBeGreaterThan(Date.parse(first.lease.expiresAt));
+        expect(renewed.token).toBe(first.lease.token);
+
+        expect(await store.leases.release('h', 'wrong-token')).toBe(false);
+        expect((await store.leases.get('h'))?.holder).toBe('alice');
+        expect(await store.leases.release('h', first.lease.token)).toBe(true);
+        expect(await store.leases.get('h')).toBeUndefined();
+        expect(await store.leases.release('h', first.lease.token)).toBe(false);
+        expect(await store.leases.renew('h', first.lease.token, 60_000)).toBe(false);
+
+        const next = await store.leases.acquire(req('bob'));
+        if (!next.acquired) throw new Error('acquire after release failed');
+        expect(next.lease.token).not.toBe(first.lease.token);
+        // The old token cannot touch the new lease.
+        expect(await store.leases.release('h', first.lease.token)).toBe(false);
+        expect((await store.leases.get('h'))?.holder).toBe('bob');
+      });
+
+      it('lets anyone take an expired lease, and the old token then fails', async () => {
+        const old = await store.leases.acquire(req('alice', shortTtl()));
+        if (!old.acquired) throw new Error('first acquire failed');
+        await pass(shortTtl() + 30);
+        expect(await store.leases.get('h')).toBeUndefined();
+        expect(await store.leases.renew('h', old.lease.token, 60_000)).toBe(false);
+        expect(await store.leases.release('h', old.lease.token)).toBe(false);
+        const next = await store.leases.acquire(req('bob'));
+        expect(next).toMatchObject({ acquired: true, lease: { holder: 'bob' } });
+        expect(await store.leases.renew('h', old.lease.token, 60_000)).toBe(false);
+      });
+
+      it('keeps a renewed lease past its first expiry', async (ctx) => {
+        if (!h.advanceClock) return ctx.skip();
+        const got = await store.leases.acquire(req('alice', 1000));
+        if (!got.acquired) throw new Error('acquire failed');
+        h.advanceClock(800);
+        expect(await store.leases.renew('h', got.lease.token, 1000)).toBe(true);
+        h.advanceClock(800);
+        expect((await store.leases.acquire(req('bob'))).acquired).toBe(false);
+        h.advanceClock(201);
+        expect((await store.leases.acquire(req('bob'))).acquired).toBe(true);
+      });
+
+      it('rejects a TTL that is not a positive number', async () => {
+        for (const ttlMs of [0, -5, Number.NaN]) await expectStoreError(store.leases.acquire(req('alice', ttlMs)), 'CONFIG_INVALID');
+        expect(await store.leases.get('h')).toBeUndefined();
+      });
     });
 
-    it('hands out copies: changing a returned record does not change the store', async () => {
-      const run = makeRun('c1');
-      await store.runs.create(run);
-      run.notes.push('changed after create');
-      const got = (await store.runs.get('c1'))!;
-      expect(got.notes).toEqual([]);
-      got.notes.push('changed after get');
-      expect((await store.runs.get('c1'))!.notes).toEqual([]);
+    describe('signals and close', () => {
+      it('rejects with the signal reason when aborted before the call, and does nothing', async () => {
+        const reason = new Error('stop');
+        const signal = AbortSignal.abort(reason);
+        await store.runs.create(makeRun('exists'));
+        const calls: Array<() => Promise<unknown>> = [
+          () => store.runs.create(makeRun('aborted'), { signal }),
+          () => store.runs.appendSamples('exists', [makeSample('exists', 0)], { signal }),
+          () => store.runs.finish(makeFinishedRun('exists'), { signal }),
+          () => store.runs.get('exists', { signal }),
+          () => store.runs.list({}, { signal }),
+          async () => {
+            for await (const _ of store.runs.samples('exists', { signal })) break;
+          },
+          () => store.runs.recoverInterrupted({ signal }),
+          () => store.suites.put('s', SUITE_INPUT, { signal }),
+          () => store.suites.get('s', { signal }),
+          () => store.suites.list({ signal }),
+          () => store.suites.remove('s', { signal }),
+          () => store.baselines.set('b', 'exists', { signal }),
+          () => store.baselines.get('b', { signal }),
+          () => store.baselines.list({ signal }),
+          () => store.baselines.clear('b', { signal }),
+          () => store.hosts.put({ id: 'h', baseUrl: 'http://h:1' }, { signal }),
+          () => store.hosts.get('h', { signal }),
+          () => store.hosts.list({ signal }),
+          () => store.hosts.remove('h', { signal }),
+          () => store.leases.acquire({ hostId: 'h', holder: 'a', purpose: 'p', ttlMs: 60_000 }, { signal }),
+          () => store.leases.renew('h', 't', 60_000, { signal }),
+          () => store.leases.release('h', 't', { signal }),
+          () => store.leases.get('h', { signal }),
+        ];
+        for (const call of calls) await expect(call()).rejects.toBe(reason);
+        expect(await store.runs.get('aborted')).toBeUndefined();
+        expect(await store.runs.get('exists')).toEqual(makeRun('exists'));
+        expect(await samplesOf('exists')).toEqual([]);
+        expect(await store.suites.list()).toEqual([]);
+        expect(await store.baselines.list()).toEqual([]);
+        expect(await store.hosts.list()).toEqual([]);
+        expect(await store.leases.get('h')).toBeUndefined();
+      });
+
+      it('stops reading samples with the signal reason when aborted part way', async () => {
+        await store.runs.create(makeRun('r'));
+        await store.runs.appendSamples('r', [0, 1, 2, 3].map((i) => makeSample('r', i)));
+        const controller = new AbortController();
+        const reason = new Error('enough');
+        const seen: number[] = [];
+        const read = (async () => {
+          for await (const s of store.runs.samples('r', { signal: controller.signal })) {
+            seen.push(s.seq);
+            if (s.seq === 1) controller.abort(reason);
+          }
+        })();
+        await expect(read).rejects.toBe(reason);
+        expect(seen).toEqual([0, 1]);
+      });
+
+      it('refuses every call after close; closing twice is fine', async () => {
+        await store.runs.create(makeRun('r'));
+        await store.close();
+        await store.close();
+        const err = await expectStoreError(store.runs.get('r'), 'STORE_CLOSED');
+        expect(err.message).toMatch(/closed/);
+        await expectStoreError(store.runs.create(makeRun('r2')), 'STORE_CLOSED');
+        await expectStoreError(samplesOf('r'), 'STORE_CLOSED');
+        await expectStoreError(store.suites.list(), 'STORE_CLOSED');
+        await expectStoreError(store.baselines.get('b'), 'STORE_CLOSED');
+        await expectStoreError(store.hosts.put({ id: 'h', baseUrl: 'http://h:1' }), 'STORE_CLOSED');
+        await expectStoreError(store.leases.acquire({ hostId: 'h', holder: 'a', purpose: 'p', ttlMs: 1000 }), 'STORE_CLOSED');
+      });
+
+      it('closes on `await using`', async () => {
+        {
+          await using s = store;
+          await s.runs.create(makeRun('r'));
+        }
+        await expectStoreError(store.runs.get('r'), 'STORE_CLOSED');
+      });
     });
 
-    it('lists runs newest first, filters, and pages with a cursor', async () => {
-      for (let i = 0; i < 5; i++) {
-        await store.runs.create(makeRun(`run-${i}`, { startedAt: `2026-11-24T10:0${i}:00.000Z`, status: i % 2 ? 'completed' : 'running', suite: { ...makeRun('x').suite, name: i < 3 ? 'a' : 'b' } }));
-      }
-      const all = await store.runs.list();
-      expect(all.items.map((r) => r.runId)).toEqual(['run-4', 'run-3', 'run-2', 'run-1', 'run-0']);
-      expect(all.nextCursor).toBeUndefined();
-      expect(all.items[0]).toMatchObject({ suiteName: 'b', status: 'running', baseUrl: 'http://gpu-box:8080', finishedAt: null });
-      expect((await store.runs.list({ suiteName: 'a' })).items.map((r) => r.runId)).toEqual(['run-2', 'run-1', 'run-0']);
-      expect((await store.runs.list({ status: 'completed' })).items.map((r) => r.runId)).toEqual(['run-3', 'run-1']);
-      const page1 = await store.runs.list({ limit: 2 });
-      expect(page1.items.map((r) => r.runId)).toEqual(['run-4', 'run-3']);
-      // A run arriving between pages does not shift the next page.
-      await store.runs.create(makeRun('run-new', { startedAt: '2026-11-24T11:00:00.000Z' }));
-      const page2 = await store.runs.list({ limit: 2, cursor: page1.nextCursor! });
-      expect(page2.items.map((r) => r.runId)).toEqual(['run-2', 'run-1']);
-      const page3 = await store.runs.list({ limit: 2, cursor: page2.nextCursor! });
-      expect(page3.items.map((r) => r.runId)).toEqual(['run-0']);
-      expect(page3.nextCursor).toBeUndefined();
-    });
+    describe('persistence and sharing', () => {
+      it('keeps everything across a reopen', async (ctx) => {
+        if (!h.reopen) return ctx.skip();
+        await store.runs.create(makeRun('p1'));
+        const samples = [makeSample('p1', 0), makeFailedSample('p1', 1)];
+        await store.runs.appendSamples('p1', samples);
+        await store.runs.finish(makeFinishedRun('p1'));
+        const baseline = await store.baselines.set('main', 'p1');
+        const suite = await store.suites.put('s', SUITE_INPUT);
+        const host = await store.hosts.put({ id: 'h', baseUrl: 'http://h:1', labels: { gpu: 'none' } });
+        const lease = await store.leases.acquire({ hostId: 'h', holder: 'alice', purpose: 'nightly', ttlMs: 60_000 });
+        await store.close();
 
-    it('marks runs left running as interrupted', async () => {
-      await store.runs.create(makeRun('alive'));
-      await store.runs.create(makeRun('done'));
-      await store.runs.finish(makeRun('done', { status: 'completed', finishedAt: '2026-11-24T10:05:00.000Z' }));
-      expect(await store.runs.recoverInterrupted()).toEqual(['alive']);
-      expect((await store.runs.get('alive'))?.status).toBe('interrupted');
-      expect((await store.runs.get('done'))?.status).toBe('completed');
-      expect(await store.runs.recoverInterrupted()).toEqual([]);
-    });
+        store = await h.reopen();
+        opened.push(store);
+        expect(await store.runs.get('p1')).toEqual(makeFinishedRun('p1'));
+        expect(await samplesOf('p1')).toEqual(samples);
+        expect((await store.runs.list()).items.map((r) => r.runId)).toEqual(['p1']);
+        expect(await store.baselines.get('main')).toEqual(baseline);
+        expect(await store.suites.get('s')).toEqual(suite);
+        expect(await store.hosts.get('h')).toEqual(host);
+        // A lease outlives the process that took it: others are still refused, the token still works.
+        if (!lease.acquired) throw new Error('acquire failed');
+        expect(await store.leases.get('h')).toEqual(lease.lease);
+        expect((await store.leases.acquire({ hostId: 'h', holder: 'bob', purpose: 'x', ttlMs: 1000 })).acquired).toBe(false);
+        expect(await store.leases.release('h', lease.lease.token)).toBe(true);
+      });
 
-    it('keeps suites by name', async () => {
-      const suite = { name: 'nightly', models: ['m'], promptTokens: [512], maxTokens: [64], concurrency: [1, 4] };
-      const saved = await store.suites.put('nightly', suite);
-      expect(saved).toMatchObject({ name: 'nightly', suite });
-      expect(Date.parse(saved.updatedAt)).not.toBeNaN();
-      expect((await store.suites.get('nightly'))?.suite).toEqual(suite);
-      expect((await store.suites.list()).map((s) => s.name)).toEqual(['nightly']);
-      expect(await store.suites.remove('nightly')).toBe(true);
-      expect(await store.suites.remove('nightly')).toBe(false);
-      expect(await store.suites.get('nightly')).toBeUndefined();
-    });
+      it('recovers a run left running when its process went away, and appends after a reopen', async (ctx) => {
+        if (!h.reopen) return ctx.skip();
+        await store.runs.create(makeRun('crashed'));
+        await store.runs.appendSamples('crashed', [makeSample('crashed', 0)]);
+        await store.close();
+        store = await h.reopen();
+        opened.push(store);
+        expect(await store.runs.recoverInterrupted()).toEqual(['crashed']);
+        expect((await store.runs.get('crashed'))?.status).toBe('interrupted');
+        await store.runs.appendSamples('crashed', [makeSample('crashed', 1)]);
+        expect((await samplesOf('crashed')).map((s) => s.seq)).toEqual([0, 1]);
+      });
 
-    it('sets baselines only to runs that exist', async () => {
-      await store.runs.create(makeRun('base'));
-      const b = await store.baselines.set('main', 'base');
-      expect(b).toMatchObject({ name: 'main', runId: 'base' });
-      expect((await store.baselines.get('main'))?.runId).toBe('base');
-      await expect(store.baselines.set('other', 'missing-run')).rejects.toThrow(/missing-run/);
-      expect((await store.baselines.list()).map((x) => x.name)).toEqual(['main']);
-      expect(await store.baselines.clear('main')).toBe(true);
-      expect(await store.baselines.get('main')).toBeUndefined();
-    });
+      it('agrees on leases and sees the same runs through two stores on one storage', async (ctx) => {
+        if (!h.connect) return ctx.skip();
+        const other = await h.connect();
+        opened.push(other);
+        const mine = await store.leases.acquire({ hostId: 'h', holder: 'cli-1', purpose: 'nightly', ttlMs: 60_000 });
+        if (!mine.acquired) throw new Error('acquire failed');
+        expect(await other.leases.acquire({ hostId: 'h', holder: 'cli-2', purpose: 'adhoc', ttlMs: 60_000 })).toEqual({ acquired: false, current: mine.lease });
+        expect(await other.leases.release('h', mine.lease.token)).toBe(true);
+        expect((await other.leases.acquire({ hostId: 'h', holder: 'cli-2', purpose: 'adhoc', ttlMs: 60_000 })).acquired).toBe(true);
+        expect(await store.leases.renew('h', mine.lease.token, 60_000)).toBe(false);
 
-    it('keeps hosts with labels', async () => {
-      const host = await store.hosts.put({ id: 'gpu-box', baseUrl: 'http://gpu-box:8080', kind: 'llama-swap', labels: { gpu: 'RTX 4090' } });
-      expect(host).toMatchObject({ id: 'gpu-box', labels: { gpu: 'RTX 4090' } });
-      expect((await store.hosts.get('gpu-box'))?.baseUrl).toBe('http://gpu-box:8080');
-      expect((await store.hosts.list()).map((x) => x.id)).toEqual(['gpu-box']);
-      expect(await store.hosts.remove('gpu-box')).toBe(true);
-      expect(await store.hosts.get('gpu-box')).toBeUndefined();
-    });
-
-    it('leases: one holder at a time, renew and release need the token', async () => {
-      const first = await store.leases.acquire({ hostId: 'h', holder: 'alice', purpose: 'nightly', ttlMs: 60_000 });
-      expect(first.acquired).toBe(true);
-      if (!first.acquired) return;
-      const second = await store.leases.acquire({ hostId: 'h', holder: 'bob', purpose: 'adhoc', ttlMs: 60_000 });
-      expect(second).toMatchObject({ acquired: false, current: { holder: 'alice', purpose: 'nightly' } });
-      expect(await store.leases.renew('h', 'wrong-token', 60_000)).toBe(false);
-      expect(await store.leases.renew('h', first.lease.token, 120_000)).toBe(true);
-      expect(await store.leases.release('h', 'wrong-token')).toBe(false);
-      expect((await store.leases.get('h'))?.holder).toBe('alice');
-      expect(await store.leases.release('h', first.lease.token)).toBe(true);
-      expect(await store.leases.get('h')).toBeUndefined();
-      expect((await store.leases.acquire({ hostId: 'h', holder: 'bob', purpose: 'adhoc', ttlMs: 60_000 })).acquired).toBe(true);
-    });
-
-    it('leases: an expired lease can be taken over and no longer renewed', async () => {
-      const old = await store.leases.acquire({ hostId: 'h2', holder: 'alice', purpose: 'x', ttlMs: 1 });
-      await new Promise((r) => setTimeout(r, 20));
-      expect(await store.leases.get('h2')).toBeUndefined();
-      const next = await store.leases.acquire({ hostId: 'h2', holder: 'bob', purpose: 'y', ttlMs: 60_000 });
-      expect(next.acquired).toBe(true);
-      if (old.acquired) expect(await store.leases.renew('h2', old.lease.token, 60_000)).toBe(false);
-    });
-
-    it('rejects with the signal reason when aborted before the call', async () => {
-      const reason = new Error('stop');
-      await expect(store.runs.get('x', { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
-      await expect(store.suites.list({ signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
-    });
-
-    it('refuses calls after close, and closing twice is fine', async () => {
-      await store.close();
-      await store.close();
-      await expect(store.runs.get('x')).rejects.toThrow(/closed/);
-    });
-
-    it('survives a reopen with everything in it (persistent stores)', async (ctx) => {
-      if (!h.reopen) return ctx.skip();
-      await store.runs.create(makeRun('p1'));
-      await store.runs.appendSamples('p1', [makeSample('p1', 0), makeSample('p1', 1)]);
-      await store.runs.finish(makeRun('p1', { status: 'completed', finishedAt: '2026-11-24T10:01:00.000Z' }));
-      await store.baselines.set('main', 'p1');
-      await store.suites.put('s', { name: 's', models: ['m'], promptTokens: [1], maxTokens: [1], concurrency: [1] });
-      await store.hosts.put({ id: 'h', baseUrl: 'http://h:1' });
-      store = await h.reopen();
-      expect((await store.runs.get('p1'))?.status).toBe('completed');
-      expect((await samplesOf('p1')).map((s) => s.seq)).toEqual([0, 1]);
-      expect((await store.baselines.get('main'))?.runId).toBe('p1');
-      expect(await store.suites.get('s')).toBeDefined();
-      expect(await store.hosts.get('h')).toBeDefined();
+        await store.runs.create(makeRun('shared'));
+        await other.runs.appendSamples('shared', [makeSample('shared', 0)]);
+        expect((await samplesOf('shared', store)).map((s) => s.seq)).toEqual([0]);
+        await expectStoreError(other.runs.create(makeRun('shared')), 'RUN_EXISTS');
+        // Closing one handle leaves the other working.
+        await other.close();
+        expect(await store.runs.get('shared')).toBeDefined();
+      });
     });
   });
 }

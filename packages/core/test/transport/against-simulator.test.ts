@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { ModelNotFoundError, RequestTimeoutError, ServerLoadingError, StreamProtocolError } from '../../src/errors.js';
+import { startSimulator, type FaultKind, type Simulator } from '../../src/simulator/index.js';
 import { connectLlamaTransport, createLlamaTransport } from '../../src/transport/llama/index.js';
-import type { Transport, TransportEvent } from '../../src/transport/transport.js';
+import type { StreamRequest, Transport, TransportEvent } from '../../src/transport/transport.js';
 import { startMswServer } from './msw-loopback.js';
 import { http, HttpResponse } from 'msw';
 
@@ -105,4 +106,70 @@ describe('llama transport against the simulator (real loopback HTTP)', () => {
   it('connectLlamaTransport rejects with HostUnreachableError when nothing listens', async () => {
     await expect(connectLlamaTransport({ baseUrl: 'http://127.0.0.1:9' })).rejects.toMatchObject({ code: 'HOST_UNREACHABLE' });
   });
+});
+
+/** The simulator's ground truth is on `process.hrtime.bigint()`: the transport stamps on the same clock. */
+const hrClock = () => Number(process.hrtime.bigint()) / 1e6;
+const chatTo = (model: string, maxTokens: number): StreamRequest => ({ endpoint: 'chat', messages: [{ role: 'user', content: 'hello' }], model, maxTokens, sampling: { seed: 1 }, ignoreEos: true, cachePrompt: false });
+
+describe('llama transport against the simulator: timing and faults', () => {
+  it('stamps each delta just after the simulator wrote its token (ground truth, same clock)', async () => {
+    sim = await startSimulator({ mode: 'llama-swap', models: [{ name: 'a', genTps: 500 }], seed: 1 });
+    transport = await connectLlamaTransport({ baseUrl: sim.url, clock: hrClock });
+    expect(transport.kind).toBe('llama-swap');
+    const events: TransportEvent[] = [];
+    for await (const e of transport.stream(chatTo('a', 24))) events.push(e);
+    const truth = sim.groundTruth[0]!;
+    const writes = truth.tokenWrites.map((t) => Number(t) / 1e6);
+    const deltas = events.filter((e) => e.type === 'delta');
+    expect(deltas).toHaveLength(writes.length);
+    // Tolerance: loopback delivery plus event-loop latency on a busy test machine.
+    for (const [i, d] of deltas.entries()) {
+      expect(d.at - writes[i]!).toBeGreaterThanOrEqual(0);
+      expect(d.at - writes[i]!).toBeLessThan(50);
+    }
+    expect(events[0]!.at - Number(truth.headersAt!) / 1e6).toBeGreaterThanOrEqual(0);
+    expect(events.at(-1)).toMatchObject({ type: 'final', responseId: truth.id, timings: { predicted_n: 24 } });
+  });
+
+  const faults: [FaultKind, (error: unknown, events: TransportEvent[]) => void][] = [
+    ['reset', (error, events) => {
+      expect(error).toBeInstanceOf(StreamProtocolError);
+      expect(events.filter((e) => e.type === 'delta')).toHaveLength(2);
+    }],
+    ['malformed-chunk', (error) => expect(error).toBeInstanceOf(StreamProtocolError)],
+    ['http-500', (error) => expect(error).toMatchObject({ status: 500, code: 'HTTP_STATUS' })],
+    ['http-503', (error) => expect(error).toBeInstanceOf(ServerLoadingError)],
+    ['unknown-model', (error) => expect(error).toBeInstanceOf(ModelNotFoundError)],
+    ['missing-timings', (error, events) => {
+      expect(error).toBeUndefined();
+      expect(events.at(-1)).toMatchObject({ type: 'final', timings: undefined });
+    }],
+    ['no-done', (error, events) => {
+      // Lenient: the finish chunk came, only [DONE] is missing.
+      expect(error).toBeUndefined();
+      expect(events.at(-1)).toMatchObject({ type: 'final', finishReason: 'length' });
+    }],
+    ['stall', (error) => expect(error).toMatchObject({ phase: 'body' })],
+  ];
+  for (const [kind, check] of faults) {
+    it(`fault ${kind}`, async () => {
+      sim = await startSimulator({ mode: 'llama-swap', models: [{ name: 'a', genTps: 500 }], seed: 1, initiallyLoaded: 'a', faults: [{ kind, afterTokens: 2, stallMs: 2000 }] });
+      transport = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-swap', bodyTimeoutMs: 200, connections: 1 });
+      const events: TransportEvent[] = [];
+      const error = await (async () => {
+        for await (const e of transport!.stream(chatTo('a', 8))) events.push(e);
+      })().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      check(error, events);
+      if (error instanceof RequestTimeoutError) expect(error.timeoutMs).toBe(200);
+      // The connection is usable afterwards.
+      sim.setFaults([]);
+      const after: TransportEvent[] = [];
+      for await (const e of transport.stream(chatTo('a', 3))) after.push(e);
+      expect(after.at(-1)?.type).toBe('final');
+    });
+  }
 });

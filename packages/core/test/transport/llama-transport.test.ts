@@ -65,11 +65,14 @@ async function serve(path: string, body: () => ReadableStream<Uint8Array> | stri
 
 describe('llama transport: replaying real llama-server streams', () => {
   const cases = [
-    { name: '01_chat_stream_usage.sse', path: '/v1/chat/completions', request: chatRequest, native: false },
-    { name: '01b_chat_stream_no_stream_options.sse', path: '/v1/chat/completions', request: chatRequest, native: false },
-    { name: '05_chat_ignore_eos_64_stream.sse', path: '/v1/chat/completions', request: chatRequest, native: false },
-    { name: '03_completion_stream.sse', path: '/completion', request: completionRequest, native: true },
-  ];
+    { name: '01_chat_stream_usage.sse', path: '/v1/chat/completions', request: chatRequest, native: false, kind: 'llama-server', finish: 'length' },
+    { name: '01b_chat_stream_no_stream_options.sse', path: '/v1/chat/completions', request: chatRequest, native: false, kind: 'llama-server', finish: 'length' },
+    { name: '05_chat_ignore_eos_64_stream.sse', path: '/v1/chat/completions', request: chatRequest, native: false, kind: 'llama-server', finish: 'length' },
+    { name: '05c_chat_no_ignore_eos_eosmodel_natural_stop_stream.sse', path: '/v1/chat/completions', request: chatRequest, native: false, kind: 'llama-server', finish: 'stop' },
+    { name: '03_completion_stream.sse', path: '/completion', request: completionRequest, native: true, kind: 'llama-server', finish: 'length' },
+    // llama.cpp's /v1/completions, read as an OpenAI-compatible server's.
+    { name: '04_v1_completions_stream.sse', path: '/v1/completions', request: completionRequest, native: false, kind: 'openai', finish: 'length' },
+  ] as const;
   const splits: Record<string, (n: number) => number[]> = {
     whole: () => [],
     'every 7 bytes (mid-line, mid-UTF-8)': (n) => Array.from({ length: Math.ceil(n / 7) }, (_, i) => i * 7),
@@ -81,7 +84,7 @@ describe('llama transport: replaying real llama-server streams', () => {
       it(`${c.name}, ${splitName}`, async () => {
         const bytes = await fixture(c.name);
         const s = await serve(c.path, () => chunkedBody(bytes, cuts(bytes.length)));
-        transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server', connections: 1 });
+        transport = createLlamaTransport({ baseUrl: s.url, kind: c.kind, connections: 1 });
         const events = await collect(transport.stream(c.request));
         const want = await expected(c.name, c.native);
         expect(s.hits.map((h) => h.path)).toEqual([c.path]);
@@ -93,7 +96,11 @@ describe('llama transport: replaying real llama-server streams', () => {
         expect(final.type).toBe('final');
         if (final.type !== 'final') return;
         expect(final.timings).toEqual(want.timings);
-        expect(final.finishReason).toBe('length');
+        expect(final.finishReason).toBe(c.finish);
+        // One token per chunk: the deltas add up to the server's count, less the EOS of a natural stop
+        // (llama.cpp counts it in predicted_n but sends no text for it).
+        const eos = c.finish === 'stop' ? 1 : 0;
+        expect(deltas.reduce((n, d) => n + (d.type === 'delta' ? d.tokens : 0), 0)).toBe((want.timings as { predicted_n: number }).predicted_n - eos);
         if (!c.native) expect(final.responseId).toBe(want.id);
         expect(events.filter((e) => e.type === 'final')).toHaveLength(1);
       });
@@ -268,6 +275,15 @@ describe('llama transport: cancellation', () => {
     const error = await collect(transport.stream(chatRequest, { signal: AbortSignal.abort(reason) })).catch((e: unknown) => e);
     expect(error).toBe(reason);
     expect(s.hits).toHaveLength(0);
+  });
+
+  it('leaving the loop at response-start, before any body was read, frees the connection', async () => {
+    const s = await slowStream();
+    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server', connections: 1 });
+    for await (const e of transport.stream(chatRequest)) if (e.type === 'response-start') break;
+    const again = await collect(transport.stream(chatRequest));
+    expect(again.at(-1)?.type).toBe('final');
+    expect(s.hits).toHaveLength(2);
   });
 
   it('leaving the loop early cancels the request and frees the connection', async () => {

@@ -1,55 +1,66 @@
 /**
  * The in-memory Store: a real implementation (it passes the store contract suite), for tests, the demo and
  * embedders that keep nothing. Records are cloned on the way in and out, so callers cannot change what is
- * stored behind its back.
+ * stored behind its back. Several stores may share one `MemoryStoreState`, as processes share a file.
  */
 import { randomUUID } from 'node:crypto';
 import type { Sample } from '../../engine/types.js';
-import { SwapbenchError } from '../../errors.js';
-import type {
-  BaselineRecord,
-  HostRecord,
-  LeaseRecord,
-  Page,
-  RunRecord,
-  RunSummary,
-  Store,
-  StoreCallOptions,
-  SuiteRecord,
-} from '../store.js';
+import { ConfigError, SwapbenchError } from '../../errors.js';
+import type { BaselineRecord, HostRecord, LeaseRecord, RunRecord, Store, StoreCallOptions, SuiteRecord } from '../store.js';
+import { pageOfRuns, runSummary } from './run-list.js';
 
 export interface MemoryStoreOptions {
   /** Wall clock for record timestamps and lease expiry (leases compare across processes); default `new Date()`. */
   now?: () => Date;
+  /** The data to use, shared with other memory stores; default: a fresh state of its own. */
+  state?: MemoryStoreState;
 }
 
+/** What memory stores keep. Opaque to callers: create one with `createMemoryStoreState` and pass it around. */
+export interface MemoryStoreState {
+  readonly runs: Map<string, { run: RunRecord; samples: Sample[] }>;
+  readonly suites: Map<string, SuiteRecord>;
+  readonly baselines: Map<string, BaselineRecord>;
+  readonly hosts: Map<string, HostRecord>;
+  readonly leases: Map<string, LeaseRecord>;
+}
+
+/** Empty storage for one or more memory stores. */
+export function createMemoryStoreState(): MemoryStoreState {
+  return { runs: new Map(), suites: new Map(), baselines: new Map(), hosts: new Map(), leases: new Map() };
+}
+
+/**
+ * A Store that keeps everything in memory. Suites, baselines and hosts list by name (id) ascending.
+ * Leases: one live lease per host; the same holder asking again while its lease is live is refused like
+ * anyone else (the token, not the holder name, proves ownership: two runs in one process share a name).
+ */
 export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   const now = options.now ?? (() => new Date());
-  const runs = new Map<string, { run: RunRecord; samples: Sample[] }>();
-  const suites = new Map<string, SuiteRecord>();
-  const baselines = new Map<string, BaselineRecord>();
-  const hosts = new Map<string, HostRecord>();
-  const leases = new Map<string, LeaseRecord>();
+  const data = options.state ?? createMemoryStoreState();
   let closed = false;
 
-  /** Every call: refuse after close, honour an already-aborted signal. */
+  /** Every call: honour an already-aborted signal, refuse after close. */
   const enter = (o?: StoreCallOptions): void => {
-    if (closed) throw new SwapbenchError('STORE_CLOSED', 'memory store is closed');
     o?.signal?.throwIfAborted();
+    if (closed) throw new SwapbenchError('STORE_CLOSED', 'memory store is closed');
   };
-  const clone = <T>(value: T): T => structuredClone(value);
   const runOf = (runId: string) => {
-    const entry = runs.get(runId);
+    const entry = data.runs.get(runId);
     if (!entry) throw new SwapbenchError('RUN_NOT_FOUND', `run ${runId} not found`);
     return entry;
   };
+  const live = (lease: LeaseRecord | undefined, at: number): lease is LeaseRecord => lease !== undefined && Date.parse(lease.expiresAt) > at;
+  const expiry = (at: number, ttlMs: number): string => {
+    if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new ConfigError([{ path: 'ttlMs', message: `must be a positive number of ms, got ${String(ttlMs)}` }]);
+    return new Date(at + ttlMs).toISOString();
+  };
 
-  /** get / list (sorted by key) / remove over one map: the same for suites, baselines and hosts. */
+  /** get / list (by key) / remove over one map: the same for suites, baselines and hosts. */
   const keyed = <T>(map: Map<string, T>) => ({
     async get(key: string, o?: StoreCallOptions): Promise<T | undefined> {
       enter(o);
-      const r = map.get(key);
-      return r === undefined ? undefined : clone(r);
+      return clone(map.get(key));
     },
     async list(o?: StoreCallOptions): Promise<T[]> {
       enter(o);
@@ -60,13 +71,14 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       return map.delete(key);
     },
   });
+  const baselines = keyed(data.baselines);
 
   const store: Store = {
     runs: {
       async create(run, o) {
         enter(o);
-        if (runs.has(run.runId)) throw new SwapbenchError('RUN_EXISTS', `run ${run.runId} already exists`);
-        runs.set(run.runId, { run: clone(run), samples: [] });
+        if (data.runs.has(run.runId)) throw new SwapbenchError('RUN_EXISTS', `run ${run.runId} already exists`);
+        data.runs.set(run.runId, { run: clone(run), samples: [] });
       },
       async appendSamples(runId, samples, o) {
         enter(o);
@@ -78,103 +90,96 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       },
       async get(runId, o) {
         enter(o);
-        const entry = runs.get(runId);
-        return entry ? clone(entry.run) : undefined;
+        return clone(data.runs.get(runId)?.run);
       },
       async list(query = {}, o) {
         enter(o);
-        const limit = query.limit ?? 50;
-        const all = [...runs.values()]
-          .map(({ run }) => summary(run))
-          .filter((s) => (query.suiteName === undefined || s.suiteName === query.suiteName) && (query.status === undefined || s.status === query.status))
-          .sort(newestFirst);
-        // The cursor is the last item's sort key, so pages stay stable while new runs arrive.
-        const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-        const rest = after ? all.filter((s) => newestFirst(s, after) > 0) : all;
-        const items = rest.slice(0, limit);
-        const last = items[items.length - 1];
-        const page: Page<RunSummary> = { items };
-        if (rest.length > limit && last) page.nextCursor = encodeCursor(last);
-        return page;
+        return pageOfRuns([...data.runs.values()].map(({ run }) => runSummary(run)), query);
       },
       samples(runId, o) {
         return (async function* () {
           enter(o);
           const entry = runOf(runId);
-          // Yield what is there now, by index, so samples appended meanwhile are not skipped or repeated.
-          for (let i = 0; i < entry.samples.length; i++) yield clone(entry.samples[i]!);
+          // By index, re-reading the length: samples appended while the caller iterates are included.
+          for (let i = 0; i < entry.samples.length; i++) {
+            if (i > 0) enter(o);
+            yield clone(entry.samples[i]!);
+          }
         })();
       },
       async recoverInterrupted(o) {
         enter(o);
         const ids: string[] = [];
-        for (const entry of runs.values()) {
+        for (const entry of data.runs.values()) {
           if (entry.run.status !== 'running') continue;
+          // Only the status changes: when the process died is unknown, so finishedAt stays null.
           entry.run.status = 'interrupted';
-          entry.run.finishedAt ??= now().toISOString();
           ids.push(entry.run.runId);
         }
         return ids;
       },
     },
     suites: {
-      ...keyed(suites),
+      ...keyed(data.suites),
       async put(name, suite, o) {
         enter(o);
         const record: SuiteRecord = { name, suite: clone(suite), updatedAt: now().toISOString() };
-        suites.set(name, record);
+        data.suites.set(name, record);
         return clone(record);
       },
     },
     baselines: {
-      ...keyed(baselines),
+      get: baselines.get,
+      list: baselines.list,
+      clear: baselines.remove,
       async set(name, runId, o) {
         enter(o);
         runOf(runId);
         const record: BaselineRecord = { name, runId, setAt: now().toISOString() };
-        baselines.set(name, record);
+        data.baselines.set(name, record);
         return clone(record);
       },
-      clear: keyed(baselines).remove,
     },
     hosts: {
-      ...keyed(hosts),
+      ...keyed(data.hosts),
       async put(host, o) {
         enter(o);
         const record: HostRecord = { ...clone(host), updatedAt: now().toISOString() };
-        hosts.set(host.id, record);
+        data.hosts.set(host.id, record);
         return clone(record);
       },
     },
     leases: {
       async acquire({ hostId, holder, purpose, ttlMs }, o) {
         enter(o);
-        const current = leases.get(hostId);
-        const t = now();
-        if (current && Date.parse(current.expiresAt) > t.getTime()) return { acquired: false, current: clone(current) };
-        const lease: LeaseRecord = { hostId, holder, purpose, token: randomUUID(), expiresAt: new Date(t.getTime() + ttlMs).toISOString() };
-        leases.set(hostId, lease);
+        const at = now().getTime();
+        const expiresAt = expiry(at, ttlMs);
+        const current = data.leases.get(hostId);
+        if (live(current, at)) return { acquired: false, current: clone(current) };
+        const lease: LeaseRecord = { hostId, holder, purpose, token: randomUUID(), expiresAt };
+        data.leases.set(hostId, lease);
         return { acquired: true, lease: clone(lease) };
       },
       async renew(hostId, token, ttlMs, o) {
         enter(o);
-        const current = leases.get(hostId);
-        const t = now().getTime();
-        if (!current || current.token !== token || Date.parse(current.expiresAt) <= t) return false;
-        current.expiresAt = new Date(t + ttlMs).toISOString();
+        const at = now().getTime();
+        const expiresAt = expiry(at, ttlMs);
+        const current = data.leases.get(hostId);
+        if (!live(current, at) || current.token !== token) return false;
+        current.expiresAt = expiresAt;
         return true;
       },
       async release(hostId, token, o) {
         enter(o);
-        const current = leases.get(hostId);
-        if (!current || current.token !== token) return false;
-        leases.delete(hostId);
+        const current = data.leases.get(hostId);
+        if (!live(current, now().getTime()) || current.token !== token) return false;
+        data.leases.delete(hostId);
         return true;
       },
       async get(hostId, o) {
         enter(o);
-        const current = leases.get(hostId);
-        return current && Date.parse(current.expiresAt) > now().getTime() ? clone(current) : undefined;
+        const current = data.leases.get(hostId);
+        return live(current, now().getTime()) ? clone(current) : undefined;
       },
     },
     async close() {
@@ -187,33 +192,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   return store;
 }
 
-function summary(run: RunRecord): RunSummary {
-  return {
-    runId: run.runId,
-    suiteName: run.suite.name,
-    status: run.status,
-    startedAt: run.startedAt,
-    finishedAt: run.finishedAt,
-    baseUrl: run.environment.server?.baseUrl,
-  };
-}
-
-/** Newest first by start time, then by run id: a total order, so cursors are unambiguous. */
-function newestFirst(a: Pick<RunSummary, 'startedAt' | 'runId'>, b: Pick<RunSummary, 'startedAt' | 'runId'>): number {
-  if (a.startedAt !== b.startedAt) return a.startedAt < b.startedAt ? 1 : -1;
-  return a.runId < b.runId ? 1 : a.runId > b.runId ? -1 : 0;
-}
-
-function encodeCursor(s: RunSummary): string {
-  return Buffer.from(JSON.stringify([s.startedAt, s.runId])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): Pick<RunSummary, 'startedAt' | 'runId'> {
-  try {
-    const [startedAt, runId] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as [string, string];
-    if (typeof startedAt === 'string' && typeof runId === 'string') return { startedAt, runId };
-  } catch {
-    // fall through
-  }
-  throw new SwapbenchError('CONFIG_INVALID', `invalid cursor "${cursor}"`);
+function clone<T>(value: T): T {
+  return structuredClone(value);
 }

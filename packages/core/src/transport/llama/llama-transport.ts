@@ -1,10 +1,11 @@
 /**
  * The Transport for llama-server, llama-swap and OpenAI-compatible servers (vLLM, Ollama's `/v1`), on an
  * undici Pool with keep-alive. What each kind can do differs: only llama-swap unloads and lists running
- * models, only llama.cpp tokenizes; the methods a kind lacks are left out, so the engine sees it.
+ * models, only llama.cpp tokenizes and shows its slots; the methods a kind lacks are left out, so the
+ * engine sees it.
  */
 import type { Dispatcher } from 'undici';
-import { HostUnreachableError, SwapbenchError } from '../../errors.js';
+import { SwapbenchError } from '../../errors.js';
 import type {
   ActivityProbe,
   CallOptions,
@@ -17,32 +18,60 @@ import type {
   Transport,
   TransportEvent,
 } from '../transport.js';
+import { bodyEvents } from './body-events.js';
+import { detectKind } from './detect.js';
 import { HttpClient } from './http.js';
 import { StreamParser } from './stream-parser.js';
 
 export interface LlamaTransportOptions {
-  /** e.g. `http://127.0.0.1:8080` (a trailing `/v1` is fine). */
+  /** e.g. `http://127.0.0.1:8080` (a trailing slash or `/v1` is fine). */
   baseUrl: string;
-  /** What the server is; default `llama-server`. `connectLlamaTransport` can detect it. */
-  kind?: ServerKind;
+  /**
+   * What the server is. `auto` (the default) detects it on the first call: llama-swap answers `/running`,
+   * llama-server `/props`, anything else is `openai`. Until then `kind` reads `openai` and every optional
+   * method is present; prefer `connectLlamaTransport`, which detects before it returns.
+   */
+  kind?: ServerKind | 'auto';
   /** Pool size: at least the highest concurrency you will run; default 16. */
   connections?: number;
   /** Sent as `Authorization: Bearer`. */
   apiKey?: string;
-  /** undici's headers timeout (time to response headers), ms; default 300 000. */
+  /** Longest wait for response headers, ms; default undici's 300 000. Exceeded: RequestTimeoutError('headers'). */
   headersTimeoutMs?: number;
-  /** undici's body timeout (longest silence inside a body), ms; default 300 000. */
+  /** Longest silence inside a body, ms; default undici's 300 000. Exceeded: RequestTimeoutError('body'). */
   bodyTimeoutMs?: number;
   /** Monotonic clock for event stamps, ms; default `performance.now`. */
   clock?: () => number;
-  /** Use this dispatcher instead of a Pool of our own (tests: undici MockAgent). */
+  /** Use this dispatcher instead of a Pool of our own (tests: undici MockAgent). Not closed by `close()`. */
   dispatcher?: Dispatcher;
 }
 
+/** Create a transport. With `kind: 'auto'` (the default) the server is identified on the first call. */
 export function createLlamaTransport(options: LlamaTransportOptions): Transport {
-  const kind = options.kind ?? 'llama-server';
-  const clock = options.clock ?? (() => performance.now());
-  const http = new HttpClient({
+  const http = httpClient(options);
+  const kind = options.kind ?? 'auto';
+  return kind === 'auto' ? autoTransport(http, options) : buildTransport(kind, http, options);
+}
+
+/**
+ * Connect to a server, identifying it first when `kind` is `auto` (the default), so the transport's
+ * `kind` and optional methods are right from the start. Rejects with HostUnreachableError when nothing
+ * answers.
+ */
+export async function connectLlamaTransport(options: LlamaTransportOptions & CallOptions): Promise<Transport> {
+  const { signal, ...rest } = options;
+  const http = httpClient(rest);
+  try {
+    const kind = rest.kind === undefined || rest.kind === 'auto' ? await detectKind(http, signal) : rest.kind;
+    return buildTransport(kind, http, rest);
+  } catch (err) {
+    await http.close();
+    throw err;
+  }
+}
+
+function httpClient(options: LlamaTransportOptions): HttpClient {
+  return new HttpClient({
     baseUrl: options.baseUrl,
     connections: options.connections ?? 16,
     apiKey: options.apiKey,
@@ -50,74 +79,137 @@ export function createLlamaTransport(options: LlamaTransportOptions): Transport 
     bodyTimeoutMs: options.bodyTimeoutMs,
     dispatcher: options.dispatcher,
   });
+}
+
+/** The request body and route of one streamed request. */
+function streamRoute(kind: ServerKind, request: StreamRequest): { path: string; native: boolean; body: Record<string, unknown> } {
+  const llama = kind !== 'openai';
+  const native = request.endpoint === 'completion' && llama;
+  // `model` goes in the body on every route: llama-swap routes `/completion` by it too.
+  const body: Record<string, unknown> = { model: request.model, ...request.sampling, stream: true };
+  if (request.endpoint === 'chat') {
+    body.messages = request.messages;
+    body.max_tokens = request.maxTokens;
+    body.stream_options = { include_usage: true };
+  } else {
+    body.prompt = request.prompt;
+    body[native ? 'n_predict' : 'max_tokens'] = request.maxTokens;
+    // `/v1/completions` ignores include_usage on llama.cpp; vLLM and Ollama need it for `usage`.
+    if (!native) body.stream_options = { include_usage: true };
+  }
+  // vLLM honours ignore_eos too (others ignore unknown fields). cache_prompt is llama.cpp's alone, and an
+  // OpenAI-compatible server would silently ignore it, so sending it there would only pretend to work.
+  body.ignore_eos = request.ignoreEos;
+  if (llama) body.cache_prompt = request.cachePrompt;
+  const path = request.endpoint === 'chat' ? '/v1/chat/completions' : native ? '/completion' : '/v1/completions';
+  return { path, native, body };
+}
+
+function buildTransport(kind: ServerKind, http: HttpClient, options: LlamaTransportOptions): Transport {
+  const clock = options.clock ?? (() => performance.now());
   const llama = kind !== 'openai';
   /** llama-server's own routes for a model: through llama-swap they live under `/upstream/<model>`. */
-  const upstream = (model: string, path: string) => (kind === 'llama-swap' ? `/upstream/${model.split('/').map(encodeURIComponent).join('/')}${path}` : path);
+  const upstream = (model: string, path: string) => (kind === 'llama-swap' ? `/upstream/${modelPath(model)}${path}` : path);
 
   async function* stream(request: StreamRequest, callOptions?: CallOptions): AsyncGenerator<TransportEvent> {
     const signal = callOptions?.signal;
-    const native = request.endpoint === 'completion' && llama;
-    const path = request.endpoint === 'chat' ? '/v1/chat/completions' : native ? '/completion' : '/v1/completions';
-    const body: Record<string, unknown> = { model: request.model, ...request.sampling, stream: true };
-    if (request.endpoint === 'chat') {
-      body.messages = request.messages;
-      body.max_tokens = request.maxTokens;
-      body.stream_options = { include_usage: true };
-    } else {
-      body.prompt = request.prompt;
-      body[native ? 'n_predict' : 'max_tokens'] = request.maxTokens;
-    }
-    // vLLM honours ignore_eos too; cache_prompt is llama.cpp's (others ignore unknown fields or reject them).
-    body.ignore_eos = request.ignoreEos;
-    if (llama) body.cache_prompt = request.cachePrompt;
-
+    const { path, native, body } = streamRoute(kind, request);
     const response = await http.send({ method: 'POST', path, body, signal, model: request.model });
-    const parser = new StreamParser(native);
+    const startAt = clock();
     try {
-      yield { type: 'response-start', at: clock(), status: response.statusCode };
-      for await (const bytes of response.body) {
-        parser.feed(bytes as Buffer, clock());
-        // Yield what this read carried; the array is drained in place, no per-read allocation.
-        while (parser.pending.length > 0) yield parser.pending.shift()!;
-      }
-      const final = parser.end(clock());
-      if (final) yield final;
+      // Reading starts before the first yield, so bytes are stamped on arrival even if the consumer lags.
+      const events = bodyEvents(response.body, new StreamParser(native), clock);
+      yield { type: 'response-start', at: startAt, status: response.statusCode };
+      yield* events;
     } catch (err) {
       throw http.mapError(err, signal, 'body');
     } finally {
-      // Leaving early (break, abort, error): an unconsumed undici body must be destroyed.
+      // Leaving early (break, abort, error): an unconsumed undici body must be destroyed to free the socket.
       if (!response.body.destroyed && !response.body.readableEnded) response.body.destroy();
     }
+  }
+
+  async function running(signal?: AbortSignal): Promise<{ model: string; state: string | undefined }[]> {
+    const json = await http.json<{ running?: { model?: unknown; state?: unknown }[] }>({ method: 'GET', path: '/running', signal });
+    return (Array.isArray(json.running) ? json.running : []).flatMap((r) =>
+      typeof r?.model === 'string' ? [{ model: r.model, state: typeof r.state === 'string' ? r.state : undefined }] : [],
+    );
+  }
+  /** Loaded and ready (legacy builds list ready models only, without a state). */
+  const runningModels = async (signal?: AbortSignal) => (await running(signal)).filter((r) => r.state === undefined || r.state === 'ready').map((r) => r.model);
+
+  async function slotsEvidence(model: string | undefined, signal: AbortSignal | undefined): Promise<{ busy: boolean; evidence: string[] }> {
+    const who = model === undefined ? '' : `${model} `;
+    const slots = await http.json<unknown>({ method: 'GET', path: model === undefined ? '/slots' : upstream(model, '/slots'), signal }).catch((err: unknown) => {
+      if (signal?.aborted) throw err;
+      return undefined;
+    });
+    if (Array.isArray(slots)) {
+      const evidence = slots.flatMap((s: { id?: unknown; is_processing?: unknown }) => (s?.is_processing === true ? [`${who}slot ${String(s.id)} is processing`] : []));
+      return { busy: evidence.length > 0, evidence };
+    }
+    // `/slots` can be disabled (`--no-slots`): the Prometheus gauge says the same when `--metrics` is on.
+    const metrics = await http.text({ method: 'GET', path: model === undefined ? '/metrics' : upstream(model, '/metrics'), signal }).catch((err: unknown) => {
+      if (signal?.aborted) throw err;
+      return undefined;
+    });
+    const processing = metrics?.match(/^llamacpp:requests_processing\s+([0-9.eE+-]+)/m)?.[1];
+    if (processing !== undefined) {
+      const n = Number(processing);
+      return { busy: n > 0, evidence: n > 0 ? [`${who}${n} request(s) processing (metrics)`] : [] };
+    }
+    return { busy: false, evidence: [`${model ?? 'server'}: neither /slots nor /metrics available`] };
   }
 
   const transport: Transport = {
     kind,
     baseUrl: options.baseUrl,
     async listModels(callOptions) {
-      const json = await http.json<{ data?: { id?: unknown; status?: { value?: unknown } }[]; models?: { name?: unknown }[] }>({ method: 'GET', path: '/v1/models', signal: callOptions?.signal });
+      const signal = callOptions?.signal;
+      const json = await http.json<{ data?: unknown; models?: unknown }>({ method: 'GET', path: '/v1/models', signal });
       const list: ModelInfo[] = [];
-      for (const m of json.data ?? []) {
-        if (typeof m.id !== 'string') continue;
+      for (const m of Array.isArray(json.data) ? (json.data as { id?: unknown; status?: { value?: unknown } }[]) : []) {
+        if (typeof m?.id !== 'string') continue;
         const status = m.status?.value;
         list.push({ id: m.id, ...(typeof status === 'string' ? { loaded: status === 'loaded' } : {}), raw: m });
       }
       // Ollama's native shape, when `/v1/models` is proxied to it.
-      if (list.length === 0) for (const m of json.models ?? []) if (typeof m.name === 'string') list.push({ id: m.name, raw: m });
+      if (list.length === 0) for (const m of Array.isArray(json.models) ? (json.models as { name?: unknown }[]) : []) if (typeof m?.name === 'string') list.push({ id: m.name, raw: m });
+      // Older llama-swap builds have no `status`: one `/running` answers for all.
+      if (kind === 'llama-swap' && list.some((m) => m.loaded === undefined)) {
+        const loaded = await runningModels(signal).catch((err: unknown) => {
+          if (signal?.aborted) throw err;
+          return undefined;
+        });
+        if (loaded) for (const m of list) m.loaded ??= loaded.includes(m.id);
+      }
       return list;
     },
     stream,
     async describe(models, callOptions) {
       const signal = callOptions?.signal;
       const info: ServerInfo = { kind, baseUrl: options.baseUrl };
-      info.models = await http.json({ method: 'GET', path: '/v1/models', signal }).catch(() => undefined);
-      if (kind === 'llama-swap') info.running = await http.json({ method: 'GET', path: '/running', signal }).catch(() => undefined);
-      if (llama) {
+      const optional = <T>(p: Promise<T>) =>
+        p.catch((err: unknown) => {
+          if (signal?.aborted) throw err;
+          return undefined;
+        });
+      info.models = await optional(http.json({ method: 'GET', path: '/v1/models', signal }));
+      if (kind === 'llama-swap') info.running = await optional(http.json({ method: 'GET', path: '/running', signal }));
+      if (kind === 'llama-server') {
+        // One server, one model: the same props describe every name it is asked by.
+        const props = await optional(http.json<Record<string, unknown>>({ method: 'GET', path: '/props', signal }));
+        if (props) {
+          const mapped = mapProps(props);
+          info.props = {};
+          for (const model of models.length > 0 ? models : [mapped.modelAlias ?? 'default']) info.props[model] = mapped;
+        }
+      } else if (kind === 'llama-swap') {
+        // Each model is its own llama-server. Asking one that is not loaded would load it: running ones only.
+        const ready = (await optional(runningModels(signal))) ?? [];
         info.props = {};
-        // One model is enough for a single llama-server; through llama-swap each model is its own server.
-        // Through llama-swap, asking a model that is not loaded would load it: describe only running ones.
-        const running = kind === 'llama-swap' ? await runningModels(signal).catch(() => [] as string[]) : [];
-        for (const model of kind === 'llama-swap' ? models.filter((m) => running.includes(m)) : models.slice(0, 1)) {
-          const props = await http.json<Record<string, unknown>>({ method: 'GET', path: upstream(model, '/props'), signal }).catch(() => undefined);
+        for (const model of models.filter((m) => ready.includes(m))) {
+          const props = await optional(http.json<Record<string, unknown>>({ method: 'GET', path: upstream(model, '/props'), signal }));
           if (props) info.props[model] = mapProps(props);
         }
       }
@@ -139,75 +231,123 @@ export function createLlamaTransport(options: LlamaTransportOptions): Transport 
       } else {
         content = input.prompt;
       }
-      // The server tokenizes chat and completion prompts with special tokens on (BOS added, `<s>` parsed).
+      // add_special is on for chat too: llama.cpp strips the template's leading BOS text when the vocab adds
+      // BOS (common/chat.cpp), then tokenizes the chat prompt with add_special and parse_special on.
       const tokens = await http.json<{ tokens?: unknown[] }>({ method: 'POST', path: upstream(model, '/tokenize'), body: { content, add_special: true, parse_special: true }, signal, model });
       if (!Array.isArray(tokens.tokens)) throw new SwapbenchError('UNSUPPORTED', `${http.url(upstream(model, '/tokenize'))} returned no tokens`);
       return tokens.tokens.length;
     };
     transport.probeActivity = async (callOptions?: CallOptions): Promise<ActivityProbe> => {
       const signal = callOptions?.signal;
+      if (kind === 'llama-server') return slotsEvidence(undefined, signal);
+      const all = await running(signal);
+      if (all.length === 0) return { busy: false, evidence: [] };
+      let busy = false;
       const evidence: string[] = [];
-      let models: (string | undefined)[] = [undefined];
-      if (kind === 'llama-swap') {
-        models = (await runningModels(signal)).map((m) => m);
-        if (models.length === 0) return { busy: false, evidence: ['no model is loaded'] };
-      }
-      for (const model of models) {
-        const slots = await http
-          .json<{ id?: number; is_processing?: boolean }[]>({ method: 'GET', path: model === undefined ? '/slots' : upstream(model, '/slots'), signal })
-          .catch(() => undefined);
-        if (!Array.isArray(slots)) {
-          evidence.push(`${model ?? 'server'}: /slots not available`);
+      for (const r of all) {
+        if (r.state !== undefined && r.state !== 'ready') {
+          // Starting (or stopping) means somebody asked for it: a load is in progress.
+          busy = true;
+          evidence.push(`${r.model} is ${r.state}`);
           continue;
         }
-        for (const s of slots) if (s.is_processing) evidence.push(`${model ? `${model} ` : ''}slot ${s.id} is processing`);
+        // Note: proxied requests refresh the model's TTL in llama-swap (#1135); one probe is harmless.
+        const slots = await slotsEvidence(r.model, signal);
+        busy ||= slots.busy;
+        evidence.push(...slots.evidence);
       }
-      return { busy: evidence.some((e) => e.includes('is processing')), evidence };
+      return { busy, evidence };
     };
-  }
-
-  async function runningModels(signal?: AbortSignal): Promise<string[]> {
-    const json = await http.json<{ running?: { model?: unknown; state?: unknown }[] }>({ method: 'GET', path: '/running', signal });
-    return (json.running ?? []).filter((r) => r.state === undefined || r.state === 'ready').flatMap((r) => (typeof r.model === 'string' ? [r.model] : []));
   }
 
   if (kind === 'llama-swap') {
     transport.runningModels = (callOptions?: CallOptions) => runningModels(callOptions?.signal);
     transport.unload = async (model: string, callOptions?: CallOptions) => {
-      const response = await http.send({ method: 'POST', path: `/api/models/unload/${model.split('/').map(encodeURIComponent).join('/')}`, signal: callOptions?.signal, model });
-      await response.body.text();
+      // Blocks until the process has stopped, so the next request really is cold.
+      await http.text({ method: 'POST', path: `/api/models/unload/${modelPath(model)}`, signal: callOptions?.signal, model });
     };
   }
   return transport;
 }
 
 /**
- * Connect to a server, finding out what it is when `kind` is `auto` (the default): llama-swap answers
- * `/running`, llama-server `/props`, anything else OpenAI-compatible is `openai`. Rejects with
- * HostUnreachableError when nothing answers.
+ * A transport that identifies its server on the first call, then behaves as that kind: `kind` updates,
+ * and optional methods the kind lacks are removed (called before detection, they throw UNSUPPORTED).
  */
-export async function connectLlamaTransport(options: Omit<LlamaTransportOptions, 'kind'> & { kind?: ServerKind | 'auto'; signal?: AbortSignal }): Promise<Transport> {
-  const { kind = 'auto', signal, ...rest } = options;
-  if (kind !== 'auto') return createLlamaTransport({ ...rest, kind });
-  const http = new HttpClient({ baseUrl: rest.baseUrl, connections: 1, apiKey: rest.apiKey, dispatcher: rest.dispatcher });
-  try {
-    const answers = async (path: string, test: (json: Record<string, unknown>) => boolean): Promise<boolean> => {
-      try {
-        return test(await http.json<Record<string, unknown>>({ method: 'GET', path, signal }));
-      } catch (err) {
-        if (err instanceof HostUnreachableError || signal?.aborted) throw err;
-        return false;
-      }
-    };
-    const detected: ServerKind = (await answers('/running', (j) => Array.isArray(j.running)))
-      ? 'llama-swap'
-      : (await answers('/props', (j) => 'default_generation_settings' in j || 'build_info' in j))
-        ? 'llama-server'
-        : 'openai';
-    return createLlamaTransport({ ...rest, kind: detected });
-  } finally {
-    await http.close();
-  }
+function autoTransport(http: HttpClient, options: LlamaTransportOptions): Transport {
+  let inner: Transport | undefined;
+  let detecting: Promise<Transport> | undefined;
+  const resolve = (signal: AbortSignal | undefined): Promise<Transport> => {
+    if (inner) return Promise.resolve(inner);
+    // Detection runs without any caller's signal (it is shared); each caller only stops waiting on abort.
+    detecting ??= detectKind(http, undefined).then(
+      (kind) => {
+        inner = buildTransport(kind, http, options);
+        for (const name of OPTIONAL_METHODS) if (!inner[name]) delete facade[name];
+        return inner;
+      },
+      (err: unknown) => {
+        detecting = undefined;
+        throw err;
+      },
+    );
+    return raceSignal(detecting, signal);
+  };
+  const unsupported = (t: Transport, name: string) => new SwapbenchError('UNSUPPORTED', `${t.kind} server at ${t.baseUrl} has no ${name}`);
+  const facade: Transport = {
+    get kind() {
+      return inner?.kind ?? 'openai';
+    },
+    baseUrl: options.baseUrl,
+    listModels: async (o) => (await resolve(o?.signal)).listModels(o),
+    stream: (request, o) =>
+      (async function* () {
+        yield* (await resolve(o?.signal)).stream(request, o);
+      })(),
+    tokenize: async (model, input, o) => {
+      const t = await resolve(o?.signal);
+      if (!t.tokenize) throw unsupported(t, 'tokenize');
+      return t.tokenize(model, input, o);
+    },
+    unload: async (model, o) => {
+      const t = await resolve(o?.signal);
+      if (!t.unload) throw unsupported(t, 'unload');
+      return t.unload(model, o);
+    },
+    runningModels: async (o) => {
+      const t = await resolve(o?.signal);
+      if (!t.runningModels) throw unsupported(t, 'runningModels');
+      return t.runningModels(o);
+    },
+    probeActivity: async (o) => {
+      const t = await resolve(o?.signal);
+      if (!t.probeActivity) throw unsupported(t, 'probeActivity');
+      return t.probeActivity(o);
+    },
+    describe: async (models, o) => {
+      const t = await resolve(o?.signal);
+      return t.describe!(models, o);
+    },
+    close: () => http.close(),
+  };
+  return facade;
+}
+
+const OPTIONAL_METHODS = ['tokenize', 'unload', 'runningModels', 'probeActivity'] as const;
+
+function raceSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason as unknown);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as unknown);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** A model name as a path: llama-swap names may contain `/`, which routes keep as segments. */
+function modelPath(model: string): string {
+  return model.split('/').map(encodeURIComponent).join('/');
 }
 
 function mapProps(props: Record<string, unknown>): ServerProps {

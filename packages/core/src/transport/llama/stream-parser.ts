@@ -3,7 +3,7 @@
  * eventsource-parser's; each `data:` is parsed once and only the fields we read are looked at (llama.cpp
  * adds fields often). Handles OAI chat chunks, OAI text completions and native `/completion` objects.
  */
-import { createParser, type EventSourceParser } from 'eventsource-parser';
+import { createParser, type EventSourceParser, type ParseError } from 'eventsource-parser';
 import { StreamProtocolError } from '../../errors.js';
 import type { TransportEvent } from '../transport.js';
 
@@ -11,18 +11,29 @@ type FinalEvent = Extract<TransportEvent, { type: 'final' }>;
 
 interface Chunk {
   id?: string;
+  object?: string;
   model?: string;
   system_fingerprint?: string;
-  choices?: { delta?: { content?: string | null; reasoning_content?: string | null }; text?: string; finish_reason?: string | null }[];
-  usage?: unknown;
-  timings?: unknown;
+  choices?: {
+    delta?: { content?: string | null; reasoning_content?: string | null; reasoning?: string | null };
+    text?: string;
+    finish_reason?: string | null;
+  }[];
+  usage?: { completion_tokens?: unknown } | null;
+  timings?: { predicted_n?: unknown } | null;
   error?: { message?: string } | string;
+  /** Tokens in this chunk, when a server says so. */
+  n_tokens?: unknown;
   // Native /completion
   content?: string;
   tokens?: unknown[];
+  tokens_predicted?: unknown;
   stop?: boolean;
   stop_type?: string;
 }
+
+/** Largest SSE event we buffer (a runaway line without a newline is a broken stream, not data). */
+const MAX_EVENT_CHARS = 16 * 1024 * 1024;
 
 export class StreamParser {
   /** Events parsed from the bytes fed so far, not yet taken. */
@@ -31,57 +42,67 @@ export class StreamParser {
   done = false;
   private final: FinalEvent = { type: 'final', at: 0, finishReason: undefined, timings: undefined, usage: undefined, responseId: undefined, model: undefined, systemFingerprint: undefined };
   private sawFinish = false;
+  /** Generated tokens so far, by the server's cumulative count when it sends one, else by our own count. */
+  private generated = 0;
   private now = 0;
   private readonly sse: EventSourceParser;
   private readonly decoder = new TextDecoder();
 
   constructor(private readonly native: boolean) {
-    this.sse = createParser({ onEvent: (message) => this.onData(message.data) });
+    this.sse = createParser({
+      onEvent: (message) => this.onData(message.data),
+      onError: (error) => this.onParseError(error),
+      maxBufferSize: MAX_EVENT_CHARS,
+    });
   }
 
   /** Feed one network read that arrived at `at`. Throws StreamProtocolError on a malformed chunk. */
   feed(bytes: Uint8Array, at: number): void {
     this.now = at;
+    // The decoder keeps a UTF-8 sequence split across reads until its last byte arrives.
     this.sse.feed(this.decoder.decode(bytes, { stream: true }));
   }
 
-  /** The body ended: a final event still to emit (if any), or an error if the response never finished. */
+  /**
+   * The body ended at `at`: the final event still to emit (if any). Throws StreamProtocolError if the
+   * response never finished.
+   */
   end(at: number): FinalEvent | undefined {
-    this.sse.feed(this.decoder.decode());
+    this.now = at;
+    // A last event cut off before its blank line still counts (and a half-sent one fails as malformed).
+    this.sse.feed(`${this.decoder.decode()}\n\n`);
     if (this.done) return undefined;
-    // Lenient: a finish_reason was sent but [DONE] was not (some proxies drop it). The figures are complete.
+    // Lenient: finish_reason came but [DONE] did not (some proxies drop it); the figures are complete.
     if (this.sawFinish) {
-      this.final.at = at;
       this.done = true;
+      this.final.at = at;
       return this.final;
     }
-    throw new StreamProtocolError('stream ended before the response finished (no finish_reason, no [DONE])');
+    throw new StreamProtocolError(this.native ? 'stream ended before its final chunk (no `stop: true`)' : 'stream ended before the response finished (no finish_reason, no [DONE])');
   }
 
   private onData(data: string): void {
-    if (data === '[DONE]') {
-      if (!this.done) this.finish();
-      return;
-    }
+    if (this.done) return;
+    if (data === '[DONE]') return this.finish();
     let chunk: Chunk;
     try {
       chunk = JSON.parse(data) as Chunk;
     } catch {
       throw new StreamProtocolError('malformed chunk in stream', data);
     }
-    if (chunk.error !== undefined) {
-      const message = typeof chunk.error === 'string' ? chunk.error : (chunk.error.message ?? JSON.stringify(chunk.error));
-      throw new StreamProtocolError(`server error mid-stream: ${message}`, data);
-    }
+    if (typeof chunk !== 'object' || chunk === null) throw new StreamProtocolError('malformed chunk in stream', data);
+    if (chunk.error !== undefined) throw midStreamError(chunk.error, data);
+    // llama-swap's `sendLoadingState` progress chunks carry neither id nor object; they are not model output.
+    if (!this.native && chunk.id === undefined && chunk.object === undefined) return;
     const f = this.final;
     if (chunk.id !== undefined) f.responseId = chunk.id;
     if (chunk.model !== undefined) f.model = chunk.model;
     if (chunk.system_fingerprint !== undefined) f.systemFingerprint = chunk.system_fingerprint;
-    if (chunk.usage !== undefined && chunk.usage !== null) f.usage = chunk.usage;
-    if (chunk.timings !== undefined && chunk.timings !== null) f.timings = chunk.timings;
+    if (chunk.usage != null) f.usage = chunk.usage;
+    if (chunk.timings != null) f.timings = chunk.timings;
 
     if (this.native) {
-      if (chunk.content) this.delta(chunk.content, Array.isArray(chunk.tokens) && chunk.tokens.length > 0 ? chunk.tokens.length : 1, 'content');
+      if (chunk.content) this.delta(chunk.content, this.tokensIn(chunk, chunk.tokens_predicted), 'content');
       if (chunk.stop === true) {
         f.finishReason = chunk.stop_type === 'limit' ? 'length' : chunk.stop_type === 'eos' || chunk.stop_type === 'word' ? 'stop' : chunk.stop_type;
         this.finish();
@@ -90,17 +111,54 @@ export class StreamParser {
     }
     const choice = chunk.choices?.[0];
     if (!choice) return; // the usage chunk: `choices: []`
+    // Cumulative counts, when sent: `timings_per_token`, or vLLM's `continuous_usage_stats`.
+    const cumulative = chunk.timings?.predicted_n ?? chunk.usage?.completion_tokens;
     const delta = choice.delta;
     if (delta) {
       // The role-only first chunk has `content: null`: no text, no token, and it must not stop the TTFT clock.
-      if (delta.reasoning_content) this.delta(delta.reasoning_content, 1, 'reasoning');
-      if (delta.content) this.delta(delta.content, 1, 'content');
+      const reasoning = delta.reasoning_content ?? delta.reasoning;
+      if (reasoning && delta.content) {
+        // Both in one chunk (not seen from llama.cpp): split the count so the sum stays right.
+        const n = this.tokensIn(chunk, cumulative);
+        this.delta(reasoning, 1, 'reasoning');
+        this.delta(delta.content, Math.max(1, n - 1), 'content');
+      } else if (reasoning) {
+        this.delta(reasoning, this.tokensIn(chunk, cumulative), 'reasoning');
+      } else if (delta.content) {
+        this.delta(delta.content, this.tokensIn(chunk, cumulative), 'content');
+      }
     } else if (choice.text) {
-      this.delta(choice.text, 1, 'content');
+      this.delta(choice.text, this.tokensIn(chunk, cumulative), 'content');
     }
     if (choice.finish_reason) {
       f.finishReason = choice.finish_reason;
       this.sawFinish = true;
+    }
+  }
+
+  /**
+   * Tokens a text-carrying chunk holds: its own count (native `tokens`, `n_tokens`), else the step of the
+   * server's cumulative count, else 1 (llama-server sends one token per chunk).
+   */
+  private tokensIn(chunk: Chunk, cumulative: unknown): number {
+    let n = 1;
+    if (Array.isArray(chunk.tokens) && chunk.tokens.length > 0) n = chunk.tokens.length;
+    else if (typeof chunk.n_tokens === 'number' && chunk.n_tokens > 0) n = chunk.n_tokens;
+    else if (typeof cumulative === 'number' && cumulative > this.generated) n = cumulative - this.generated;
+    // Ollama sends a zeroed `usage` on every chunk: a cumulative count that does not grow is ignored.
+    this.generated = typeof cumulative === 'number' && cumulative > this.generated ? cumulative : this.generated + n;
+    return n;
+  }
+
+  private onParseError(error: ParseError): void {
+    if (error.type === 'max-buffer-size-exceeded') throw new StreamProtocolError('stream event too large', error.line ?? '');
+    if (error.type !== 'unknown-field') return;
+    const line = error.line ?? `${error.field ?? ''}:${error.value ?? ''}`;
+    // Old llama.cpp builds send errors as an `error:` field; llama-swap writes a failed swap's JSON without `data:`.
+    if (error.field === 'error') throw midStreamError(parseJson(error.value ?? '') ?? error.value ?? '', line);
+    if (line.trimStart().startsWith('{')) {
+      const json = parseJson(line) as { error?: unknown } | undefined;
+      if (json?.error !== undefined) throw midStreamError(json.error, line);
     }
   }
 
@@ -112,5 +170,20 @@ export class StreamParser {
     this.done = true;
     this.final.at = this.now;
     this.pending.push(this.final);
+  }
+}
+
+function midStreamError(error: unknown, excerpt: string): StreamProtocolError {
+  const inner = (error as { error?: unknown } | null)?.error ?? error;
+  const message =
+    typeof inner === 'string' ? inner : typeof (inner as { message?: unknown } | null)?.message === 'string' ? (inner as { message: string }).message : JSON.stringify(inner);
+  return new StreamProtocolError(`server error mid-stream: ${message}`, excerpt);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }

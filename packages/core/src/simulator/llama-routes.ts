@@ -1,0 +1,235 @@
+/** llama-server's routes for one model: generation, tokenizer helpers and monitoring. */
+import { randomBytes } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+import { generate, JSON_HEADERS, type GenerationEndpoint } from './generate.js';
+import type { ModelRuntime } from './model-runtime.js';
+import { llamaError, NOT_FOUND } from './responses.js';
+import { hashTokens, mix } from './rng.js';
+import { readParams } from './sampling-params.js';
+import type { Scheduler } from './scheduler.js';
+import { metricsText, modelsBody, propsBody, slotsBody } from './server-info.js';
+import { applyTemplate, chatPromptTokens, detokenize, pieceId, tokenizeText, tokenPieces, type TemplateMessage } from './tokenizer.js';
+import type { Fault, GroundTruthRequest } from './types.js';
+
+/** One HTTP request as the simulator handles it, body already read. */
+export interface SimRequest {
+  method: string;
+  /** The llama-server path (llama-swap's `/upstream/<model>` prefix removed). */
+  path: string;
+  body: string;
+  receivedAt: bigint;
+  res: ServerResponse;
+  /** Aborts when the client leaves or the simulator closes. */
+  signal: AbortSignal;
+}
+
+/** What the server shares with the routes. */
+export interface SimContext {
+  scheduler: Scheduler;
+  seed: number;
+  /** Unix seconds the simulator started (`created` of `/v1/models`). */
+  created: number;
+  /** The next generation request's ordinal, from 1. */
+  nextOrdinal(): number;
+  pickFault(model: string, ordinal: number): Fault | undefined;
+  /** Adds to the ground truth when it is kept. */
+  record(truth: GroundTruthRequest): GroundTruthRequest | undefined;
+  /** What llama-swap answers for a model it does not know (unknown-model fault in llama-swap mode). */
+  unknownModel(res: ServerResponse, model: unknown): void;
+}
+
+/** Set by llama-swap when it routed a generation request: its ordinal, fault, record and load wait come from there. */
+export interface Routed {
+  ordinal: number;
+  fault: Fault | undefined;
+  swapped: boolean;
+  loadMs: number;
+  id: string;
+  /** Recorded when llama-swap received the request, so one abandoned during a load is in the log too. */
+  truth: GroundTruthRequest | undefined;
+}
+
+/** A response id like llama-server's: `chatcmpl-` and 32 letters and digits. */
+export function responseId(): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  return `chatcmpl-${Array.from(randomBytes(32), (b) => alphabet[b % alphabet.length]).join('')}`;
+}
+
+export const ENDPOINTS: Record<string, GenerationEndpoint | undefined> = {
+  '/v1/chat/completions': 'chat',
+  '/chat/completions': 'chat',
+  '/v1/completions': 'text',
+  '/completions': 'text',
+  '/completion': 'native',
+};
+
+export function sendJson(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, { ...JSON_HEADERS, 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/** Parse a body as llama-server does; on failure answer its 500 with an nlohmann-like message. */
+export function parseBody(req: SimRequest): Record<string, unknown> | undefined {
+  try {
+    const json: unknown = JSON.parse(req.body);
+    if (json && typeof json === 'object' && !Array.isArray(json)) return json as Record<string, unknown>;
+    sendJson(req.res, 500, llamaError(500, 'server_error', '[json.exception.type_error.302] type must be object'));
+  } catch (err) {
+    const where = /line (\d+) column (\d+)/.exec((err as Error).message);
+    const at = where ? `line ${where[1]}, column ${where[2]}` : `line 1, column ${req.body.length + 1}`;
+    sendJson(req.res, 500, llamaError(500, 'server_error', `[json.exception.parse_error.101] parse error at ${at}: syntax error while parsing value - ${(err as Error).message}`));
+  }
+  return undefined;
+}
+
+export async function serveLlama(ctx: SimContext, runtime: ModelRuntime, req: SimRequest, routed?: Routed): Promise<void> {
+  const { res, path } = req;
+  if (req.method === 'GET' || req.method === 'HEAD') {
+    switch (path) {
+      case '/health':
+      case '/v1/health':
+        return sendJson(res, 200, '{"status":"ok"}');
+      case '/props':
+        return sendJson(res, 200, JSON.stringify(propsBody(runtime)));
+      case '/slots':
+        return sendJson(res, 200, JSON.stringify(slotsBody(runtime)));
+      case '/metrics':
+      {
+        const text = metricsText(runtime);
+        res.writeHead(200, { Server: 'llama.cpp', 'Access-Control-Allow-Origin': '', 'Process-Start-Time-Unix': String(ctx.created), 'Content-Type': 'text/plain; version=0.0.4', 'Content-Length': Buffer.byteLength(text) });
+        return void res.end(text);
+      }
+      case '/v1/models':
+      case '/models':
+        return sendJson(res, 200, JSON.stringify(modelsBody(runtime, ctx.created)));
+      default:
+        return sendJson(res, 404, NOT_FOUND);
+    }
+  }
+  const endpoint = ENDPOINTS[path];
+  const known = endpoint || path === '/tokenize' || path === '/detokenize' || path === '/apply-template' || path === '/v1/chat/completions/input_tokens';
+  if (req.method !== 'POST' || !known) return sendJson(res, 404, NOT_FOUND);
+  const json = parseBody(req);
+  if (!json) return;
+  switch (path) {
+    case '/tokenize': {
+      const content = typeof json.content === 'string' ? json.content : '';
+      const opts = { addSpecial: json.add_special === true, parseSpecial: json.parse_special !== false };
+      if (json.with_pieces === true) return sendJson(res, 200, JSON.stringify({ tokens: tokenPieces(content, opts).map((piece) => ({ id: pieceId(piece), piece })) }));
+      return sendJson(res, 200, JSON.stringify({ tokens: tokenizeText(content, opts) }));
+    }
+    case '/detokenize': {
+      const tokens = Array.isArray(json.tokens) ? json.tokens.filter((t): t is number => typeof t === 'number') : [];
+      return sendJson(res, 200, JSON.stringify({ content: detokenize(tokens) }));
+    }
+    case '/apply-template':
+    case '/v1/chat/completions/input_tokens': {
+      const messages = readMessages(json, res);
+      if (!messages) return;
+      if (path === '/apply-template') return sendJson(res, 200, JSON.stringify({ prompt: applyTemplate(messages) }));
+      return sendJson(res, 200, JSON.stringify({ object: 'response.input_tokens', input_tokens: chatPromptTokens(messages).length }));
+    }
+  }
+  return startGeneration(ctx, runtime, req, endpoint!, json, routed);
+}
+
+function readMessages(json: Record<string, unknown>, res: ServerResponse): TemplateMessage[] | undefined {
+  if (json.messages === undefined) sendJson(res, 400, llamaError(400, 'invalid_request_error', "'messages' is required"));
+  else if (!Array.isArray(json.messages)) sendJson(res, 400, llamaError(400, 'invalid_request_error', "Expected 'messages' to be an array"));
+  else return json.messages.filter((m): m is TemplateMessage => !!m && typeof m === 'object' && typeof (m as { role?: unknown }).role === 'string');
+  return undefined;
+}
+
+/** A completion prompt: a string, token ids, or a mix (BOS only when it starts with text, as llama-server does). */
+function completionPrompt(prompt: unknown): { tokens: number[]; text: string } | undefined {
+  if (typeof prompt === 'string') {
+    const tokens = tokenizeText(prompt, { addSpecial: true });
+    return { tokens, text: detokenize(tokens) };
+  }
+  if (!Array.isArray(prompt)) return undefined;
+  const tokens: number[] = [];
+  prompt.forEach((p: unknown, i) => {
+    if (typeof p === 'number') tokens.push(p);
+    else if (typeof p === 'string') tokens.push(...tokenizeText(p, { addSpecial: i === 0 }));
+  });
+  return { tokens, text: detokenize(tokens) };
+}
+
+async function startGeneration(ctx: SimContext, runtime: ModelRuntime, req: SimRequest, endpoint: GenerationEndpoint, json: Record<string, unknown>, routed?: Routed): Promise<void> {
+  const { res } = req;
+  const p = runtime.profile;
+  const ordinal = routed?.ordinal ?? ctx.nextOrdinal();
+  const fault = routed ? routed.fault : ctx.pickFault(runtime.name, ordinal);
+
+  const done = () => {
+    if (routed?.truth) routed.truth.finishedAt = process.hrtime.bigint();
+  };
+  let prompt: { tokens: number[]; text: string } | undefined;
+  if (endpoint === 'chat') {
+    const messages = readMessages(json, res);
+    if (!messages) return done();
+    const tokens = chatPromptTokens(messages);
+    prompt = { tokens, text: detokenize(tokens) };
+  } else {
+    prompt = completionPrompt(json.prompt);
+    if (!prompt) return (sendJson(res, 400, llamaError(400, 'invalid_request_error', '"prompt" must be provided')), done());
+  }
+
+  const id = routed?.id ?? responseId();
+  const truth = routed
+    ? routed.truth
+    : ctx.record({ id, model: runtime.name, endpoint: req.path, receivedAt: req.receivedAt, tokenWrites: [], promptTokens: 0, cachedTokens: 0, predictedTokens: 0, swapped: false, loadMs: 0 });
+  if (truth) {
+    truth.promptTokens = prompt.tokens.length;
+    truth.swapped = routed?.swapped ?? false;
+    truth.loadMs = routed?.loadMs ?? 0;
+  }
+  const immediate = fault && (fault.kind === 'http-500' || fault.kind === 'http-503' || fault.kind === 'unknown-model') ? fault.kind : undefined;
+  if (truth && immediate) truth.fault = immediate;
+  const finished = () => {
+    if (truth) truth.finishedAt = process.hrtime.bigint();
+  };
+  if (immediate === 'http-500') return (sendJson(res, 500, llamaError(500, 'server_error', 'simulated internal server error')), finished());
+  if (immediate === 'http-503') return (sendJson(res, 503, llamaError(503, 'unavailable_error', 'Loading model')), finished());
+  if (immediate === 'unknown-model') return (ctx.unknownModel(res, json.model), finished());
+  if (prompt.tokens.length >= p.ctxSize) {
+    const n = prompt.tokens.length;
+    sendJson(res, 400, llamaError(400, 'exceed_context_size_error', `request (${n} tokens) exceeds the available context size (${p.ctxSize} tokens), try increasing it`, { n_prompt_tokens: n, n_ctx: p.ctxSize }));
+    return finished();
+  }
+
+  const nPredict = firstInt(json.n_predict, json.max_completion_tokens, json.max_tokens) ?? -1;
+  const stream = json.stream === true;
+  const params = readParams(json, nPredict, stream);
+  const explicitSeed = typeof json.seed === 'number' && json.seed >= 0;
+  // Greedy or seeded requests repeat their text for the same prompt; others vary by arrival order.
+  const textSeed =
+    params.temperature <= 0 ? mix(ctx.seed, hashTokens(prompt.tokens))
+    : explicitSeed ? mix(ctx.seed, params.seed, hashTokens(prompt.tokens))
+    : mix(ctx.seed, ordinal, 0x7e47);
+  const streamOptions = json.stream_options as { include_usage?: unknown } | undefined;
+  await generate({
+    runtime,
+    scheduler: ctx.scheduler,
+    endpoint,
+    stream,
+    includeUsage: streamOptions?.include_usage === true,
+    promptTokens: prompt.tokens,
+    promptText: prompt.text,
+    maxTokens: nPredict,
+    cachePrompt: json.cache_prompt !== false,
+    params,
+    textSeed,
+    jitterSeed: mix(ctx.seed, ordinal, 0x5117),
+    identity: { id, created: Math.floor(Date.now() / 1000), model: runtime.name },
+    fault,
+    truth,
+    res,
+    signal: req.signal,
+  });
+}
+
+function firstInt(...values: unknown[]): number | undefined {
+  for (const v of values) if (typeof v === 'number' && Number.isFinite(v)) return Math.trunc(v);
+  return undefined;
+}

@@ -1,0 +1,203 @@
+import { Agent, request } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import { startSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
+import { chatBody, events, post, sleep, useSimulator } from './helpers.js';
+
+const start = useSimulator();
+const ms = (ns: bigint) => Number(ns) / 1e6;
+
+interface Timings {
+  cache_n: number;
+  prompt_n: number;
+  prompt_ms: number;
+  predicted_n: number;
+  predicted_ms: number;
+  predicted_per_second: number;
+}
+type ChatResult = { timings: Timings; usage: { prompt_tokens: number; completion_tokens: number }; choices: { finish_reason: string; message: { content: string } }[] };
+
+const chat = async (url: string, body: Record<string, unknown>) => (await (await post(`${url}/v1/chat/completions`, body)).json()) as ChatResult;
+
+describe('timing follows the profile, and timings report the plan the simulator followed', () => {
+  it('prompt time is ttftMs + evaluated/promptTps; generation runs at genTps; writes follow the plan', async () => {
+    const s = await start({ mode: 'llama-server', models: [{ name: 'm', genTps: 200, promptTps: 1000, ttftMs: 10, jitter: 0 }] });
+    const { prompt } = (await (await post(`${s.url}/apply-template`, { messages: [{ role: 'user', content: 'hi' }] })).json()) as { prompt: string };
+    const { tokens } = (await (await post(`${s.url}/tokenize`, { content: prompt, add_special: true })).json()) as { tokens: number[] };
+    const body = events(await (await post(`${s.url}/v1/chat/completions`, chatBody('m', { messages: [{ role: 'user', content: 'hi' }], max_tokens: 21 }))).text());
+    const t = body.chunks.at(-1)!.timings as Timings;
+    expect(t.prompt_n + t.cache_n).toBe(tokens.length);
+    expect(t.prompt_ms).toBeCloseTo(10 + tokens.length, 3);
+    // 21 tokens, 20 gaps of 5 ms: exactly the plan.
+    expect(t.predicted_n).toBe(21);
+    expect(t.predicted_ms).toBeCloseTo(100, 3);
+    expect(t.predicted_per_second).toBeCloseTo(200, 6);
+    const truth = s.groundTruth[0]!;
+    expect(truth.tokenWrites).toHaveLength(21);
+    // No token goes out before the plan; a timer may fire a little late, and the plan does not slip for it.
+    truth.tokenWrites.forEach((at, k) => expect(ms(at - truth.receivedAt)).toBeGreaterThanOrEqual(t.prompt_ms + 5 * k - 0.1));
+    // Loose: a busy machine (other test files run in parallel) delays timers.
+    expect(ms(truth.tokenWrites[20]! - truth.receivedAt)).toBeLessThan(t.prompt_ms + 100 + 150);
+    expect(truth).toMatchObject({ promptTokens: tokens.length, cachedTokens: 0, predictedTokens: 21, swapped: false, loadMs: 0 });
+    expect(truth.finishedAt! >= truth.tokenWrites[20]!).toBe(true);
+  });
+
+  it('a natural stop (no ignore_eos) ends with "stop"; the EOS token counts but is not written', async () => {
+    const s = await start({ mode: 'llama-server', seed: 3, models: [{ name: 'm', genTps: Number.POSITIVE_INFINITY, ttftMs: 0 }] });
+    const r = events(await (await post(`${s.url}/v1/chat/completions`, { messages: [{ role: 'user', content: 'hi' }], max_tokens: 5000, stream: true })).text());
+    const final = r.chunks.at(-1)!;
+    expect(final.choices![0]!.finish_reason).toBe('stop');
+    const predicted = (final.timings as Timings).predicted_n;
+    expect(predicted).toBeLessThan(5000);
+    const contentChunks = r.chunks.filter((c) => typeof (c.choices![0]?.delta as { content?: unknown } | undefined)?.content === 'string');
+    expect(contentChunks).toHaveLength(predicted - 1);
+    expect(s.groundTruth[0]).toMatchObject({ predictedTokens: predicted });
+    expect(s.groundTruth[0]!.tokenWrites).toHaveLength(predicted - 1);
+  });
+
+  it('cache_prompt reuses the longest common prefix held by the slot; false evaluates everything', async () => {
+    const s = await start({ mode: 'llama-server', models: [{ name: 'm', genTps: 5000, ttftMs: 0, promptTps: 10_000, slots: 1, jitter: 0 }] });
+    const a = [{ role: 'user', content: 'Cache test: lorem ipsum dolor sit amet, twice over.' }];
+    const b = [{ role: 'user', content: 'Cache test: lorem ipsum dolor, something else.' }];
+    const count = async (messages: unknown) => {
+      const { prompt } = (await (await post(`${s.url}/apply-template`, { messages })).json()) as { prompt: string };
+      return ((await (await post(`${s.url}/tokenize`, { content: prompt, add_special: true })).json()) as { tokens: number[] }).tokens;
+    };
+    const [ta, tb] = [await count(a), await count(b)];
+    let common = 0;
+    while (ta[common] === tb[common]) common++;
+    const first = await chat(s.url, { messages: a, max_tokens: 2, cache_prompt: false });
+    expect([first.timings.cache_n, first.timings.prompt_n]).toEqual([0, ta.length]);
+    const again = await chat(s.url, { messages: a, max_tokens: 2 });
+    // At least one token is always evaluated, as llama-server does.
+    expect([again.timings.cache_n, again.timings.prompt_n]).toEqual([ta.length - 1, 1]);
+    expect(again.timings.prompt_ms).toBeLessThan(first.timings.prompt_ms);
+    const other = await chat(s.url, { messages: b, max_tokens: 2 });
+    expect([other.timings.cache_n, other.timings.prompt_n]).toEqual([common, tb.length - common]);
+    expect((await chat(s.url, { messages: b, max_tokens: 2, cache_prompt: false })).timings.cache_n).toBe(0);
+    expect(s.groundTruth.map((g) => g.cachedTokens)).toEqual([0, ta.length - 1, common, 0]);
+  });
+
+  it('queues FIFO beyond the slot count and never runs more than the slots', async () => {
+    const s = await start({ mode: 'llama-server', models: [{ name: 'm', genTps: 400, ttftMs: 1, slots: 2 }] });
+    const all = Array.from({ length: 6 }, async (_, i) => {
+      await sleep(i * 3);
+      return (await post(`${s.url}/v1/chat/completions`, chatBody('m', { max_tokens: 8 }))).text();
+    });
+    await expect.poll(() => s.stats().queued).toBeGreaterThan(0);
+    await Promise.all(all);
+    expect(s.stats()).toMatchObject({ requests: 6, peakActive: 2, active: 0, queued: 0 });
+    const byArrival = [...s.groundTruth].sort((x, y) => (x.receivedAt < y.receivedAt ? -1 : 1));
+    // Requests 3..6 start only as earlier ones finish, in arrival order.
+    for (let i = 2; i < 6; i++) expect(byArrival[i]!.tokenWrites[0]! > byArrival[i - 2]!.finishedAt!).toBe(true);
+  });
+
+  it('concurrent streams slow each other by batchSlowdown per extra busy slot', async () => {
+    const s = await start({ mode: 'llama-server', models: [{ name: 'm', genTps: 500, ttftMs: 1, jitter: 0, slots: 4, batchSlowdown: 0.5 }] });
+    const alone = await chat(s.url, { messages: [{ role: 'user', content: 'x' }], max_tokens: 20, ignore_eos: true });
+    expect(alone.timings.predicted_per_second).toBeCloseTo(500, 3);
+    const four = await Promise.all(Array.from({ length: 4 }, () => chat(s.url, { messages: [{ role: 'user', content: 'x' }], max_tokens: 20, ignore_eos: true, cache_prompt: false })));
+    // With four busy slots every gap is 2.5 times longer.
+    for (const r of four) expect(r.timings.predicted_per_second).toBeLessThan(500 / 2);
+  });
+
+  it('same seed, same requests: same text and the same timings plan; another seed differs', async () => {
+    const run = async (seed: number) => {
+      const options: SimulatorOptions = { mode: 'llama-server', seed, models: [{ name: 'm', genTps: 4000, ttftMs: 1, jitter: 0.5 }] };
+      const s = await startSimulator(options);
+      try {
+        const out = [];
+        for (let i = 0; i < 3; i++) {
+          const r = await chat(s.url, { messages: [{ role: 'user', content: `hello ${i}` }], max_tokens: 12, ignore_eos: true });
+          out.push({ text: r.choices[0]!.message.content, prompt: r.timings.prompt_ms, predicted: r.timings.predicted_ms });
+        }
+        return out;
+      } finally {
+        await s.close();
+      }
+    };
+    const a = await run(42);
+    expect(await run(42)).toEqual(a);
+    const b = await run(43);
+    expect(b.map((x) => x.text)).not.toEqual(a.map((x) => x.text));
+    expect(b.map((x) => x.predicted)).not.toEqual(a.map((x) => x.predicted));
+  });
+
+  it('greedy requests repeat their text for the same prompt, whatever came before', async () => {
+    const s = await start({ mode: 'llama-server', models: [{ name: 'm', genTps: 5000, ttftMs: 0 }] });
+    const ask = async (content: string) => (await chat(s.url, { messages: [{ role: 'user', content }], max_tokens: 10, temperature: 0, ignore_eos: true })).choices[0]!.message.content;
+    const first = await ask('same prompt');
+    await ask('something else');
+    expect(await ask('same prompt')).toBe(first);
+  });
+});
+
+describe('disconnects, close and load', () => {
+  it('a client that leaves mid-stream frees its slot at once', async () => {
+    const s = await start({ mode: 'llama-server', models: [{ name: 'm', genTps: 20, ttftMs: 1, slots: 1 }] });
+    const controller = new AbortController();
+    const r = await post(`${s.url}/v1/chat/completions`, chatBody('m', { max_tokens: 100 }), { signal: controller.signal });
+    await r.body!.getReader().read();
+    controller.abort();
+    await expect.poll(() => s.stats().active).toBe(0);
+    const truth = s.groundTruth[0]!;
+    expect(truth.predictedTokens).toBeLessThan(100);
+    expect(truth.finishedAt).toBeDefined();
+    // The next request gets the slot without waiting for the abandoned one's 100 tokens.
+    const t0 = performance.now();
+    await chat(s.url, { messages: [{ role: 'user', content: 'x' }], max_tokens: 1 });
+    expect(performance.now() - t0).toBeLessThan(500);
+  });
+
+  it('close() is prompt with streams running, queued and stalled', async () => {
+    const s = await startSimulator({ mode: 'llama-server', models: [{ name: 'm', genTps: 2, ttftMs: 1, slots: 2 }], faults: [{ kind: 'stall', requests: [1], afterTokens: 1 }] });
+    const pending = Array.from({ length: 4 }, () =>
+      post(`${s.url}/v1/chat/completions`, chatBody('m', { max_tokens: 100 }))
+        .then((r) => r.text())
+        .catch((e: unknown) => e),
+    );
+    await expect.poll(() => s.stats().queued).toBe(2);
+    const t0 = performance.now();
+    await s.close();
+    expect(performance.now() - t0).toBeLessThan(200);
+    for (const p of await Promise.all(pending)) expect(p).toBeInstanceOf(Error);
+  });
+
+  it('sustains 1000 concurrent streams on one timer, never writing a token before its time', async () => {
+    const n = 1000;
+    const s = await start({ mode: 'llama-server', models: [{ name: 'm', genTps: 5, ttftMs: 0, slots: n, batchSlowdown: 0, jitter: 0 }] });
+    const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
+    const body = JSON.stringify(chatBody('m', { max_tokens: 6 }));
+    const bodies = await Promise.all(
+      Array.from(
+        { length: n },
+        () =>
+          new Promise<string>((resolve, reject) => {
+            const req = request({ host: '127.0.0.1', port: s.port, method: 'POST', path: '/v1/chat/completions', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+              let text = '';
+              res.setEncoding('utf8');
+              res.on('data', (d: string) => (text += d));
+              res.on('end', () => resolve(text));
+            });
+            req.on('error', reject);
+            req.end(body);
+          }),
+      ),
+    );
+    agent.destroy();
+    for (const b of bodies) expect(events(b)).toMatchObject({ done: true, chunks: { length: 9 } });
+    expect(s.stats()).toMatchObject({ requests: n, active: 0 });
+    // A loaded sandbox accepts ~1 connection/ms, so not all 1000 overlap there; most do.
+    expect(s.stats().peakActive).toBeGreaterThan(n / 2);
+    const lateness: number[] = [];
+    for (const g of s.groundTruth) {
+      g.tokenWrites.forEach((at, k) => {
+        const planned = k * 200;
+        const actual = ms(at - g.receivedAt);
+        expect(actual).toBeGreaterThanOrEqual(planned - 1);
+        lateness.push(actual - planned);
+      });
+    }
+    lateness.sort((a, b) => a - b);
+    expect(lateness[Math.floor(lateness.length / 2)]).toBeLessThan(100);
+  });
+});

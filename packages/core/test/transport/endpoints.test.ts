@@ -1,0 +1,329 @@
+/**
+ * The non-streaming calls against llama-server- and llama-swap-shaped loopback servers answering with
+ * recorded bodies: what is sent (routes, bodies) and how the answers are read. Also request bodies of
+ * streams per kind, kind detection, and an injected undici dispatcher.
+ */
+import { readFile } from 'node:fs/promises';
+import { http, HttpResponse } from 'msw';
+import { MockAgent } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HttpStatusError, ModelNotFoundError, SwapbenchError } from '../../src/errors.js';
+import { connectLlamaTransport, createLlamaTransport } from '../../src/transport/llama/index.js';
+import type { ServerKind, StreamRequest, Transport } from '../../src/transport/transport.js';
+import { SSE_HEADERS, startMswServer, type MswServer } from './msw-loopback.js';
+
+const FIXTURES = new URL('../fixtures/llama-server/', import.meta.url);
+const fixture = async (name: string) => (await readFile(new URL(name, FIXTURES))).toString();
+
+let servers: MswServer[] = [];
+let transports: Transport[] = [];
+afterEach(async () => {
+  for (const t of transports) await t.close();
+  for (const s of servers) await s.close();
+  servers = [];
+  transports = [];
+});
+
+async function serve(handlers: Parameters<typeof startMswServer>[0]) {
+  const s = await startMswServer(handlers);
+  servers.push(s);
+  return s;
+}
+function open(url: string, kind?: ServerKind | 'auto') {
+  const t = createLlamaTransport({ baseUrl: url, ...(kind ? { kind } : {}) });
+  transports.push(t);
+  return t;
+}
+const json = (text: string, status = 200) => new HttpResponse(text, { status, headers: { 'content-type': 'application/json; charset=utf-8' } });
+
+const FINISHED = 'data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"finish_reason":"length","delta":{}}]}\n\ndata: [DONE]\n\n';
+const NATIVE_FINISHED = 'data: {"index":0,"content":"","stop":true,"stop_type":"limit"}\n\n';
+
+/** A llama-server: recorded /props, /v1/models, /slots, /metrics; a fake template and tokenizer. */
+async function llamaServer() {
+  const [props, models, slots, metrics] = await Promise.all(['07_props.json', '07_v1_models.json', '07_slots_after_requests.json', '07_metrics.txt'].map(fixture));
+  return serve([
+    http.get('*/props', () => json(props!)),
+    http.get('*/v1/models', () => json(models!)),
+    http.get('*/slots', () => json(slots!)),
+    http.get('*/metrics', () => new HttpResponse(metrics!, { headers: { 'content-type': 'text/plain; version=0.0.4' } })),
+    http.post('*/apply-template', async ({ request }) => {
+      const { messages } = (await request.json()) as { messages: { content: string }[] };
+      return HttpResponse.json({ prompt: `[INST] ${messages.map((m) => m.content).join(' ')} [/INST]` });
+    }),
+    http.post('*/tokenize', async ({ request }) => {
+      const { content, add_special } = (await request.json()) as { content: string; add_special: boolean };
+      const words = content.split(' ').map((_, i) => 100 + i);
+      return HttpResponse.json({ tokens: add_special ? [1, ...words] : words });
+    }),
+    http.post('*/v1/chat/completions', () => new HttpResponse(FINISHED, { headers: SSE_HEADERS })),
+    http.post('*/completion', () => new HttpResponse(NATIVE_FINISHED, { headers: SSE_HEADERS })),
+  ]);
+}
+
+/** A llama-swap with models a (ready), b (starting) and org/c (not loaded); `/v1/models` without status. */
+async function llamaSwap() {
+  const props = await fixture('07_props.json');
+  return serve([
+    http.get('*/running', () => HttpResponse.json({ running: [{ model: 'a', state: 'ready' }, { model: 'b', state: 'starting' }] })),
+    http.get('*/v1/models', () => HttpResponse.json({ object: 'list', data: [{ id: 'a' }, { id: 'b' }, { id: 'org/c' }] })),
+    http.get('*/upstream/a/props', () => json(props)),
+    http.get('*/upstream/a/slots', () => HttpResponse.json([{ id: 0, is_processing: false }, { id: 1, is_processing: true }])),
+    http.post('*/upstream/a/apply-template', () => HttpResponse.json({ prompt: '[INST] hi [/INST]' })),
+    http.post('*/upstream/a/tokenize', () => HttpResponse.json({ tokens: [1, 2, 3, 4] })),
+    http.post('*/api/models/unload/org/c', () => new HttpResponse('OK')),
+    http.post('*/api/models/unload/*', () => json('{"src":"llama-swap","error":"model not found"}', 404)),
+    http.post('*/v1/chat/completions', async ({ request }) => {
+      const { model } = (await request.json()) as { model: string };
+      if (model === 'nope') return json('{"src":"llama-swap","error":"no router for requested model"}', 404);
+      return new HttpResponse(FINISHED, { headers: SSE_HEADERS });
+    }),
+  ]);
+}
+
+describe('llama-server endpoints', () => {
+  it('tokenize: chat applies the template, then counts with special tokens, as the server does', async () => {
+    const s = await llamaServer();
+    const t = open(s.url, 'llama-server');
+    expect(await t.tokenize!('tiny-llama', { endpoint: 'chat', messages: [{ role: 'user', content: 'hello there' }] })).toBe(1 + 4);
+    expect(await t.tokenize!('tiny-llama', { endpoint: 'completion', prompt: 'a b c' })).toBe(1 + 3);
+    expect(s.hits.map((h) => [h.path, JSON.parse(h.body)])).toEqual([
+      ['/apply-template', { messages: [{ role: 'user', content: 'hello there' }] }],
+      ['/tokenize', { content: '[INST] hello there [/INST]', add_special: true, parse_special: true }],
+      ['/tokenize', { content: 'a b c', add_special: true, parse_special: true }],
+    ]);
+  });
+
+  it('describe maps /props for every model asked about, and keeps /v1/models raw', async () => {
+    const s = await llamaServer();
+    const info = await open(s.url, 'llama-server').describe!(['tiny-llama']);
+    expect(info).toMatchObject({ kind: 'llama-server', baseUrl: s.url, models: { data: [{ id: 'tiny-llama' }] } });
+    expect(info.props).toEqual({
+      'tiny-llama': {
+        buildInfo: 'b10470-34af94c',
+        modelPath: 'models/tiny-llama-spm-f16.gguf',
+        modelAlias: 'tiny-llama',
+        nCtx: 2048,
+        totalSlots: 1,
+        chatTemplate: expect.stringContaining("messages[0]['role'] == 'system'"),
+      },
+    });
+    expect(info.running).toBeUndefined();
+  });
+
+  it('listModels reads the recorded /v1/models; there is no unload or runningModels', async () => {
+    const s = await llamaServer();
+    const t = open(s.url, 'llama-server');
+    expect((await t.listModels()).map((m) => [m.id, m.loaded])).toEqual([['tiny-llama', undefined]]);
+    expect([t.unload, t.runningModels]).toEqual([undefined, undefined]);
+  });
+
+  it('probeActivity reads /slots (idle after use in the recording)', async () => {
+    const s = await llamaServer();
+    expect(await open(s.url, 'llama-server').probeActivity!()).toEqual({ busy: false, evidence: [] });
+    expect(s.hits.map((h) => h.path)).toEqual(['/slots']);
+  });
+
+  it('probeActivity falls back to the requests_processing gauge when /slots is disabled', async () => {
+    const metrics = (await fixture('07_metrics.txt')).replace('llamacpp:requests_processing 0', 'llamacpp:requests_processing 2');
+    const s = await serve([
+      http.get('*/slots', () => json('{"error":{"code":501,"message":"This server does not support slots endpoint.","type":"not_supported_error"}}', 501)),
+      http.get('*/metrics', () => new HttpResponse(metrics)),
+    ]);
+    expect(await open(s.url, 'llama-server').probeActivity!()).toEqual({ busy: true, evidence: ['2 request(s) processing (metrics)'] });
+    expect(s.hits.map((h) => h.path)).toEqual(['/slots', '/metrics']);
+  });
+
+  it('a llama.cpp 404 "File Not Found" is a missing endpoint, not a missing model', async () => {
+    const body = await fixture('08g_err_unknown_endpoint.json');
+    const s = await serve([http.post('*/apply-template', () => json(body, 404))]);
+    const error = await open(s.url, 'llama-server')
+      .tokenize!('m', { endpoint: 'chat', messages: [] })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HttpStatusError);
+    expect(error).not.toBeInstanceOf(ModelNotFoundError);
+    expect((error as Error).message).toContain('File Not Found');
+  });
+
+  it.each([
+    ['08a_err_prompt_too_long_chat.json', 400, 'exceeds the available context size'],
+    ['08e_err_malformed_json_chat.json', 500, 'parse error'],
+  ])('%s → HttpStatusError %i with the server message', async (name, status, message) => {
+    const body = await fixture(name);
+    const s = await serve([http.post('*/v1/chat/completions', () => json(body, status))]);
+    const error = await (async () => {
+      for await (const _ of open(s.url, 'llama-server').stream(chatRequest('m')));
+    })().catch((e: unknown) => e);
+    expect(error).toMatchObject({ status, code: 'HTTP_STATUS', body });
+    expect((error as Error).message).toContain(message);
+  });
+});
+
+describe('llama-swap endpoints', () => {
+  it('listModels takes `loaded` from /running when /v1/models has no status', async () => {
+    const s = await llamaSwap();
+    expect((await open(s.url, 'llama-swap').listModels()).map((m) => [m.id, m.loaded])).toEqual([
+      ['a', true],
+      ['b', false],
+      ['org/c', false],
+    ]);
+    expect(s.hits.map((h) => h.path)).toEqual(['/v1/models', '/running']);
+  });
+
+  it('runningModels lists ready models only', async () => {
+    const s = await llamaSwap();
+    expect(await open(s.url, 'llama-swap').runningModels!()).toEqual(['a']);
+  });
+
+  it('unload posts to /api/models/unload/<model>, keeping a slash in the name', async () => {
+    const s = await llamaSwap();
+    await open(s.url, 'llama-swap').unload!('org/c');
+    expect(s.hits.map((h) => [h.method, h.path])).toEqual([['POST', '/api/models/unload/org/c']]);
+  });
+
+  it('unloading an unknown model → ModelNotFoundError listing the models there are', async () => {
+    const s = await llamaSwap();
+    const error = await open(s.url, 'llama-swap')
+      .unload!('zzz')
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ModelNotFoundError);
+    expect(error).toMatchObject({ model: 'zzz', available: ['a', 'b', 'org/c'], status: 404 });
+  });
+
+  it('a stream for an unknown model → ModelNotFoundError with the available models', async () => {
+    const s = await llamaSwap();
+    const error = await (async () => {
+      for await (const _ of open(s.url, 'llama-swap').stream(chatRequest('nope')));
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ModelNotFoundError);
+    expect(error).toMatchObject({ model: 'nope', available: ['a', 'b', 'org/c'] });
+    expect((error as Error).message).toContain('the server has: a, b, org/c');
+  });
+
+  it('tokenize goes through /upstream/<model>/', async () => {
+    const s = await llamaSwap();
+    expect(await open(s.url, 'llama-swap').tokenize!('a', { endpoint: 'chat', messages: [{ role: 'user', content: 'hi' }] })).toBe(4);
+    expect(s.hits.map((h) => h.path)).toEqual(['/upstream/a/apply-template', '/upstream/a/tokenize']);
+  });
+
+  it('describe asks /upstream/<model>/props of ready models only (asking others would load them)', async () => {
+    const s = await llamaSwap();
+    const info = await open(s.url, 'llama-swap').describe!(['a', 'b', 'org/c']);
+    expect(Object.keys(info.props ?? {})).toEqual(['a']);
+    expect(info.props!.a).toMatchObject({ buildInfo: 'b10470-34af94c', nCtx: 2048, totalSlots: 1 });
+    expect(info.running).toEqual({ running: [{ model: 'a', state: 'ready' }, { model: 'b', state: 'starting' }] });
+    expect(s.hits.map((h) => h.path).filter((p) => p.startsWith('/upstream'))).toEqual(['/upstream/a/props']);
+  });
+
+  it('probeActivity: a busy upstream slot and a model starting are both evidence', async () => {
+    const s = await llamaSwap();
+    expect(await open(s.url, 'llama-swap').probeActivity!()).toEqual({ busy: true, evidence: ['a slot 1 is processing', 'b is starting'] });
+    expect(s.hits.map((h) => h.path)).toEqual(['/running', '/upstream/a/slots']);
+  });
+});
+
+function chatRequest(model: string, over: Partial<StreamRequest> = {}): StreamRequest {
+  return { endpoint: 'chat', messages: [{ role: 'user', content: 'hi' }], model, maxTokens: 7, sampling: { temperature: 0, seed: 3 }, ignoreEos: true, cachePrompt: false, ...over } as StreamRequest;
+}
+
+describe('what a stream sends', () => {
+  const body = async (kind: ServerKind, request: StreamRequest) => {
+    const s = await serve([http.post('*', ({ request: r }) => new HttpResponse(new URL(r.url).pathname === '/completion' ? NATIVE_FINISHED : FINISHED, { headers: SSE_HEADERS }))]);
+    for await (const _ of open(s.url, kind).stream(request));
+    expect(s.hits).toHaveLength(1);
+    return { path: s.hits[0]!.path, body: JSON.parse(s.hits[0]!.body) as Record<string, unknown> };
+  };
+
+  it('chat to llama.cpp: usage requested, ignore_eos and cache_prompt, sampling as given', async () => {
+    expect(await body('llama-server', chatRequest('m'))).toEqual({
+      path: '/v1/chat/completions',
+      body: { model: 'm', messages: [{ role: 'user', content: 'hi' }], max_tokens: 7, stream: true, stream_options: { include_usage: true }, ignore_eos: true, cache_prompt: false, temperature: 0, seed: 3 },
+    });
+  });
+
+  it('chat to an OpenAI-compatible server: no cache_prompt', async () => {
+    const { body: sent } = await body('openai', chatRequest('m'));
+    expect(sent).not.toHaveProperty('cache_prompt');
+    expect(sent).toMatchObject({ ignore_eos: true, stream_options: { include_usage: true } });
+  });
+
+  it('completion to llama.cpp: native /completion with n_predict; through llama-swap too, routed by model', async () => {
+    const request = { endpoint: 'completion', prompt: 'Once', model: 'm', maxTokens: 5, sampling: {}, ignoreEos: false, cachePrompt: true } as const;
+    const want = { path: '/completion', body: { model: 'm', prompt: 'Once', n_predict: 5, stream: true, ignore_eos: false, cache_prompt: true } };
+    expect(await body('llama-server', request)).toEqual(want);
+    expect(await body('llama-swap', request)).toEqual(want);
+  });
+
+  it('completion to an OpenAI-compatible server: /v1/completions with max_tokens', async () => {
+    const { path, body: sent } = await body('openai', { endpoint: 'completion', prompt: 'Once', model: 'm', maxTokens: 5, sampling: {}, ignoreEos: true, cachePrompt: true });
+    expect(path).toBe('/v1/completions');
+    expect(sent).toEqual({ model: 'm', prompt: 'Once', max_tokens: 5, stream: true, stream_options: { include_usage: true }, ignore_eos: true });
+  });
+
+  it('sends the API key as a bearer token, and tolerates a /v1 base URL', async () => {
+    const s = await serve([
+      http.get('*/v1/models', ({ request }) =>
+        request.headers.get('authorization') === 'Bearer sk-1' ? HttpResponse.json({ data: [{ id: 'x' }] }) : json('{"error":"unauthorized"}', 401),
+      ),
+    ]);
+    const t = createLlamaTransport({ baseUrl: `${s.url}/v1/`, kind: 'openai', apiKey: 'sk-1' });
+    transports.push(t);
+    expect((await t.listModels()).map((m) => m.id)).toEqual(['x']);
+    expect(s.hits.map((h) => h.path)).toEqual(['/v1/models']);
+  });
+});
+
+describe('kind detection', () => {
+  it('createLlamaTransport (auto) detects on the first call, then drops what the kind lacks', async () => {
+    const s = await serve([http.get('*/v1/models', () => HttpResponse.json({ data: [{ id: 'Qwen/Qwen3-8B' }] }))]);
+    const t = open(s.url);
+    expect(t.kind).toBe('openai');
+    expect(typeof t.unload).toBe('function');
+    expect((await t.listModels()).map((m) => m.id)).toEqual(['Qwen/Qwen3-8B']);
+    expect([t.kind, t.unload, t.tokenize, t.probeActivity]).toEqual(['openai', undefined, undefined, undefined]);
+    expect(s.hits.map((h) => h.path)).toEqual(['/v1/models']); // /running and /props had no handler: 599
+  });
+
+  it('an auto transport reports llama-swap after its first call', async () => {
+    const s = await llamaSwap();
+    const t = open(s.url, 'auto');
+    expect(await t.runningModels!()).toEqual(['a']);
+    expect(t.kind).toBe('llama-swap');
+    expect(typeof t.unload).toBe('function');
+  });
+
+  it('an auto transport called for something its server lacks throws UNSUPPORTED', async () => {
+    const s = await llamaServer();
+    const t = open(s.url);
+    const error = await t.unload!('x').catch((e: unknown) => e);
+    expect(SwapbenchError.is(error) && error.code).toBe('UNSUPPORTED');
+    expect([t.kind, t.unload]).toEqual(['llama-server', undefined]);
+  });
+
+  it('connectLlamaTransport identifies llama-server by /props', async () => {
+    const s = await llamaServer();
+    const t = await connectLlamaTransport({ baseUrl: s.url });
+    transports.push(t);
+    expect([t.kind, typeof t.tokenize, t.unload]).toEqual(['llama-server', 'function', undefined]);
+  });
+});
+
+describe('injected dispatcher', () => {
+  it('requests go through a MockAgent passed as dispatcher', async () => {
+    const agent = new MockAgent();
+    agent.disableNetConnect();
+    const pool = agent.get('http://llama.test');
+    pool.intercept({ path: '/v1/models', method: 'GET' }).reply(200, { data: [{ id: 'm', status: { value: 'loaded' } }] }, { headers: { 'content-type': 'application/json' } });
+    pool
+      .intercept({ path: '/v1/chat/completions', method: 'POST' })
+      .reply(200, 'data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"hé"},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n', { headers: SSE_HEADERS });
+    const t = createLlamaTransport({ baseUrl: 'http://llama.test', kind: 'llama-swap', dispatcher: agent });
+    expect(await t.listModels()).toMatchObject([{ id: 'm', loaded: true }]);
+    const types: string[] = [];
+    for await (const e of t.stream(chatRequest('m'))) types.push(e.type === 'delta' ? `delta:${e.text}` : e.type);
+    expect(types).toEqual(['response-start', 'delta:hé', 'final']);
+    agent.assertNoPendingInterceptors();
+    await t.close();
+    await agent.close();
+  });
+});

@@ -1,0 +1,95 @@
+/**
+ * The raw TCP bytes recorded from a real llama-server (status line, headers, chunked framing), replayed
+ * over loopback cut at awkward places: the events must not depend on where the network splits the bytes.
+ */
+import { readFile } from 'node:fs/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { StreamProtocolError } from '../../src/errors.js';
+import { createLlamaTransport } from '../../src/transport/llama/index.js';
+import type { StreamRequest, Transport, TransportEvent } from '../../src/transport/transport.js';
+import { startRawServer, writePieces, type RawServer } from './raw-server.js';
+
+const FIXTURES = new URL('../fixtures/llama-server/', import.meta.url);
+
+let server: RawServer | undefined;
+let transport: Transport | undefined;
+afterEach(async () => {
+  await transport?.close();
+  await server?.close();
+  server = undefined;
+  transport = undefined;
+});
+
+const chat: StreamRequest = { endpoint: 'chat', messages: [{ role: 'user', content: 'hi' }], model: 'tiny-llama', maxTokens: 32, sampling: {}, ignoreEos: true, cachePrompt: true };
+const completion: StreamRequest = { endpoint: 'completion', prompt: 'Once upon a time', model: 'tiny-llama', maxTokens: 32, sampling: {}, ignoreEos: true, cachePrompt: true };
+
+/** Events without their timestamps: what must not change with the split. */
+const shape = (events: TransportEvent[]) => events.map(({ at: _at, ...rest }) => rest);
+
+async function replay(bytes: Uint8Array, cuts: number[], request: StreamRequest): Promise<TransportEvent[]> {
+  server = await startRawServer(async (socket) => {
+    await writePieces(socket, bytes, cuts);
+    socket.end();
+  });
+  transport = createLlamaTransport({ baseUrl: server.url, kind: 'llama-server', connections: 1 });
+  const events: TransportEvent[] = [];
+  for await (const e of transport.stream(request)) events.push(e);
+  expect(server.hits).toHaveLength(1);
+  await transport.close();
+  await server.close();
+  return events;
+}
+
+describe('replaying recorded wire bytes', () => {
+  for (const [name, request, deltas] of [
+    ['01_chat_stream_usage.wire', chat, 32],
+    ['03_completion_stream.wire', completion, 32],
+  ] as const) {
+    it(`${name}: same events however the bytes are cut`, async () => {
+      const bytes = await readFile(new URL(name, FIXTURES));
+      const whole = await replay(bytes, [], request);
+      expect(whole.map((e) => e.type)).toEqual(['response-start', ...Array<string>(deltas).fill('delta'), 'final']);
+      expect(whole.at(-1)).toMatchObject({ type: 'final', finishReason: 'length', timings: { predicted_n: 32 } });
+      // Before every UTF-8 continuation byte: each multi-byte character is split between two reads.
+      const midChar = [...bytes.keys()].filter((i) => (bytes[i]! & 0xc0) === 0x80);
+      expect(midChar.length).toBeGreaterThan(0);
+      const splits = {
+        midChar,
+        every7: Array.from({ length: Math.ceil(bytes.length / 7) }, (_, i) => i * 7),
+        oneByte: [...bytes.keys()],
+      };
+      for (const cuts of Object.values(splits)) expect(shape(await replay(bytes, cuts, request))).toEqual(shape(whole));
+    });
+  }
+
+  it('a connection reset mid-stream is a StreamProtocolError, after the deltas that came', async () => {
+    const bytes = await readFile(new URL('01_chat_stream_usage.wire', FIXTURES));
+    const cut = bytes.indexOf('\r\n\r\n1f6\r\n') + 4 + 5 + 0x1f6 + 2;
+    server = await startRawServer(async (socket) => {
+      await writePieces(socket, bytes.subarray(0, cut), []);
+      await new Promise((r) => setTimeout(r, 20));
+      socket.resetAndDestroy();
+    });
+    transport = createLlamaTransport({ baseUrl: server.url, kind: 'llama-server', connections: 1 });
+    const seen: TransportEvent[] = [];
+    const error = await (async () => {
+      for await (const e of transport!.stream(chat)) seen.push(e);
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StreamProtocolError);
+    // The first HTTP chunk held the role chunk and the first token.
+    expect(seen.map((e) => e.type)).toEqual(['response-start', 'delta']);
+  });
+
+  it('a connection closed before the last chunk is a StreamProtocolError', async () => {
+    const bytes = await readFile(new URL('03_completion_stream.wire', FIXTURES));
+    server = await startRawServer(async (socket) => {
+      await writePieces(socket, bytes.subarray(0, bytes.length - 400), []);
+      socket.end();
+    });
+    transport = createLlamaTransport({ baseUrl: server.url, kind: 'llama-server', connections: 1 });
+    const error = await (async () => {
+      for await (const _ of transport!.stream(completion));
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StreamProtocolError);
+  });
+});
