@@ -22,12 +22,25 @@ import { distribution, median, type Distribution } from './stats.ts';
 const CLIENTS = { floor: runFloorClient, naive: runNaiveClient, swapbench: runSwapbenchClient } as const;
 type ClientName = keyof typeof CLIENTS;
 
-const { values: args } = parseArgs({ options: { quick: { type: 'boolean', default: false }, out: { type: 'string' } } });
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    out: { type: 'string' },
+    // Narrow a run down, e.g. to profile one setting: --concurrency 64 --gap 1 --clients swapbench
+    concurrency: { type: 'string' },
+    gap: { type: 'string' },
+    clients: { type: 'string' },
+    repetitions: { type: 'string' },
+  },
+});
+const list = (value: string | undefined): number[] | undefined => value?.split(',').map(Number);
 const quick = args.quick ?? false;
 const TOKENS = quick ? 32 : 256;
-const GAPS_MS = quick ? [1] : [1, 0];
-const CONCURRENCY = quick ? [1, 8] : [1, 16, 64, 256, 1024];
-const REPETITIONS = quick ? 1 : 3;
+const GAPS_MS = list(args.gap) ?? (quick ? [1] : [1, 0]);
+const CONCURRENCY = list(args.concurrency) ?? (quick ? [1, 8] : [1, 16, 64, 256, 1024]);
+const REPETITIONS = Number(args.repetitions ?? (quick ? 1 : 3));
+const CLIENT_NAMES = (args.clients?.split(',') ?? ['floor', 'naive', 'swapbench']) as ClientName[];
+for (const name of CLIENT_NAMES) if (!(name in CLIENTS)) throw new Error(`--clients: unknown client "${name}" (floor, naive, swapbench)`);
 const MODEL = 'bench-model';
 const out = args.out ?? fileURLToPath(new URL(quick ? './results/quick.json' : './results/latest.json', import.meta.url));
 
@@ -78,7 +91,7 @@ try {
     for (const concurrency of CONCURRENCY) {
       for (let repetition = 0; repetition < REPETITIONS; repetition++) {
         // Alternate the order so no client always runs on a warmer (or more tired) machine.
-        const order = rotate(Object.keys(CLIENTS) as ClientName[], repetition);
+        const order = rotate(CLIENT_NAMES, repetition);
         for (const client of order) {
           const figures = await measure(client, started.url, gapMs, concurrency, repetition);
           runs.push(figures);
@@ -162,7 +175,7 @@ function helpStartup(): { medianMs: number; nodeBaselineMs: number } {
 const summary = [];
 for (const gapMs of GAPS_MS) {
   for (const concurrency of CONCURRENCY) {
-    for (const client of Object.keys(CLIENTS) as ClientName[]) {
+    for (const client of CLIENT_NAMES) {
       const rs = runs.filter((r) => r.client === client && r.gapMs === gapMs && r.concurrency === concurrency);
       const m = (f: (r: RunFigures) => number) => median(rs.map(f));
       summary.push({
