@@ -1,5 +1,6 @@
 import type { PromptInput, Transport } from '../transport/transport.js';
 import type { PromptCalibration } from './types.js';
+import { prng } from '../util/rng.js';
 
 // Short, common English words: one token each in the tokenizers of most models, so a word count maps
 // closely to a token count before calibration fine-tunes it.
@@ -16,18 +17,6 @@ export const WORDS = (
   'mother answer found study still learn should world high every near add food between own below country ' +
   'plant last school father keep tree never start city earth eye light thought head under story saw left'
 ).split(' ');
-
-/** A deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `count` words of deterministic filler text. */
 export function fillerText(count: number, seed: number): string {

@@ -1,5 +1,5 @@
 /** Which fault, if any, a generation request gets. */
-import { mix, prng } from './rng.js';
+import { mix, prng } from '../util/rng.js';
 import type { Fault } from './types.js';
 
 const KINDS = new Set<Fault['kind']>(['http-500', 'http-503', 'unknown-model', 'reset', 'malformed-chunk', 'stall', 'missing-timings', 'no-done']);

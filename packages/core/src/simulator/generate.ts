@@ -9,7 +9,7 @@ import type { ModelRuntime, SlotTask } from './model-runtime.js';
 import { chatBody, chatStream, nativeFinal, nativeToken, textBody, textStream, type Outcome, type ResponseIdentity } from './responses.js';
 import { generationSettings, slotParams, type RequestParams } from './sampling-params.js';
 import type { Scheduled, Scheduler } from './scheduler.js';
-import { prng } from './rng.js';
+import { prng } from '../util/rng.js';
 import { pieceId } from './tokenizer.js';
 import type { Fault, GroundTruthRequest } from './types.js';
 

@@ -4,7 +4,7 @@ import type { ServerResponse } from 'node:http';
 import { generate, JSON_HEADERS, type GenerationEndpoint } from './generate.js';
 import type { ModelRuntime } from './model-runtime.js';
 import { llamaError, NOT_FOUND } from './responses.js';
-import { hashTokens, mix } from './rng.js';
+import { hashTokens, mix } from '../util/rng.js';
 import { readParams } from './sampling-params.js';
 import type { Scheduler } from './scheduler.js';
 import { metricsText, modelsBody, propsBody, slotsBody } from './server-info.js';

@@ -1,4 +1,4 @@
-/** Seeded randomness: everything random in the simulator derives from the seed through these. */
+/** Seeded randomness for the simulator and the prompt builder: everything random derives from a seed through these. */
 
 /** A deterministic PRNG (mulberry32) returning floats in [0, 1). */
 export function prng(seed: number): () => number {
