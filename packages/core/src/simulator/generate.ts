@@ -245,6 +245,9 @@ class Generation {
     }
     if (this.written === 0) this.writeHeaders();
     res.write(out);
+    // Node corks a response write and sends it on the next tick; send it now, so the ground-truth stamp is
+    // when the bytes went to the kernel (as llama-server writes each token), not before other streams' work.
+    res.socket?.uncork();
     this.written++;
     job.truth?.tokenWrites.push(process.hrtime.bigint());
   }
