@@ -11,6 +11,7 @@ import {
 } from '../../src/errors.js';
 import { createLlamaTransport } from '../../src/transport/llama/index.js';
 import type { StreamRequest, Transport, TransportEvent } from '../../src/transport/transport.js';
+import { collect, collectUntilError } from './collect.js';
 import { chunkedBody, SSE_HEADERS, startMswServer, type MswServer } from './msw-loopback.js';
 
 const FIXTURES = new URL('../fixtures/llama-server/', import.meta.url);
@@ -36,11 +37,6 @@ const chatRequest: StreamRequest = {
 };
 const completionRequest: StreamRequest = { endpoint: 'completion', prompt: 'Once upon a time', model: 'tiny-llama', maxTokens: 32, sampling: {}, ignoreEos: true, cachePrompt: false };
 
-async function collect(stream: AsyncIterable<TransportEvent>): Promise<TransportEvent[]> {
-  const out: TransportEvent[] = [];
-  for await (const e of stream) out.push(e);
-  return out;
-}
 
 /** What a recording says the client should see: content pieces and the last timings. */
 async function expected(name: string, native: boolean) {
@@ -156,10 +152,7 @@ describe('llama transport: stream edge cases', () => {
   it('throws StreamProtocolError when the stream ends unfinished, keeping the deltas already yielded', async () => {
     const s = await serve('/v1/chat/completions', () => sse(chunk({ content: 'hi' })));
     transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server' });
-    const seen: TransportEvent[] = [];
-    const error = await (async () => {
-      for await (const e of transport!.stream(chatRequest)) seen.push(e);
-    })().catch((e: unknown) => e);
+    const { events: seen, error } = await collectUntilError(transport.stream(chatRequest));
     expect(error).toBeInstanceOf(StreamProtocolError);
     expect(seen.map((e) => e.type)).toEqual(['response-start', 'delta']);
   });

@@ -8,6 +8,7 @@ import { StreamProtocolError } from '../../src/errors.js';
 import { createLlamaTransport } from '../../src/transport/llama/index.js';
 import type { StreamRequest, Transport, TransportEvent } from '../../src/transport/transport.js';
 import { startRawServer, writePieces, type RawServer } from './raw-server.js';
+import { collectUntilError } from './collect.js';
 
 const FIXTURES = new URL('../fixtures/llama-server/', import.meta.url);
 
@@ -71,10 +72,7 @@ describe('replaying recorded wire bytes', () => {
       socket.resetAndDestroy();
     });
     transport = createLlamaTransport({ baseUrl: server.url, kind: 'llama-server', connections: 1 });
-    const seen: TransportEvent[] = [];
-    const error = await (async () => {
-      for await (const e of transport!.stream(chat)) seen.push(e);
-    })().catch((e: unknown) => e);
+    const { events: seen, error } = await collectUntilError(transport.stream(chat));
     expect(error).toBeInstanceOf(StreamProtocolError);
     // The first HTTP chunk held the role chunk and the first token.
     expect(seen.map((e) => e.type)).toEqual(['response-start', 'delta']);
