@@ -117,6 +117,7 @@ async function measure(client: ClientName, url: string, gapMs: number, concurren
   const run: ClientRun = await CLIENTS[client](options);
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  for (const r of run.records) if (r.tokenStampsMs) r.tokenStamps = r.tokenStampsMs.map((ms) => BigInt(Math.round(ms * 1e6)));
   const truth = await ask<{ groundTruth: { id: string; tokenWrites: bigint[] }[]; cpuMicros: number }>({ type: 'collect' }, 'collected');
   const byId = new Map(truth.groundTruth.map((g) => [g.id, g.tokenWrites]));
   const ttft: number[] = [];

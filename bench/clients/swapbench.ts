@@ -7,8 +7,13 @@ import { createMemoryStore, runBenchSuite, type Transport, type TransportEvent }
 import { createLlamaTransport } from '@swapbench/core/transports/llama';
 import { withPeakMemory, type ClientRequestRecord, type ClientRun, type ClientRunOptions } from './types.ts';
 
-/** Milliseconds on the hrtime clock, so stamps compare with the simulator's `process.hrtime.bigint()`. */
-const hrClock = (): number => Number(process.hrtime.bigint()) / 1e6;
+/**
+ * Milliseconds on the hrtime clock, so stamps compare with the simulator's `process.hrtime.bigint()`:
+ * `performance.now()` runs on the same clock from a fixed origin, so one offset converts it, and the
+ * harness does not charge swapbench a BigInt per stamp.
+ */
+const HR_OFFSET_MS = Number(process.hrtime.bigint()) / 1e6 - performance.now();
+const hrClock = (): number => performance.now() + HR_OFFSET_MS;
 
 export async function runSwapbenchClient(options: ClientRunOptions): Promise<ClientRun> {
   const inner = createLlamaTransport({ baseUrl: options.url, kind: 'llama-server', connections: options.concurrency, clock: hrClock });
@@ -45,14 +50,14 @@ function recorded(stream: AsyncIterable<TransportEvent>, records: ClientRequestR
   return {
     [Symbol.asyncIterator]() {
       const it = stream[Symbol.asyncIterator]();
-      const record: ClientRequestRecord = { id: undefined, tokenStamps: [] };
+      const record: ClientRequestRecord = { id: undefined, tokenStamps: [], tokenStampsMs: [] };
       records.push(record);
       return {
         next: () =>
           it.next().then((r) => {
             if (!r.done) {
               const e = r.value;
-              if (e.type === 'delta') for (let i = 0; i < e.tokens; i++) record.tokenStamps.push(BigInt(Math.round(e.at * 1e6)));
+              if (e.type === 'delta') for (let i = 0; i < e.tokens; i++) record.tokenStampsMs!.push(e.at);
               else if (e.type === 'final') record.id = e.responseId;
             }
             return r;

@@ -4,6 +4,8 @@ export interface ClientRequestRecord {
   id: string | undefined;
   /** `process.hrtime.bigint()` when the client read each content token (a read with k tokens stamps k times). */
   tokenStamps: bigint[];
+  /** The same in ms on the hrtime clock, when cheaper to take; the runner converts them after the CPU figure. */
+  tokenStampsMs?: number[];
   error?: string;
 }
 

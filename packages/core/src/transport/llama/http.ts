@@ -75,17 +75,7 @@ export class HttpClient {
     signal?.throwIfAborted();
     let response: HttpResponse;
     try {
-      response = await this.dispatcher.request({
-        origin: this.origin,
-        path: `${this.prefix}${request.path}`,
-        method: request.method,
-        headers: request.method === 'POST' ? this.headers : this.getHeaders,
-        body: request.body === undefined ? null : JSON.stringify(request.body),
-        signal: signal ?? null,
-        // Per request rather than on the Pool, so they hold for an injected dispatcher too.
-        ...(this.options.headersTimeoutMs === undefined ? {} : { headersTimeout: this.options.headersTimeoutMs }),
-        ...(this.options.bodyTimeoutMs === undefined ? {} : { bodyTimeout: this.options.bodyTimeoutMs }),
-      });
+      response = await this.dispatcher.request({ ...this.dispatchOptions(request), signal: signal ?? null });
     } catch (err) {
       throw this.mapError(err, signal, 'headers');
     }
@@ -96,15 +86,41 @@ export class HttpClient {
     } catch (err) {
       throw this.mapError(err, signal, 'body');
     }
-    const error = this.statusError(response.statusCode, request, text);
+    throw await this.failure(response.statusCode, request, text);
+  }
+
+  /**
+   * Send a request through undici's low-level `dispatch`: the handler's callbacks run in the socket's read,
+   * with no body stream or promise in between (the streaming path). Abort through the handler's controller.
+   */
+  dispatch(request: HttpRequest, handler: Dispatcher.DispatchHandler): void {
+    this.dispatcher.dispatch(this.dispatchOptions(request), handler);
+  }
+
+  /** The error for a non-2xx answer with body `text`; an unknown model's error names the models there are. */
+  async failure(status: number, request: HttpRequest, text: string): Promise<HttpStatusError> {
+    const error = this.statusError(status, request, text);
     if (error instanceof ModelNotFoundError && request.path !== '/v1/models') {
       // Name what the server does have; best effort, the error stands either way.
-      const available = await this.json<unknown>({ method: 'GET', path: '/v1/models', signal })
+      const available = await this.json<unknown>({ method: 'GET', path: '/v1/models', signal: request.signal })
         .then(modelIds)
         .catch(() => []);
-      if (available.length > 0) throw new ModelNotFoundError(error.model, error.url, text, available, error.status);
+      if (available.length > 0) return new ModelNotFoundError(error.model, error.url, text, available, error.status);
     }
-    throw error;
+    return error;
+  }
+
+  private dispatchOptions(request: HttpRequest): Dispatcher.DispatchOptions {
+    return {
+      origin: this.origin,
+      path: `${this.prefix}${request.path}`,
+      method: request.method,
+      headers: request.method === 'POST' ? this.headers : this.getHeaders,
+      body: request.body === undefined ? null : JSON.stringify(request.body),
+      // Per request rather than on the Pool, so they hold for an injected dispatcher too.
+      ...(this.options.headersTimeoutMs === undefined ? {} : { headersTimeout: this.options.headersTimeoutMs }),
+      ...(this.options.bodyTimeoutMs === undefined ? {} : { bodyTimeout: this.options.bodyTimeoutMs }),
+    };
   }
 
   /** GET or POST and parse JSON. */

@@ -18,8 +18,8 @@ import type {
   Transport,
   TransportEvent,
 } from '../transport.js';
-import { bodyEvents } from './body-events.js';
 import { detectKind } from './detect.js';
+import { EventStream } from './event-stream.js';
 import { HttpClient } from './http.js';
 import { StreamParser } from './stream-parser.js';
 
@@ -111,22 +111,10 @@ function buildTransport(kind: ServerKind, http: HttpClient, options: LlamaTransp
   /** llama-server's own routes for a model: through llama-swap they live under `/upstream/<model>`. */
   const upstream = (model: string, path: string) => (kind === 'llama-swap' ? `/upstream/${modelPath(model)}${path}` : path);
 
-  async function* stream(request: StreamRequest, callOptions?: CallOptions): AsyncGenerator<TransportEvent> {
-    const signal = callOptions?.signal;
+  /** Stamping and parsing happen in the socket's read callback (EventStream); leaving the loop cancels. */
+  function stream(request: StreamRequest, callOptions?: CallOptions): AsyncIterable<TransportEvent> {
     const { path, native, body } = streamRoute(kind, request);
-    const response = await http.send({ method: 'POST', path, body, signal, model: request.model });
-    const startAt = clock();
-    try {
-      // Reading starts before the first yield, so bytes are stamped on arrival even if the consumer lags.
-      const events = bodyEvents(response.body, new StreamParser(native), clock);
-      yield { type: 'response-start', at: startAt, status: response.statusCode };
-      yield* events;
-    } catch (err) {
-      throw http.mapError(err, signal, 'body');
-    } finally {
-      // Leaving early (break, abort, error): an unconsumed undici body must be destroyed to free the socket.
-      if (!response.body.destroyed && !response.body.readableEnded) response.body.destroy();
-    }
+    return new EventStream(http, { method: 'POST', path, body, signal: callOptions?.signal, model: request.model }, new StreamParser(native), clock);
   }
 
   async function running(signal?: AbortSignal): Promise<{ model: string; state: string | undefined }[]> {

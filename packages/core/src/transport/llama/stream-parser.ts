@@ -32,6 +32,27 @@ interface Chunk {
   stop_type?: string;
 }
 
+/**
+ * llama-server's chat content chunk, the one chunk per token: `{"choices":[{"finish_reason":null,"index":0,
+ * "delta":{"content":"<text>"}}],"created":…,"id":…,"model":…,"system_fingerprint":…,"object":…}`. Its text
+ * is read straight out of the string when the rest is exactly that shape, which saves a JSON.parse per token
+ * (the largest per-token cost on the profile); any other chunk, or any text with an escape, is parsed whole.
+ */
+const CHAT_CONTENT_HEAD = '{"choices":[{"finish_reason":null,"index":0,"delta":{"content":"';
+const CHAT_CONTENT_TAIL = /"\}\}\],"created":\d+,"id":"[^"\\]*","model":"[^"\\]*","system_fingerprint":"[^"\\]*","object":"chat\.completion\.chunk"\}$/y;
+
+/** The text of a llama-server chat content chunk in its usual shape, else undefined (parse it whole). */
+export function llamaContentText(data: string): string | undefined {
+  if (!data.startsWith(CHAT_CONTENT_HEAD)) return undefined;
+  const start = CHAT_CONTENT_HEAD.length;
+  const end = data.indexOf('"', start);
+  if (end < 0) return undefined;
+  const escape = data.indexOf('\\', start);
+  if (escape >= 0 && escape < end) return undefined;
+  CHAT_CONTENT_TAIL.lastIndex = end;
+  return CHAT_CONTENT_TAIL.test(data) ? data.slice(start, end) : undefined;
+}
+
 /** Largest SSE event we buffer (a runaway line without a newline is a broken stream, not data). */
 const MAX_EVENT_CHARS = 16 * 1024 * 1024;
 
@@ -84,6 +105,14 @@ export class StreamParser {
   private onData(data: string): void {
     if (this.done) return;
     if (data === '[DONE]') return this.finish();
+    // Once the response's id is known, a plain content chunk needs nothing but its text (one token).
+    if (!this.native && this.final.responseId !== undefined) {
+      const text = llamaContentText(data);
+      if (text) {
+        this.generated++;
+        return this.delta(text, 1, 'content');
+      }
+    }
     let chunk: Chunk;
     try {
       chunk = JSON.parse(data) as Chunk;

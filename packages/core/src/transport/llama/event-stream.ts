@@ -1,0 +1,184 @@
+/**
+ * One streamed request as an async iterator of transport events, fed by undici's low-level dispatch
+ * handler. Each network read is stamped and parsed inside the socket's read callback, with no body stream
+ * or promise in between: an event's `at` is its arrival time whatever the consumer is doing, and the
+ * parser is all that runs per token. The consumer pulls the parsed events at its own pace.
+ */
+import type { Dispatcher } from 'undici';
+import type { TransportEvent } from '../transport.js';
+import type { HttpClient, HttpRequest } from './http.js';
+import type { StreamParser } from './stream-parser.js';
+
+/** Parsed events held for a slow consumer before the response is paused (TCP then pushes back). */
+const HIGH_WATER = 256;
+
+export class EventStream implements AsyncIterableIterator<TransportEvent>, Dispatcher.DispatchHandler {
+  private started = false;
+  private controller: Dispatcher.DispatchController | undefined;
+  /** Why to abort a request that undici has not put on a socket yet. */
+  private abortReason: Error | undefined;
+  private status = 0;
+  /** The body of a non-2xx answer, kept for its error message. */
+  private errorBody: Buffer[] | undefined;
+  private ended = false;
+  /** What broke the stream, delivered once the events parsed before it have been taken. */
+  private failure: Promise<never> | undefined;
+  /** The consumer is done with the stream (it ended, failed, or the consumer left early). */
+  private closed = false;
+  private waiter: { resolve: (r: IteratorResult<TransportEvent> | Promise<never>) => void } | undefined;
+  private readonly onAbort = () => {
+    const reason = this.request.signal!.reason as Error;
+    this.fail(reason);
+    this.abort(reason);
+  };
+
+  constructor(
+    private readonly http: HttpClient,
+    private readonly request: HttpRequest,
+    private readonly parser: StreamParser,
+    private readonly clock: () => number,
+  ) {}
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<TransportEvent>> {
+    if (!this.started) this.start();
+    const result = this.take();
+    return result ? (result instanceof Promise ? result : Promise.resolve(result)) : new Promise((resolve) => (this.waiter = { resolve }));
+  }
+
+  /** The consumer left early (break, throw): cancel the request so its socket is freed. */
+  return(): Promise<IteratorResult<TransportEvent>> {
+    if (!this.ended && !this.closed) this.abort(new Error('stream closed by its consumer'));
+    this.close();
+    this.parser.pending.length = 0;
+    return Promise.resolve({ done: true, value: undefined });
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.abortReason) controller.abort(this.abortReason);
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number): void {
+    if (statusCode < 200) return; // informational (1xx); the real answer follows
+    const at = this.clock();
+    this.status = statusCode;
+    if (statusCode >= 300) {
+      this.errorBody = [];
+      return;
+    }
+    this.parser.pending.push({ type: 'response-start', at, status: statusCode });
+    this.wake();
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.errorBody) {
+      this.errorBody.push(chunk);
+      return;
+    }
+    try {
+      this.parser.feed(chunk, this.clock());
+    } catch (err) {
+      this.fail(err);
+      controller.abort(err as Error);
+      return;
+    }
+    if (this.parser.pending.length >= HIGH_WATER) controller.pause();
+    this.wake();
+  }
+
+  onResponseEnd(): void {
+    const at = this.clock();
+    this.detach();
+    if (this.errorBody) {
+      const text = Buffer.concat(this.errorBody).toString('utf8');
+      this.fail(this.http.failure(this.status, this.request, text));
+      return;
+    }
+    try {
+      const final = this.parser.end(at);
+      if (final) this.parser.pending.push(final);
+      this.ended = true;
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    this.wake();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.detach();
+    this.fail(this.http.mapError(error, this.request.signal, this.status === 0 ? 'headers' : 'body'));
+  }
+
+  private start(): void {
+    this.started = true;
+    const { signal } = this.request;
+    if (signal?.aborted) return this.fail(signal.reason);
+    signal?.addEventListener('abort', this.onAbort, { once: true });
+    try {
+      this.http.dispatch(this.request, this);
+    } catch (err) {
+      this.detach();
+      this.fail(this.http.mapError(err, signal, 'headers'));
+    }
+  }
+
+  /** The next result if there is one now: an event, the failure (once), or the end. */
+  private take(): IteratorResult<TransportEvent> | Promise<never> | undefined {
+    const pending = this.parser.pending;
+    if (pending.length > 0) {
+      const value = pending.shift()!;
+      if (this.controller?.paused && pending.length < HIGH_WATER / 2) this.controller.resume();
+      return { value, done: false };
+    }
+    if (this.closed) return { value: undefined, done: true };
+    if (this.failure) {
+      this.close();
+      return this.failure;
+    }
+    if (this.ended) {
+      this.close();
+      return { value: undefined, done: true };
+    }
+    return undefined;
+  }
+
+  private wake(): void {
+    const waiter = this.waiter;
+    if (!waiter) return;
+    const result = this.take();
+    if (!result) return;
+    this.waiter = undefined;
+    waiter.resolve(result);
+  }
+
+  /** Record the first failure (an error, or a promise of one); later ones are its consequences. */
+  private fail(error: unknown): void {
+    if (this.failure || this.closed) return;
+    this.failure = Promise.resolve(error).then((e) => Promise.reject(e as Error));
+    // Delivered through next(); never an unhandled rejection if the consumer has gone.
+    this.failure.catch(() => {});
+    this.wake();
+  }
+
+  private abort(reason: Error): void {
+    if (this.controller) {
+      if (!this.controller.aborted) this.controller.abort(reason);
+    } else {
+      this.abortReason = reason;
+    }
+  }
+
+  private close(): void {
+    this.closed = true;
+    this.detach();
+  }
+
+  private detach(): void {
+    this.request.signal?.removeEventListener('abort', this.onAbort);
+  }
+}
