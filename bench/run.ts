@@ -44,8 +44,8 @@ for (const name of CLIENT_NAMES) if (!(name in CLIENTS)) throw new Error(`--clie
 const MODEL = 'bench-model';
 const out = args.out ?? fileURLToPath(new URL(quick ? './results/quick.json' : './results/latest.json', import.meta.url));
 
-/** Requests per run: enough for stable percentiles at low concurrency, two rounds at high. */
-const requestsFor = (c: number): number => (quick ? 2 * c : Math.max(12, 2 * c));
+/** Requests per run: 40 at low concurrency, so a TTFT p99 is more than the max of a dozen; two rounds at high. */
+const requestsFor = (c: number): number => (quick ? 2 * c : Math.max(40, 2 * c));
 
 interface RunFigures {
   client: ClientName;
