@@ -270,6 +270,26 @@ describe('llama transport: cancellation', () => {
     expect(s.hits).toHaveLength(0);
   });
 
+  it('abort while the request waits for a busy connection rejects at once and never sends it', async () => {
+    const s = await slowStream();
+    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server', connections: 1 });
+    const first = transport.stream(chatRequest)[Symbol.asyncIterator]();
+    expect((await first.next()).value).toMatchObject({ type: 'response-start' });
+    const controller = new AbortController();
+    const reason = new Error('give up waiting');
+    const queued = collect(transport.stream(chatRequest, { signal: controller.signal })).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 50));
+    const t0 = performance.now();
+    controller.abort(reason);
+    expect(await queued).toBe(reason);
+    expect(performance.now() - t0).toBeLessThan(100);
+    // The first stream is untouched and the queued request never reached the server.
+    let rest = 0;
+    for (let r = await first.next(); !r.done; r = await first.next()) rest++;
+    expect(rest).toBeGreaterThan(10);
+    expect(s.hits).toHaveLength(1);
+  });
+
   it('leaving the loop at response-start, before any body was read, frees the connection', async () => {
     const s = await slowStream();
     transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server', connections: 1 });

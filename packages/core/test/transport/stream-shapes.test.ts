@@ -173,6 +173,22 @@ describe('timing', () => {
     expect(s.hits).toHaveLength(1);
   });
 
+  it('a consumer far behind pauses the response and still gets every event in order', async () => {
+    const n = 2000;
+    const parts = Array.from({ length: n }, (_, i) => chunk({ content: `t${i}` }));
+    await serveText(sse(...parts, chunk({}, 'length'), '[DONE]'));
+    const texts: string[] = [];
+    let final: TransportEvent | undefined;
+    for await (const e of transport!.stream(chat)) {
+      // Slow at first: far more than the high-water mark of parsed events piles up meanwhile.
+      if (texts.length === 0 && e.type === 'response-start') await new Promise((r) => setTimeout(r, 200));
+      if (e.type === 'delta') texts.push(e.text);
+      if (e.type === 'final') final = e;
+    }
+    expect(texts).toEqual(parts.map((_, i) => `t${i}`));
+    expect(final).toMatchObject({ type: 'final', finishReason: 'length' });
+  });
+
   it('a body silent for longer than bodyTimeoutMs → RequestTimeoutError(body)', async () => {
     const s = await startRawServer((socket) => {
       socket.write(`HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n`);
