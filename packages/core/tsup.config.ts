@@ -6,6 +6,7 @@ export default defineConfig({
     'transports/llama': 'src/transport/llama/index.ts',
     simulator: 'src/simulator/index.ts',
     testing: 'src/testing/index.ts',
+    errors: 'src/errors/index.ts',
   },
   format: ['esm'],
   target: 'node22',

@@ -19,7 +19,7 @@ export type {
   SampleFlag,
   Stats,
   SwapResult,
-} from './engine/types.js';
+} from './result/types.js';
 export { computeStats } from './engine/stats.js';
 export { VERSION } from './engine/environment.js';
 export { parseLlamaTimings, type NormalizedTimings } from './timings/parse-llama-timings.js';
@@ -60,16 +60,23 @@ export { createMemoryStore } from './store/memory/index.js';
 export {
   ConfigError,
   CorruptRecordError,
+  ERROR_CODES,
   HostBusyError,
   HostUnreachableError,
   HttpStatusError,
   LeaseHeldError,
   ModelNotFoundError,
   RequestTimeoutError,
+  RunExistsError,
   RunFailedError,
+  RunNotFoundError,
   SchemaVersionError,
   ServerLoadingError,
+  StoreClosedError,
   StreamProtocolError,
   SwapbenchError,
+  UnsupportedError,
   type ConfigIssue,
-} from './errors.js';
+  type ErrorCode,
+  type SampleErrorCode,
+} from './errors/index.js';

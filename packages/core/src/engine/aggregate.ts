@@ -1,5 +1,5 @@
 import { computeStats } from './stats.js';
-import type { CellKey, CellResult, Sample } from './types.js';
+import type { CellKey, CellResult, Sample } from '../result/types.js';
 
 /** Aggregate one cell's measured samples. `wallMs` is the cell's wall time on the monotonic clock. */
 export function aggregateCell(cell: CellKey, samples: readonly Sample[], wallMs: number): CellResult {

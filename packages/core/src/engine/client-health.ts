@@ -1,5 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { ClientHealth } from './types.js';
+import type { ClientHealth } from '../result/types.js';
 
 /**
  * The client's event loop is where arrival times are stamped: when it lags, every timing it takes is late

@@ -1,6 +1,6 @@
 import { arch, cpus, platform } from 'node:os';
 import pkg from '../../package.json' with { type: 'json' };
-import type { ClientInfo } from './types.js';
+import type { ClientInfo } from '../result/types.js';
 
 /** The swapbench core version. */
 export const VERSION: string = pkg.version;

@@ -1,4 +1,4 @@
-import type { CellKey, CellResult, RunResult, Sample } from './types.js';
+import type { CellKey, CellResult, RunResult, Sample } from '../result/types.js';
 import type { Suite } from '../suite/schema.js';
 
 /**

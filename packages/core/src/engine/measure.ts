@@ -1,7 +1,7 @@
-import { errorCode, RequestTimeoutError } from '../errors.js';
+import { errorCode, RequestTimeoutError } from '../errors/errors.js';
 import { parseLlamaTimings } from '../timings/parse-llama-timings.js';
 import type { StreamRequest, Transport } from '../transport/transport.js';
-import type { Sample, SampleFlag } from './types.js';
+import type { Sample, SampleFlag } from '../result/types.js';
 
 /** What a single request's measurement needs to know about its context. */
 export interface MeasureContext {

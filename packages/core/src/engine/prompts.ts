@@ -1,5 +1,5 @@
 import type { PromptInput, Transport } from '../transport/transport.js';
-import type { PromptCalibration } from './types.js';
+import type { PromptCalibration } from '../result/types.js';
 import { prng } from '../util/rng.js';
 
 // Short, common English words: one token each in the tokenizers of most models, so a word count maps

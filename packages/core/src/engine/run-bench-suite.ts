@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { errorCode, HostUnreachableError, SwapbenchError } from '../errors.js';
+import { errorCode, HostUnreachableError, SwapbenchError } from '../errors/errors.js';
 import { createMemoryStore } from '../store/memory/index.js';
 import type { Store } from '../store/store.js';
 import { parseSuite } from '../suite/load-suite.js';
@@ -13,7 +13,7 @@ import { measureRequest, type MeasureContext } from './measure.js';
 import { buildPrompt, estimatePlan, nonce, planPrompt, type PromptPlan } from './prompts.js';
 import { runSlidingWindow } from './sliding-window.js';
 import { computeStats } from './stats.js';
-import type { CellKey, ColdStart, RunResult, Sample, SampleFlag, SwapResult } from './types.js';
+import type { CellKey, ColdStart, RunResult, Sample, SampleFlag, SwapResult } from '../result/types.js';
 
 /** Options of `runBenchSuite`. */
 export interface RunBenchSuiteOptions {

@@ -1,4 +1,4 @@
-import type { Stats } from './types.js';
+import type { Stats } from '../result/types.js';
 
 const EMPTY: Stats = { mean: null, stddev: null, min: null, p50: null, p90: null, p95: null, p99: null, max: null };
 

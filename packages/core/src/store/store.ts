@@ -3,7 +3,7 @@
  * JSON with ISO timestamps. Every method is async and takes `{ signal }` last. Implementations: memory
  * (here), file and SQLite (their own entry points).
  */
-import type { RunResult, RunStatus, Sample } from '../engine/types.js';
+import type { RunResult, RunStatus, Sample } from '../result/types.js';
 import type { SuiteInput } from '../suite/schema.js';
 
 export interface StoreCallOptions {

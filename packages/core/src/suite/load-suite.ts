@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
-import { ConfigError, type ConfigIssue } from '../errors.js';
+import { ConfigError, type ConfigIssue } from '../errors/errors.js';
 import { SuiteSchema, type Suite } from './schema.js';
 
 /** Validate a suite object; throws ConfigError naming every problem and its path. */

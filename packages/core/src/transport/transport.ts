@@ -10,8 +10,11 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-/** What kind of server a transport speaks to. */
-export type ServerKind = 'llama-swap' | 'llama-server' | 'openai';
+/**
+ * What kind of server a transport speaks to: recorded with the run and shown in reports. Open-ended, so a
+ * new transport names its own; the engine never branches on it (it asks for capabilities and traits).
+ */
+export type ServerKind = 'llama-swap' | 'llama-server' | 'openai' | (string & {});
 
 /** One chat message. */
 export interface ChatMessage {
@@ -71,10 +74,11 @@ export type TransportEvent =
       type: 'final';
       at: number;
       finishReason: string | undefined;
-      /** llama.cpp `timings`, as sent. */
-      timings: unknown;
-      /** OpenAI `usage`, as sent. */
-      usage: unknown;
+      /**
+       * The server's own figures for the request, as sent: llama.cpp `{ timings, usage }`, an OpenAI
+       * `{ usage }`, a native `/completion` or Ollama final object. `parseLlamaTimings` normalizes any of them.
+       */
+      raw: Record<string, unknown>;
       /** The server's response id (`chatcmpl-…`), to join with server logs. */
       responseId: string | undefined;
       /** Model name the server answered with. */
@@ -87,22 +91,28 @@ export type TransportEvent =
 export interface ServerInfo {
   kind: ServerKind;
   baseUrl: string;
-  /** llama-server `/props` (through llama-swap: `/upstream/<model>/props`), per model. */
-  props?: Record<string, ServerProps>;
-  /** `/v1/models` as returned. */
-  models?: unknown;
-  /** llama-swap `/running` as returned. */
-  running?: unknown;
+  /** The models it could describe (through llama-swap: the loaded ones; asking would load the others). */
+  models: ServerModelInfo[];
+  /** What the server answered, by route (`/v1/models`, `/running`, ...), for what the fields above leave out. */
+  raw: Record<string, unknown>;
 }
 
-/** The parts of llama-server's `/props` that tell builds and settings apart. */
-export interface ServerProps {
-  buildInfo?: string;
-  modelPath?: string;
-  modelAlias?: string;
-  nCtx?: number;
-  totalSlots?: number;
-  chatTemplate?: string;
+/** One model as its server describes it: what tells builds, quants and settings apart. */
+export interface ServerModelInfo {
+  id: string;
+  /** Server build (llama.cpp `build_info`). */
+  build?: string | undefined;
+  /** Context tokens each slot has (llama.cpp `n_ctx` of a slot). */
+  contextPerSlot?: number | undefined;
+  /** Requests it serves in parallel (llama.cpp `total_slots`). */
+  slots?: number | undefined;
+  /** Model file or repository (llama.cpp `model_path`). */
+  path?: string | undefined;
+  /** Name the server gives the model (llama.cpp `model_alias`). */
+  alias?: string | undefined;
+  chatTemplate?: string | undefined;
+  /** The server's own record for this model (llama-server `/props`), as returned. */
+  raw?: unknown;
 }
 
 /** What `probeActivity` saw: is anybody else using the server right now? */
@@ -112,10 +122,37 @@ export interface ActivityProbe {
   evidence: string[];
 }
 
+/**
+ * Facts about how a server behaves that the engine adapts to. They are not methods: they change what the
+ * engine expects, not what it can ask.
+ */
+export interface TransportTraits {
+  /** It answers any model name with its one model (a single llama-server): a name missing from its list is fine. */
+  anyModelName: boolean;
+  /** `describe` covers only loaded models (asking would load the others): describe again after a cold start. */
+  describesLoadedModelsOnly: boolean;
+}
+
+/**
+ * The optional methods of a Transport, each one capability. One list, so facades and reports cover them all.
+ * The engine checks for the method and records the fallback it took when one is missing.
+ */
+export const TRANSPORT_CAPABILITIES = ['tokenize', 'applyTemplate', 'describe', 'runningModels', 'unload', 'probeActivity'] as const;
+
+/** The name of one optional capability. */
+export type TransportCapability = (typeof TRANSPORT_CAPABILITIES)[number];
+
+/** The capabilities a transport has, in the list's order. */
+export function capabilitiesOf(transport: Transport): TransportCapability[] {
+  return TRANSPORT_CAPABILITIES.filter((name) => typeof transport[name] === 'function');
+}
+
 /** How the engine reaches a server. */
 export interface Transport {
+  /** Recorded with the run; never a reason to branch (see `traits` and the optional methods). */
   readonly kind: ServerKind;
   readonly baseUrl: string;
+  readonly traits: TransportTraits;
   /** Models the server offers. */
   listModels(options?: CallOptions): Promise<ModelInfo[]>;
   /**
@@ -126,14 +163,16 @@ export interface Transport {
   stream(request: StreamRequest, options?: CallOptions): AsyncIterable<TransportEvent>;
   /** Exact prompt token count as the server will evaluate it (chat template and BOS included). */
   tokenize?(model: string, input: PromptInput, options?: CallOptions): Promise<number>;
-  /** Unload a model (llama-swap), so the next request measures a cold start. */
-  unload?(model: string, options?: CallOptions): Promise<void>;
+  /** The prompt text the server's chat template makes of `messages`. */
+  applyTemplate?(model: string, messages: ChatMessage[], options?: CallOptions): Promise<string>;
+  /** What the server says about itself and the given models (build, context, slots). */
+  describe?(models: string[], options?: CallOptions): Promise<ServerInfo>;
   /** Models loaded right now (llama-swap `/running`). */
   runningModels?(options?: CallOptions): Promise<string[]>;
+  /** Unload a model (llama-swap), so the next request measures a cold start. */
+  unload?(model: string, options?: CallOptions): Promise<void>;
   /** Whether somebody else is using the server now. */
   probeActivity?(options?: CallOptions): Promise<ActivityProbe>;
-  /** What the server says about itself (build, model, context, slots). */
-  describe?(models: string[], options?: CallOptions): Promise<ServerInfo>;
   /** Release connections. */
   close(): Promise<void>;
 }

@@ -17,8 +17,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { computeStats } from '../../src/engine/stats.js';
-import type { CellResult, RunResult, Sample } from '../../src/engine/types.js';
-import { SwapbenchError } from '../../src/errors.js';
+import type { CellResult, RunResult, Sample } from '../../src/result/types.js';
+import { SwapbenchError } from '../../src/errors/index.js';
 import type { Store } from '../../src/store/store.js';
 import { parseSuite } from '../../src/suite/load-suite.js';
 import type { SuiteInput } from '../../src/suite/schema.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBenchSuite } from '../../src/engine/run-bench-suite.js';
-import type { Sample } from '../../src/engine/types.js';
+import type { Sample } from '../../src/result/types.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { createMemoryStore } from '../../src/store/memory/index.js';
 import { createLlamaTransport } from '../../src/transport/llama/index.js';

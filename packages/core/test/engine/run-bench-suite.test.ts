@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { HttpStatusError } from '../../src/errors.js';
+import { HttpStatusError } from '../../src/errors/index.js';
 import type { BenchEvent } from '../../src/engine/events.js';
 import { runBenchSuite } from '../../src/engine/run-bench-suite.js';
-import type { Sample } from '../../src/engine/types.js';
+import type { Sample } from '../../src/result/types.js';
 import { createMemoryStore } from '../../src/store/memory/index.js';
 import type { Store } from '../../src/store/store.js';
 import { createFakeTransport } from '../../src/testing/fake-transport.js';
@@ -199,7 +199,7 @@ describe('runBenchSuite', () => {
   });
 
   it('ends failed with HOST_UNREACHABLE when the server cannot be reached', async () => {
-    const { HostUnreachableError } = await import('../../src/errors.js');
+    const { HostUnreachableError } = await import('../../src/errors/index.js');
     const clock = createVirtualClock();
     const transport = createFakeTransport({ clock, script: () => ({ ttftMs: 1, interTokenMs: 1 }) });
     transport.listModels = async () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ModelNotFoundError, RequestTimeoutError, ServerLoadingError, StreamProtocolError } from '../../src/errors.js';
+import { ModelNotFoundError, RequestTimeoutError, ServerLoadingError, StreamProtocolError } from '../../src/errors/index.js';
 import { startSimulator, type FaultKind, type Simulator } from '../../src/simulator/index.js';
 import { connectLlamaTransport, createLlamaTransport } from '../../src/transport/llama/index.js';
 import type { StreamRequest, Transport, TransportEvent } from '../../src/transport/transport.js';

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { http, HttpResponse } from 'msw';
 import { MockAgent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HttpStatusError, ModelNotFoundError, SwapbenchError } from '../../src/errors.js';
+import { HttpStatusError, ModelNotFoundError, SwapbenchError } from '../../src/errors/index.js';
 import { connectLlamaTransport, createLlamaTransport } from '../../src/transport/llama/index.js';
 import type { ServerKind, StreamRequest, Transport } from '../../src/transport/transport.js';
 import { SSE_HEADERS, startMswServer, type MswServer } from './msw-loopback.js';

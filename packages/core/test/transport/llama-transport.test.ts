@@ -8,7 +8,7 @@ import {
   RequestTimeoutError,
   ServerLoadingError,
   StreamProtocolError,
-} from '../../src/errors.js';
+} from '../../src/errors/index.js';
 import { createLlamaTransport } from '../../src/transport/llama/index.js';
 import type { StreamRequest, Transport, TransportEvent } from '../../src/transport/transport.js';
 import { collect, collectUntilError } from './collect.js';

@@ -4,7 +4,7 @@
  */
 import { http, HttpResponse } from 'msw';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RequestTimeoutError, StreamProtocolError } from '../../src/errors.js';
+import { RequestTimeoutError, StreamProtocolError } from '../../src/errors/index.js';
 import { createLlamaTransport } from '../../src/transport/llama/index.js';
 import type { ServerKind, StreamRequest, Transport, TransportEvent } from '../../src/transport/transport.js';
 import { chunkedBody, SSE_HEADERS, startMswServer, type MswServer } from './msw-loopback.js';

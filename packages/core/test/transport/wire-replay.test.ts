@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { StreamProtocolError } from '../../src/errors.js';
+import { StreamProtocolError } from '../../src/errors/index.js';
 import { createLlamaTransport } from '../../src/transport/llama/index.js';
 import type { StreamRequest, Transport, TransportEvent } from '../../src/transport/transport.js';
 import { startRawServer, writePieces, type RawServer } from './raw-server.js';

@@ -4,8 +4,8 @@
  * stored behind its back. Several stores may share one `MemoryStoreState`, as processes share a file.
  */
 import { randomUUID } from 'node:crypto';
-import type { Sample } from '../../engine/types.js';
-import { ConfigError, SwapbenchError } from '../../errors.js';
+import type { Sample } from '../../result/types.js';
+import { ConfigError, RunExistsError, RunNotFoundError, StoreClosedError } from '../../errors/errors.js';
 import type { BaselineRecord, HostRecord, LeaseRecord, RunRecord, Store, StoreCallOptions, SuiteRecord } from '../store.js';
 import { pageOfRuns, runSummary } from './run-list.js';
 
@@ -43,11 +43,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
   /** Every call: honour an already-aborted signal, refuse after close. */
   const enter = (o?: StoreCallOptions): void => {
     o?.signal?.throwIfAborted();
-    if (closed) throw new SwapbenchError('STORE_CLOSED', 'memory store is closed');
+    if (closed) throw new StoreClosedError('memory store');
   };
   const runOf = (runId: string) => {
     const entry = data.runs.get(runId);
-    if (!entry) throw new SwapbenchError('RUN_NOT_FOUND', `run ${runId} not found`);
+    if (!entry) throw new RunNotFoundError(runId);
     return entry;
   };
   const live = (lease: LeaseRecord | undefined, at: number): lease is LeaseRecord => lease !== undefined && Date.parse(lease.expiresAt) > at;
@@ -77,7 +77,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     runs: {
       async create(run, o) {
         enter(o);
-        if (data.runs.has(run.runId)) throw new SwapbenchError('RUN_EXISTS', `run ${run.runId} already exists`);
+        if (data.runs.has(run.runId)) throw new RunExistsError(run.runId);
         data.runs.set(run.runId, { run: clone(run), samples: [] });
       },
       async appendSamples(runId, samples, o) {

@@ -2,7 +2,7 @@
  * Run listing for the memory store: newest-first order, filters, and keyset cursors. Nothing here is
  * memory-specific, so a file store can reuse it over its index.
  */
-import { ConfigError } from '../../errors.js';
+import { ConfigError } from '../../errors/errors.js';
 import type { Page, RunQuery, RunRecord, RunSummary } from '../store.js';
 
 /** Page size when the query gives none. */

@@ -2,7 +2,7 @@
  * What is listening at a base URL: llama-swap answers `GET /running`, llama-server `GET /props`; anything
  * else that answers HTTP is taken as OpenAI-compatible (vLLM, Ollama's `/v1`).
  */
-import { HttpStatusError, StreamProtocolError } from '../../errors.js';
+import { HttpStatusError, StreamProtocolError } from '../../errors/errors.js';
 import type { ServerKind } from '../transport.js';
 import type { HttpClient } from './http.js';
 

@@ -11,7 +11,7 @@ import {
   ServerLoadingError,
   StreamProtocolError,
   SwapbenchError,
-} from '../../errors.js';
+} from '../../errors/errors.js';
 
 export interface HttpClientOptions {
   baseUrl: string;

@@ -5,7 +5,7 @@
  * engine sees it.
  */
 import type { Dispatcher } from 'undici';
-import { SwapbenchError } from '../../errors.js';
+import { SwapbenchError } from '../../errors/errors.js';
 import type {
   ActivityProbe,
   CallOptions,

@@ -4,7 +4,7 @@
  * adds fields often). Handles OAI chat chunks, OAI text completions and native `/completion` objects.
  */
 import { createParser, type EventSourceParser, type ParseError } from 'eventsource-parser';
-import { StreamProtocolError } from '../../errors.js';
+import { StreamProtocolError } from '../../errors/errors.js';
 import type { TransportEvent } from '../transport.js';
 
 type FinalEvent = Extract<TransportEvent, { type: 'final' }>;

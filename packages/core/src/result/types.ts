@@ -1,6 +1,7 @@
 import type { ServerInfo } from '../transport/transport.js';
 import type { NormalizedTimings } from '../timings/parse-llama-timings.js';
 import type { Suite } from '../suite/schema.js';
+import type { SampleErrorCode } from '../errors/codes.js';
 
 /** Where a cell sits in the grid. */
 export interface CellKey {
@@ -33,7 +34,7 @@ export interface Sample extends CellKey {
   startedAt: string;
   ok: boolean;
   /** The error's stable code (`HOST_UNREACHABLE`, `HTTP_STATUS`, ...) and message, for a failed sample. */
-  error?: { code: string; message: string } | undefined;
+  error?: { code: SampleErrorCode; message: string } | undefined;
   /** Time to response headers. */
   ttfbMs?: number | undefined;
   /** Time to the first non-empty content (or reasoning) delta. */
@@ -79,7 +80,7 @@ export interface CellResult extends CellKey {
   /** Failed requests. */
   errors: number;
   /** Error codes and how often each occurred. */
-  errorCodes: Record<string, number>;
+  errorCodes: Partial<Record<SampleErrorCode, number>>;
   ttftMs: Stats;
   e2eMs: Stats;
   /** Every inter-token gap of every request, pooled. */
@@ -170,5 +171,5 @@ export interface RunResult {
   /** Things the reader should know: fallbacks taken, flags raised, why the run stopped. */
   notes: string[];
   /** Set when the run stopped on an error it could not record as a sample. */
-  error?: { code: string; message: string } | undefined;
+  error?: { code: SampleErrorCode; message: string } | undefined;
 }

@@ -1,17 +1,20 @@
 /**
- * Error classes. Each has a stable `code` (stored with failed samples, mapped to exit codes by the CLI and to
- * HTTP statuses by the HTTP plugin) and an `is()` check that works across two copies of the package.
- * An abort is never wrapped: below the engine, `signal.reason` is rethrown unchanged.
+ * Error classes, one per code of `ErrorCode`. Each has a stable `code` (stored with failed samples, mapped to
+ * exit codes by the CLI and to HTTP statuses by the HTTP plugin) and an `is()` check that works across two
+ * copies of the package. An abort is never wrapped: below the engine, `signal.reason` is rethrown unchanged.
+ * This module imports nothing, so `@swapbench/core/errors` is cheap to load.
  */
+import type { ErrorCode, SampleErrorCode } from './codes.js';
+
 const MARKER = Symbol.for('swapbench.error');
 
 /** Base class of every error swapbench throws on purpose. */
 export class SwapbenchError extends Error {
   /** Stable machine-readable code, e.g. `HOST_UNREACHABLE`. */
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly [MARKER] = true;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
@@ -60,7 +63,7 @@ export class HttpStatusError extends SwapbenchError {
   readonly url: string;
   /** The first 500 characters of the response body. */
   readonly body: string;
-  constructor(status: number, url: string, body: string, options?: { cause?: unknown; code?: string; message?: string }) {
+  constructor(status: number, url: string, body: string, options?: { cause?: unknown; code?: 'MODEL_NOT_FOUND' | 'SERVER_LOADING'; message?: string }) {
     const excerpt = body.length > 500 ? `${body.slice(0, 500)}…` : body;
     super(options?.code ?? 'HTTP_STATUS', options?.message ?? `HTTP ${status} from ${url}${excerpt ? `: ${excerpt}` : ''}`, options);
     this.status = status;
@@ -156,8 +159,40 @@ export class RunFailedError extends SwapbenchError {
   }
 }
 
+/** The server cannot do what was asked: it has no tokenizer, cannot unload, answered without a needed field. */
+export class UnsupportedError extends SwapbenchError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('UNSUPPORTED', message, options);
+  }
+}
+
+/** A store was used after `close()`. */
+export class StoreClosedError extends SwapbenchError {
+  constructor(store: string) {
+    super('STORE_CLOSED', `${store} is closed`);
+  }
+}
+
+/** No run with this id is stored. */
+export class RunNotFoundError extends SwapbenchError {
+  readonly runId: string;
+  constructor(runId: string) {
+    super('RUN_NOT_FOUND', `run ${runId} not found`);
+    this.runId = runId;
+  }
+}
+
+/** A run with this id is already stored. */
+export class RunExistsError extends SwapbenchError {
+  readonly runId: string;
+  constructor(runId: string) {
+    super('RUN_EXISTS', `run ${runId} already exists`);
+    this.runId = runId;
+  }
+}
+
 /** The error's code for a failed sample: a SwapbenchError's code, else a generic one. */
-export function errorCode(err: unknown): string {
+export function errorCode(err: unknown): SampleErrorCode {
   if (SwapbenchError.is(err)) return err.code;
   if (err instanceof Error && err.name === 'AbortError') return 'ABORTED';
   return 'UNKNOWN';
