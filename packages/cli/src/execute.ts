@@ -1,24 +1,27 @@
 import type { RunResult, SuiteInput, Transport } from '@swapbench/core';
-import { EXIT, exitCodeFor } from './exit-codes.js';
+import type { CliContext } from './context.js';
+import { exitCodeForRun, type ExitCode } from './exit-codes.js';
 import { createProgress } from './output/progress.js';
 
+/** What `executeSuite` runs, against what, and how it reports. */
 export interface ExecuteOptions {
   suite: SuiteInput;
   transport: Transport;
+  /** Print the result object as JSON instead of the report. */
   json: boolean;
 }
 
 /**
- * Run a suite, show progress on stderr, print the report (or JSON) on stdout, and return the exit code.
- * Ctrl-C stops the run: what was measured is still printed, and the exit code is 130.
+ * Run a suite, show progress on `ctx.stderr`, print the report (or JSON) on `ctx.stdout`, and return the exit
+ * code. Ctrl-C stops the run: what was measured is still printed, and the exit code is 130.
  */
-export async function executeSuite({ suite, transport, json }: ExecuteOptions): Promise<number> {
+export async function executeSuite(ctx: CliContext, { suite, transport, json }: ExecuteOptions): Promise<ExitCode> {
   const { runBenchSuite } = await import('@swapbench/core');
   const controller = new AbortController();
   const stop = () => controller.abort(new Error('interrupted'));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  const progress = createProgress(process.stderr);
+  const progress = createProgress(ctx.stderr);
   let result: RunResult;
   try {
     result = await runBenchSuite(suite, { transport, signal: controller.signal, onEvent: progress.onEvent });
@@ -29,15 +32,11 @@ export async function executeSuite({ suite, transport, json }: ExecuteOptions): 
     await transport.close();
   }
   if (json) {
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    ctx.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } else {
     const { renderReport } = await import('./output/table.js');
-    process.stdout.write(renderReport(result));
+    ctx.stdout.write(renderReport(result));
   }
-  if (result.status === 'cancelled') return EXIT.cancelled;
-  if (result.status === 'failed') {
-    if (!json) process.stderr.write(`swapbench: run failed: ${result.error?.message ?? 'unknown error'}\n`);
-    return exitCodeFor(result.error?.code === 'RUN_FAILED' ? 'RUN_FAILED' : result.error?.code);
-  }
-  return EXIT.ok;
+  if (result.status === 'failed' && !json) ctx.stderr.write(`swapbench: run failed: ${result.error?.message ?? 'unknown error'}\n`);
+  return exitCodeForRun(result);
 }

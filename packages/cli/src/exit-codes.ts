@@ -1,9 +1,12 @@
-/** Exit codes of the swapbench CLI. The only place error codes map to exit codes. */
+import type { RunResult } from '@swapbench/core';
+import type { ErrorCode, SampleErrorCode } from '@swapbench/core/errors';
+
+/** Exit codes of the swapbench CLI, as the README documents them. The only place error codes map to exit codes. */
 export const EXIT = {
   ok: 0,
   /** Something unexpected (a bug): the message says what. */
   internal: 1,
-  /** Bad usage: unknown flag, invalid suite file or flag value. */
+  /** Bad usage: unknown flag, invalid suite file or flag value, a run or store that cannot be used as named. */
   usage: 2,
   /** The host is busy or leased by someone else. */
   hostBusy: 3,
@@ -13,7 +16,14 @@ export const EXIT = {
   cancelled: 130,
 } as const;
 
-const BY_CODE: Record<string, number> = {
+/** One of the exit codes above. */
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/**
+ * The exit code of each error code. `satisfies` makes a code added to `ErrorCode` without an exit code here
+ * fail to compile.
+ */
+export const EXIT_CODE_BY_ERROR = {
   CONFIG_INVALID: EXIT.usage,
   HOST_BUSY: EXIT.hostBusy,
   LEASE_HELD: EXIT.hostBusy,
@@ -24,9 +34,47 @@ const BY_CODE: Record<string, number> = {
   HTTP_STATUS: EXIT.runFailed,
   STREAM_PROTOCOL: EXIT.runFailed,
   REQUEST_TIMEOUT: EXIT.runFailed,
-};
+  // The server lacks what the suite needs (a tokenizer, unload): nothing could be measured as asked.
+  UNSUPPORTED: EXIT.runFailed,
+  // The user named a run that is not stored, or asked to store one under an id already taken: like a
+  // missing file, the fix is in the command line, so bad usage.
+  RUN_NOT_FOUND: EXIT.usage,
+  RUN_EXISTS: EXIT.usage,
+  // A store written by another version, or a record that cannot be read (hand edit, full disk, a crash
+  // mid-write): bad input like an invalid suite file. The message names the file (and line); no bug report helps.
+  SCHEMA_VERSION: EXIT.usage,
+  CORRUPT_RECORD: EXIT.usage,
+  // Only our own code can use a store after closing it: a bug.
+  STORE_CLOSED: EXIT.internal,
+} as const satisfies Record<ErrorCode, ExitCode>;
 
-/** Exit code for a SwapbenchError code. */
-export function exitCodeFor(code: string | undefined): number {
+/** Exit codes of the codes a failed sample (or run) may carry besides the error codes. */
+const EXIT_CODE_BY_SAMPLE_CODE = {
+  // An abort that was not the run's (the run's own gives `cancelled`): the requests ended before measuring.
+  ABORTED: EXIT.runFailed,
+  // Something was thrown that no SwapbenchError describes: a bug, or a library error we do not map yet.
+  UNKNOWN: EXIT.internal,
+} as const satisfies Record<Exclude<SampleErrorCode, ErrorCode>, ExitCode>;
+
+const BY_CODE: Readonly<Record<SampleErrorCode, ExitCode>> = { ...EXIT_CODE_BY_ERROR, ...EXIT_CODE_BY_SAMPLE_CODE };
+
+/** Exit code for an error's code; a missing code, or one this version does not know, is a bug (`internal`). */
+export function exitCodeFor(code: SampleErrorCode | undefined): ExitCode {
+  // `??`: a code from another copy of core (or a stored result) may be one this map has never seen.
   return (code === undefined ? undefined : BY_CODE[code]) ?? EXIT.internal;
+}
+
+/** Exit code of a run `runBenchSuite` returned: 0 completed, 130 cancelled, else its error's exit code. */
+export function exitCodeForRun(run: Pick<RunResult, 'status' | 'error'>): ExitCode {
+  switch (run.status) {
+    case 'completed':
+      return EXIT.ok;
+    case 'cancelled':
+      return EXIT.cancelled;
+    case 'failed':
+      return exitCodeFor(run.error?.code ?? 'RUN_FAILED');
+    default:
+      // `running` or `interrupted` after the engine returned: a bug.
+      return EXIT.internal;
+  }
 }

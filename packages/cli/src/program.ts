@@ -1,39 +1,61 @@
 import { Command, CommanderError } from 'commander';
-import { EXIT, exitCodeFor } from './exit-codes.js';
+import type { CliContext, OutputStream } from './context.js';
+import { EXIT, exitCodeFor, type ExitCode } from './exit-codes.js';
 import { makeDemoCommand } from './commands/demo.js';
 import { makeRunCommand } from './commands/run.js';
 import { makeSimulateCommand } from './commands/simulate.js';
 import { VERSION } from './version.js';
 
-/** Build the swapbench program. Each command does its heavy imports inside its action. */
-export function makeProgram(): Command {
+/** Where `main()` writes; each stream defaults to the process's own. */
+export interface MainIo {
+  /** The report, `--json`, help and version. */
+  stdout?: OutputStream;
+  /** Progress, warnings and error messages. */
+  stderr?: OutputStream;
+}
+
+/** Build the swapbench program around `ctx`. Each command does its heavy imports inside its action. */
+export function makeProgram(ctx: CliContext): Command {
   const program = new Command('swapbench')
     .description('Benchmark llama-server, llama-swap and OpenAI-compatible LLM servers: prompt speed, generation speed, TTFT, concurrency, swap time.')
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      writeOut: (str) => ctx.stdout.write(str),
+      writeErr: (str) => ctx.stderr.write(str),
+      getOutHelpWidth: () => helpWidth(ctx.stdout),
+      getErrHelpWidth: () => helpWidth(ctx.stderr),
+    })
     .exitOverride();
-  program.addCommand(makeDemoCommand());
-  program.addCommand(makeRunCommand());
-  program.addCommand(makeSimulateCommand());
-  for (const command of program.commands) command.exitOverride();
+  program.addCommand(makeDemoCommand(ctx));
+  program.addCommand(makeRunCommand(ctx));
+  program.addCommand(makeSimulateCommand(ctx));
+  // addCommand() does not pass settings down as command() does: output streams, exitOverride, help after error.
+  for (const command of program.commands) command.copyInheritedSettings(program);
   return program;
 }
 
-/** Run the CLI; resolves with the exit code. */
-export async function main(argv: string[]): Promise<number> {
+/** Run the CLI with `argv` (as `process.argv`: node, script, args...); resolves with the exit code. */
+export async function main(argv: string[], io: MainIo = {}): Promise<ExitCode> {
+  const ctx: CliContext = { stdout: io.stdout ?? process.stdout, stderr: io.stderr ?? process.stderr, exitCode: EXIT.ok };
   try {
-    await makeProgram().parseAsync(argv);
-    return process.exitCode === undefined ? EXIT.ok : Number(process.exitCode);
+    await makeProgram(ctx).parseAsync(argv);
+    return ctx.exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
-      // Help and version exit 0; commander's usage errors exit 1, our contract says 2.
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
-      return EXIT.usage;
+      // Help and version exit 0; commander's usage errors (and help shown for a missing command) exit 1, our contract says 2.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    const code = (err as { code?: unknown }).code;
-    const isOurs = typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[Symbol.for('swapbench.error')] === true;
-    process.stderr.write(`swapbench: ${err instanceof Error ? err.message : String(err)}\n`);
-    if (!isOurs && err instanceof Error && process.env.SWAPBENCH_DEBUG) process.stderr.write(`${err.stack}\n`);
-    return isOurs ? exitCodeFor(String(code)) : EXIT.internal;
+    // Loaded only on this path: `--help` and a clean run never need it.
+    const { SwapbenchError } = await import('@swapbench/core/errors');
+    ctx.stderr.write(`swapbench: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (SwapbenchError.is(err)) return exitCodeFor(err.code);
+    if (err instanceof Error && process.env.SWAPBENCH_DEBUG) ctx.stderr.write(`${err.stack}\n`);
+    return EXIT.internal;
   }
+}
+
+/** Wrap help at the terminal's width; 80 (commander's default) when writing elsewhere. */
+function helpWidth(stream: OutputStream): number {
+  return (stream.isTTY && stream.columns) || 80;
 }

@@ -25,18 +25,22 @@ export { VERSION } from './engine/environment.js';
 export { parseLlamaTimings, type NormalizedTimings } from './timings/parse-llama-timings.js';
 export { SuiteSchema, SamplingSchema, type Suite, type SuiteInput } from './suite/schema.js';
 export { parseSuite, loadSuiteFile } from './suite/load-suite.js';
-export type {
-  ActivityProbe,
-  CallOptions,
-  ChatMessage,
-  ModelInfo,
-  PromptInput,
-  ServerInfo,
-  ServerKind,
-  ServerProps,
-  StreamRequest,
-  Transport,
-  TransportEvent,
+export {
+  capabilitiesOf,
+  TRANSPORT_CAPABILITIES,
+  type ActivityProbe,
+  type CallOptions,
+  type ChatMessage,
+  type ModelInfo,
+  type PromptInput,
+  type ServerInfo,
+  type ServerKind,
+  type ServerModelInfo,
+  type StreamRequest,
+  type Transport,
+  type TransportCapability,
+  type TransportEvent,
+  type TransportTraits,
 } from './transport/transport.js';
 export type {
   BaselineRecord,

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import type { CliContext } from '../context.js';
 
 interface RunFlags {
   host?: string;
@@ -7,7 +8,8 @@ interface RunFlags {
   apiKey?: string;
 }
 
-export function makeRunCommand(): Command {
+/** `swapbench run <suite>`: run a suite file against the server at `--host`. */
+export function makeRunCommand(ctx: CliContext): Command {
   return new Command('run')
     .description('run a suite file (YAML or JSON) against a server')
     .argument('<suite>', 'suite file: .yaml, .yml or .json')
@@ -16,8 +18,11 @@ export function makeRunCommand(): Command {
     .addOption(new Option('--api-key <key>', 'API key sent as a Bearer token').env('SWAPBENCH_API_KEY'))
     .option('--json', 'print the result as JSON on stdout')
     .action(async (file: string, opts: RunFlags) => {
-      const { loadSuiteFile, ConfigError } = await import('@swapbench/core');
-      if (!opts.host) throw new ConfigError([{ path: '--host', message: 'is required (or set SWAPBENCH_HOST)' }]);
+      if (!opts.host) {
+        const { ConfigError } = await import('@swapbench/core/errors');
+        throw new ConfigError([{ path: '--host', message: 'is required (or set SWAPBENCH_HOST)' }]);
+      }
+      const { loadSuiteFile } = await import('@swapbench/core');
       const suite = await loadSuiteFile(file);
       const { connectLlamaTransport } = await import('@swapbench/core/transports/llama');
       const { executeSuite } = await import('../execute.js');
@@ -29,6 +34,6 @@ export function makeRunCommand(): Command {
         connections: maxConcurrency,
         ...(opts.apiKey ? { apiKey: opts.apiKey } : {}),
       });
-      process.exitCode = await executeSuite({ suite, transport, json: Boolean(opts.json) });
+      ctx.exitCode = await executeSuite(ctx, { suite, transport, json: Boolean(opts.json) });
     });
 }

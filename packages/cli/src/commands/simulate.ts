@@ -1,15 +1,6 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
-
-const number = (name: string, min: number) => (value: string): number => {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < min) throw new InvalidArgumentError(`${name} must be a number >= ${min}, got "${value}"`);
-  return n;
-};
-const integer = (name: string, min: number) => (value: string): number => {
-  const n = number(name, min)(value);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be an integer, got "${value}"`);
-  return n;
-};
+import { Command, Option } from 'commander';
+import type { CliContext } from '../context.js';
+import { integerFlag, numberFlag } from '../flag-parsers.js';
 
 interface SimulateFlags {
   port: number;
@@ -24,19 +15,20 @@ interface SimulateFlags {
   seed: number;
 }
 
-export function makeSimulateCommand(): Command {
+/** `swapbench simulate`: serve the simulator until SIGINT / SIGTERM; prints its URL on stdout. */
+export function makeSimulateCommand(ctx: CliContext): Command {
   return new Command('simulate')
     .description('run the llama-server / llama-swap simulator as a server until stopped (Ctrl-C)')
-    .option('--port <n>', 'port to listen on (0 = any free port)', integer('--port', 0), 8080)
+    .option('--port <n>', 'port to listen on (0 = any free port)', integerFlag('--port', 0), 8080)
     .option('--host <address>', 'address to bind', '127.0.0.1')
     .addOption(new Option('--mode <mode>', 'what to imitate').choices(['llama-swap', 'llama-server']).default('llama-swap'))
     .option('--model <name...>', 'model name(s) to serve', ['sim-llama'])
-    .option('--gen-tps <x>', 'generation speed, tokens/s per stream', number('--gen-tps', 0.001), 50)
-    .option('--prompt-tps <x>', 'prompt processing speed, tokens/s', number('--prompt-tps', 0.001), 2000)
-    .option('--ttft-ms <x>', 'base time to first token, ms', number('--ttft-ms', 0), 20)
-    .option('--slots <n>', 'parallel slots per model', integer('--slots', 1), 4)
-    .option('--load-ms <x>', 'model load (swap) time, ms', number('--load-ms', 0), 500)
-    .option('--seed <n>', 'seed for jitter and generated text', integer('--seed', 0), 1)
+    .option('--gen-tps <x>', 'generation speed, tokens/s per stream', numberFlag('--gen-tps', 0.001), 50)
+    .option('--prompt-tps <x>', 'prompt processing speed, tokens/s', numberFlag('--prompt-tps', 0.001), 2000)
+    .option('--ttft-ms <x>', 'base time to first token, ms', numberFlag('--ttft-ms', 0), 20)
+    .option('--slots <n>', 'parallel slots per model', integerFlag('--slots', 1), 4)
+    .option('--load-ms <x>', 'model load (swap) time, ms', numberFlag('--load-ms', 0), 500)
+    .option('--seed <n>', 'seed for jitter and generated text', integerFlag('--seed', 0), 1)
     .action(async (opts: SimulateFlags) => {
       const { startSimulator } = await import('@swapbench/core/simulator');
       const sim = await startSimulator({
@@ -54,12 +46,16 @@ export function makeSimulateCommand(): Command {
           loadMs: opts.loadMs,
         })),
       });
-      process.stdout.write(`${sim.url}\n`);
-      process.stderr.write(`simulated ${opts.mode} serving ${opts.model.join(', ')}; Ctrl-C to stop\n`);
+      ctx.stdout.write(`${sim.url}\n`);
+      ctx.stderr.write(`simulated ${opts.mode} serving ${opts.model.join(', ')}; Ctrl-C to stop\n`);
       await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
       });
       await sim.close();
     });

@@ -1,8 +1,11 @@
 import cliProgress from 'cli-progress';
 import type { BenchEvent } from '@swapbench/core';
+import type { OutputStream } from '../context.js';
 import { formatCell } from './format.js';
 
+/** Draws a run's progress from its events. */
 export interface Progress {
+  /** Pass as `runBenchSuite`'s `onEvent`. */
   onEvent(event: BenchEvent): void;
   /** Stop drawing; call once, when the run has ended. */
   done(): void;
@@ -12,11 +15,11 @@ export interface Progress {
  * Progress on stderr, so stdout stays clean for the report or `--json`. On a terminal: one progress bar
  * (cli-progress) over the measured requests. Elsewhere (CI logs, pipes): one line per finished cell.
  */
-export function createProgress(stream: NodeJS.WriteStream): Progress {
+export function createProgress(stream: OutputStream): Progress {
   return stream.isTTY ? createBarProgress(stream) : createLineProgress(stream);
 }
 
-function createBarProgress(stream: NodeJS.WriteStream): Progress {
+function createBarProgress(stream: OutputStream): Progress {
   const bar = new cliProgress.SingleBar(
     {
       stream,
@@ -61,7 +64,7 @@ function createBarProgress(stream: NodeJS.WriteStream): Progress {
   };
 }
 
-function createLineProgress(stream: NodeJS.WriteStream): Progress {
+function createLineProgress(stream: OutputStream): Progress {
   return {
     onEvent(event) {
       switch (event.type) {

@@ -1,5 +1,5 @@
 import Table from 'cli-table3';
-import type { CellResult, RunResult, ServerProps } from '@swapbench/core';
+import type { CellResult, RunResult, ServerInfo } from '@swapbench/core';
 import { num } from './format.js';
 
 /** The human-readable report of a run: what was measured, against what, then one row per cell. */
@@ -27,11 +27,7 @@ function renderHeader(result: RunResult): string[] {
   const out = [
     `swapbench ${client.swapbenchVersion} · suite "${result.suite.name}" · run ${result.runId} · ${result.status} in ${seconds} s`,
   ];
-  const server = result.environment.server;
-  if (server) {
-    out.push(`server  ${server.kind} at ${server.baseUrl}`);
-    for (const [model, props] of Object.entries(server.props ?? {})) out.push(`  ${model}: ${describeProps(props)}`);
-  }
+  if (result.environment.server) out.push(...describeServer(result.environment.server));
   out.push(`client  Node ${client.node} · ${client.platform} ${client.arch} · ${client.cpus} (${client.cpuCount} cpus)`);
   const s = result.suite;
   out.push(
@@ -41,12 +37,18 @@ function renderHeader(result: RunResult): string[] {
   return out;
 }
 
-function describeProps(props: ServerProps): string {
+/** The server a run measured: `server  <kind> at <url>`, then one line per model it described. */
+export function describeServer(server: ServerInfo): string[] {
+  return [`server  ${server.kind} at ${server.baseUrl}`, ...server.models.map((model) => `  ${model.id}: ${describeModel(model)}`)];
+}
+
+function describeModel(model: ServerInfo['models'][number]): string {
   const parts: string[] = [];
-  if (props.buildInfo) parts.push(`build ${props.buildInfo}`);
-  if (props.nCtx !== undefined) parts.push(`n_ctx ${props.nCtx}`);
-  if (props.totalSlots !== undefined) parts.push(`${props.totalSlots} slots`);
-  if (props.modelPath) parts.push(props.modelPath);
+  if (model.alias && model.alias !== model.id) parts.push(`alias ${model.alias}`);
+  if (model.build) parts.push(`build ${model.build}`);
+  if (model.contextPerSlot !== undefined) parts.push(`ctx ${model.contextPerSlot}/slot`);
+  if (model.slots !== undefined) parts.push(`${model.slots} slots`);
+  if (model.path) parts.push(model.path);
   return parts.length > 0 ? parts.join(' · ') : 'no details';
 }
 

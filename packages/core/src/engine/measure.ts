@@ -2,6 +2,7 @@ import { errorCode, RequestTimeoutError } from '../errors/errors.js';
 import { parseLlamaTimings } from '../timings/parse-llama-timings.js';
 import type { StreamRequest, Transport } from '../transport/transport.js';
 import type { Sample, SampleFlag } from '../result/types.js';
+import { errorMessage } from '../util/error-message.js';
 
 /** What a single request's measurement needs to know about its context. */
 export interface MeasureContext {
@@ -56,7 +57,7 @@ export async function measureRequest(ctx: MeasureContext, request: StreamRequest
         m.e2eMs = event.at - t0;
         m.finishReason = event.finishReason;
         m.responseId = event.responseId;
-        m.server = parseLlamaTimings({ timings: event.timings, usage: event.usage });
+        m.server = parseLlamaTimings(event.raw);
         m.ok = true;
       }
     }
@@ -65,7 +66,7 @@ export async function measureRequest(ctx: MeasureContext, request: StreamRequest
     if (ctx.runSignal.aborted) return undefined;
     const reason = controller.signal.aborted ? controller.signal.reason : err;
     m.ok = false;
-    m.error = { code: errorCode(reason), message: reason instanceof Error ? reason.message : String(reason) };
+    m.error = { code: errorCode(reason), message: errorMessage(reason) };
     m.e2eMs = clock() - t0;
   } finally {
     clearTimeout(timer);

@@ -1,4 +1,4 @@
-import type { ServerInfo } from '../transport/transport.js';
+import type { ServerInfo, TransportCapability } from '../transport/transport.js';
 import type { NormalizedTimings } from '../timings/parse-llama-timings.js';
 import type { Suite } from '../suite/schema.js';
 import type { SampleErrorCode } from '../errors/codes.js';
@@ -132,6 +132,8 @@ export interface ClientInfo {
 export interface RunEnvironment {
   client: ClientInfo;
   server?: ServerInfo | undefined;
+  /** What the transport could do (tokenize, unload, ...): a missing one explains a fallback in the notes. */
+  capabilities?: TransportCapability[] | undefined;
 }
 
 /** Event-loop delay seen by the client during the run. */

@@ -1,16 +1,18 @@
 /**
  * One generation request, end to end: wait for a slot, "process the prompt", then emit tokens on a planned
  * schedule. The reported `timings` are that plan; the sockets get each token when the plan says (or as soon
- * after as the event loop allows). Streams write like llama-server: headers alone once the first token is
- * ready, the role chunk in the same write as the first token, one event per token, then the tail in one write.
+ * after as the event loop allows). What goes on the socket, and how it is split into writes, is the
+ * ResponseWriter's.
  */
 import type { ServerResponse } from 'node:http';
 import type { ModelRuntime, SlotTask } from './model-runtime.js';
-import { chatBody, chatStream, nativeFinal, nativeToken, textBody, textStream, type Outcome, type ResponseIdentity } from './responses.js';
-import { generationSettings, slotParams, type RequestParams } from './sampling-params.js';
+import { ResponseWriter } from './response-writer.js';
+import type { Outcome, ResponseIdentity } from './responses.js';
+import { slotParams, type RequestParams } from './sampling-params.js';
 import type { Scheduled, Scheduler } from './scheduler.js';
 import { prng } from '../util/rng.js';
-import { pieceId } from './tokenizer.js';
+import { WORDS } from '../util/words.js';
+import { pieceId, tokenPieces } from './tokenizer.js';
 import type { Fault, GroundTruthRequest } from './types.js';
 
 export type GenerationEndpoint = 'chat' | 'text' | 'native';
@@ -40,20 +42,14 @@ export interface GenerationJob {
   signal: AbortSignal;
 }
 
-// Transfer-Encoding named here so the headers come in llama-server's order.
-export const SSE_HEADERS = { Server: 'llama.cpp', 'Access-Control-Allow-Origin': '', 'X-Accel-Buffering': 'no', 'Content-Type': 'text/event-stream', 'Transfer-Encoding': 'chunked' };
-export const JSON_HEADERS = { Server: 'llama.cpp', 'Access-Control-Allow-Origin': '', 'Content-Type': 'application/json; charset=utf-8' };
-
 /** Chance per token (after the first) that a model without ignore_eos samples end-of-generation. */
 const EOS_CHANCE = 0.01;
-/** Short words, each one token in the simulator's tokenizer (with its leading space). */
-const WORDS = (
-  'the of and to in is it you that he was for on are as with his they at be this have from or one had by word but not what all ' +
-  'were we when your can said there use an each which she do how their if will up other about out many then them these so some ' +
-  'her would make like him into time has look two more write go see number no way could people my than first water been call ' +
-  'who oil its now find long down day did get come made may part over new sound take only little work know place year live me ' +
-  'back give most very after thing our just name good man think say great where help much before line right too mean old any'
-).split(' ');
+/**
+ * The words generated text is made of: the shared prompt words that are one token each in the simulator's
+ * tokenizer (with their leading space), the first 134 of them. A seed's text depends on the list's length, so
+ * it stays at the 134 the simulator has always generated from.
+ */
+const GENERATED_WORDS = WORDS.filter((w) => tokenPieces(w).length === 1).slice(0, 134);
 
 export async function generate(job: GenerationJob): Promise<void> {
   const { runtime, res, signal, truth } = job;
@@ -83,8 +79,6 @@ class Generation {
   private promptMs = 0;
   private firstDue = 0;
   private due = 0;
-  /** Content tokens written to the socket. */
-  private written = 0;
   /** Content tokens produced (streamed or not): where faults trigger. */
   private produced = 0;
   private content = '';
@@ -93,19 +87,18 @@ class Generation {
   private finished = false;
   private accounted = false;
   private resolve!: () => void;
-  /** Chunk serializers, built once per response. */
-  private chat: ReturnType<typeof chatStream> | undefined;
-  private oaiText: ReturnType<typeof textStream> | undefined;
+  private readonly writer: ResponseWriter;
 
   constructor(
     private readonly job: GenerationJob,
-    private readonly slotId: number,
+    slotId: number,
     cachedPrefix: (tokens: number[]) => number,
     /** Token ids sampled so far (EOS included): the slot's cache after the request. */
     private readonly generated: number[],
     setTask: (task: SlotTask) => void,
   ) {
     this.p = job.runtime.profile;
+    this.writer = new ResponseWriter(job, slotId);
     this.text = prng(job.textSeed);
     this.jitter = prng(job.jitterSeed);
     this.cached = job.cachePrompt ? cachedPrefix(job.promptTokens) : 0;
@@ -175,7 +168,7 @@ class Generation {
       }
       this.account();
       if (fault.kind === 'reset') this.job.res.socket?.resetAndDestroy();
-      else this.malformed();
+      else this.writer.malformed();
       return this.end();
     }
     const n = this.generated.length + 1;
@@ -192,7 +185,7 @@ class Generation {
     this.content += piece;
     this.produced++;
     this.countDecode();
-    this.writeToken(piece, id, n);
+    if (this.job.stream) this.writer.token(piece, id, n, this.job.params.timingsPerToken ? this.outcome('length', 'limit') : undefined);
     if (n >= this.limit) return this.finish('length');
     const gap = Number.isFinite(this.p.genTps) ? 1000 / this.p.genTps : 0;
     // Batched decoding: every other busy slot slows this stream down a little.
@@ -204,7 +197,7 @@ class Generation {
   private nextPiece(): string {
     const r = this.text();
     if (this.generated.length > 1 && r < 0.06) return r < 0.005 ? '\n' : r < 0.035 ? ',' : '.';
-    return ` ${WORDS[Math.floor(this.text() * WORDS.length)]!}`;
+    return ` ${GENERATED_WORDS[Math.floor(this.text() * GENERATED_WORDS.length)]!}`;
   }
 
   private countDecode(): void {
@@ -229,38 +222,6 @@ class Generation {
     };
   }
 
-  private writeToken(piece: string, id: number, n: number): void {
-    const { job } = this;
-    if (!job.stream) return;
-    const res = job.res;
-    const partial = job.params.timingsPerToken ? this.outcome('length', 'limit') : undefined;
-    let out: string;
-    if (job.endpoint === 'chat') {
-      const chat = (this.chat ??= chatStream(job.identity));
-      out = (n === 1 ? chat.role : '') + chat.token(piece, partial);
-    } else if (job.endpoint === 'text') {
-      out = (this.oaiText ??= textStream(job.identity)).token(piece, partial);
-    } else {
-      out = nativeToken(piece, id, n, job.promptTokens.length, partial);
-    }
-    if (this.written === 0) this.writeHeaders();
-    res.write(out);
-    // Node corks a response write and sends it on the next tick; send it now, so the ground-truth stamp is
-    // when the bytes went to the kernel (as llama-server writes each token), not before other streams' work.
-    res.socket?.uncork();
-    this.written++;
-    job.truth?.tokenWrites.push(process.hrtime.bigint());
-  }
-
-  /** Headers go out in their own write, once the first token is ready, as llama-server sends them. */
-  private writeHeaders(): void {
-    const res = this.job.res;
-    if (res.headersSent) return;
-    res.writeHead(200, SSE_HEADERS);
-    res.flushHeaders();
-    if (this.job.truth) this.job.truth.headersAt = process.hrtime.bigint();
-  }
-
   private finish(finishReason: Outcome['finishReason']): void {
     const { job } = this;
     const o = this.outcome(finishReason, finishReason === 'stop' ? 'eos' : 'limit');
@@ -274,51 +235,9 @@ class Generation {
   }
 
   private writeTail(o: Outcome): void {
-    const { job } = this;
-    if (this.finished || job.signal.aborted) return;
-    const withTimings = job.fault?.kind !== 'missing-timings';
-    if (job.fault && (job.fault.kind === 'missing-timings' || (job.fault.kind === 'no-done' && job.stream)) && job.truth) job.truth.fault = job.fault.kind;
-    const noDone = job.fault?.kind === 'no-done';
-    if (job.stream) {
-      this.writeHeaders();
-      let tail: string;
-      if (job.endpoint === 'chat') {
-        const chat = (this.chat ??= chatStream(job.identity));
-        tail = chat.finish(o, withTimings && !job.includeUsage) + (job.includeUsage ? chat.usage(o, withTimings) : '');
-      } else if (job.endpoint === 'text') {
-        tail = (this.oaiText ??= textStream(job.identity)).finish(o, withTimings);
-      } else {
-        // The native stream has no [DONE]; a missing terminator there means a missing final event.
-        tail = noDone ? '' : `data: ${JSON.stringify(nativeFinal(job.identity.model, '', job.promptText, o, generationSettings(job.params), this.slotId, withTimings))}\n\n`;
-      }
-      if (job.endpoint !== 'native' && !noDone) tail += 'data: [DONE]\n\n';
-      job.res.end(tail);
-    } else {
-      const body =
-        job.endpoint === 'chat' ? chatBody(job.identity, this.content, o, withTimings)
-        : job.endpoint === 'text' ? textBody(job.identity, this.content, o, withTimings)
-        : JSON.stringify(nativeFinal(job.identity.model, this.content, job.promptText, o, generationSettings(job.params), this.slotId, withTimings));
-      job.res.writeHead(200, { ...JSON_HEADERS, 'Content-Length': Buffer.byteLength(body) });
-      job.res.end(body);
-      const at = process.hrtime.bigint();
-      if (job.truth) {
-        job.truth.headersAt = at;
-        for (let i = this.produced; i > 0; i--) job.truth.tokenWrites.push(at);
-      }
-    }
+    if (this.finished || this.job.signal.aborted) return;
+    this.writer.tail(o, this.content, this.produced);
     this.end();
-  }
-
-  /** A chunk cut in the middle of its JSON, then the end of the response. */
-  private malformed(): void {
-    const { job } = this;
-    if (!job.stream) {
-      job.res.writeHead(200, JSON_HEADERS);
-      job.res.end('{"choices":[{"finish_reason":"length","index":0,"message":{"role":"assistant","content":"');
-      return;
-    }
-    this.writeHeaders();
-    job.res.end(job.endpoint === 'native' ? 'data: {"index":0,"content":"tr\n\n' : 'data: {"choices":[{"finish_reason":null,"index":0,"delta":{"content":"tr\n\n');
   }
 
   /** Record the request in the ground truth and the model's /metrics counters (once). */

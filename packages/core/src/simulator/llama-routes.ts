@@ -1,12 +1,13 @@
 /** llama-server's routes for one model: generation, tokenizer helpers and monitoring. */
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { generate, JSON_HEADERS, type GenerationEndpoint } from './generate.js';
+import { generate, type GenerationEndpoint } from './generate.js';
 import type { ModelRuntime } from './model-runtime.js';
 import { llamaError, NOT_FOUND } from './responses.js';
 import { hashTokens, mix } from '../util/rng.js';
 import { readParams } from './sampling-params.js';
 import type { Scheduler } from './scheduler.js';
+import { send, sendJson } from './send.js';
 import { metricsText, modelsBody, propsBody, slotsBody } from './server-info.js';
 import { applyTemplate, chatPromptTokens, detokenize, pieceId, tokenizeText, tokenPieces, type TemplateMessage } from './tokenizer.js';
 import type { Fault, GroundTruthRequest } from './types.js';
@@ -63,11 +64,6 @@ export const ENDPOINTS: Record<string, GenerationEndpoint | undefined> = {
   '/completion': 'native',
 };
 
-export function sendJson(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { ...JSON_HEADERS, 'Content-Length': Buffer.byteLength(body) });
-  res.end(body);
-}
-
 /** Parse a body as llama-server does; on failure answer its 500 with an nlohmann-like message. */
 export function parseBody(req: SimRequest): Record<string, unknown> | undefined {
   try {
@@ -94,11 +90,7 @@ export async function serveLlama(ctx: SimContext, runtime: ModelRuntime, req: Si
       case '/slots':
         return sendJson(res, 200, JSON.stringify(slotsBody(runtime)));
       case '/metrics':
-      {
-        const text = metricsText(runtime);
-        res.writeHead(200, { Server: 'llama.cpp', 'Access-Control-Allow-Origin': '', 'Process-Start-Time-Unix': String(ctx.created), 'Content-Type': 'text/plain; version=0.0.4', 'Content-Length': Buffer.byteLength(text) });
-        return void res.end(text);
-      }
+        return send(res, 200, { Server: 'llama.cpp', 'Access-Control-Allow-Origin': '', 'Process-Start-Time-Unix': String(ctx.created), 'Content-Type': 'text/plain; version=0.0.4' }, metricsText(runtime));
       case '/v1/models':
       case '/models':
         return sendJson(res, 200, JSON.stringify(modelsBody(runtime, ctx.created)));

@@ -2,6 +2,7 @@
  * Bodies and stream chunks in llama-server's exact shapes, key order included, as recorded from build b10470
  * (test/fixtures/llama-server). Per-token chunks are string concatenation around a tail built once.
  */
+import { llamaTimingsRecord, type LlamaTimingsRecord } from '../timings/llama-timings-record.js';
 
 export const SYSTEM_FINGERPRINT = 'b10470-sim';
 
@@ -19,31 +20,18 @@ export interface Outcome {
   truncated: boolean;
 }
 
-/** nlohmann writes a non-finite double as null. */
-const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);
 /** llama-server measures in microseconds and reports milliseconds. */
 const micros = (ms: number): number => Math.round(ms * 1000) / 1000;
 
-/**
- * llama.cpp `timings`: 9 keys in this order. As build b10470 reports them, prompt rates divide by prompt_n and
- * generation rates by predicted_n − 1 (the decode intervals after the first token).
- */
-export function timings(o: Outcome): Record<string, number | null> {
-  const promptN = o.promptTokens - o.cachedTokens;
-  const promptMs = micros(o.promptMs);
-  const predictedMs = micros(o.predictedMs);
-  const intervals = o.predicted - 1;
-  return {
-    cache_n: o.cachedTokens,
-    prompt_n: promptN,
-    prompt_ms: promptMs,
-    prompt_per_token_ms: finite(promptMs / promptN),
-    prompt_per_second: finite((1e3 * promptN) / promptMs),
-    predicted_n: o.predicted,
-    predicted_ms: predictedMs,
-    predicted_per_token_ms: finite(predictedMs / intervals),
-    predicted_per_second: finite((1e3 * intervals) / predictedMs),
-  };
+/** llama.cpp `timings` of an outcome: 9 keys in the server's order (see `llamaTimingsRecord`). */
+export function timings(o: Outcome): LlamaTimingsRecord {
+  return llamaTimingsRecord({
+    cacheN: o.cachedTokens,
+    promptN: o.promptTokens - o.cachedTokens,
+    promptMs: micros(o.promptMs),
+    predictedN: o.predicted,
+    predictedMs: micros(o.predictedMs),
+  });
 }
 
 export function usage(o: Outcome): Record<string, unknown> {

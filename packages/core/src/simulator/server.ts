@@ -5,12 +5,14 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { pickFault, validateFaults } from './faults.js';
-import { serveLlama, sendJson, type SimContext, type SimRequest } from './llama-routes.js';
+import { serveLlama, type SimContext, type SimRequest } from './llama-routes.js';
 import { ModelRuntime } from './model-runtime.js';
 import { llamaError } from './responses.js';
 import { Scheduler } from './scheduler.js';
+import { sendJson, swapError } from './send.js';
 import { SwapManager } from './swap-manager.js';
-import { serveSwap, swapError, type SwapFront } from './swap-routes.js';
+import { serveSwap, type SwapFront } from './swap-routes.js';
+import { errorMessage } from '../util/error-message.js';
 import { DEFAULT_MODEL_PROFILE, type Fault, type GroundTruthRequest, type ModelProfile, type SimulatedModel, type Simulator, type SimulatorOptions } from './types.js';
 
 /** Start a simulated llama-server, or llama-swap with several models, on loopback (port 0 by default). */
@@ -68,7 +70,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       if (!res.writableFinished) controller.abort(new Error('client disconnected'));
     });
     handle(req, res, controller.signal).catch((err: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, llamaError(500, 'server_error', err instanceof Error ? err.message : String(err)));
+      if (!res.headersSent) sendJson(res, 500, llamaError(500, 'server_error', errorMessage(err)));
       else res.destroy();
     });
   });

@@ -3,9 +3,9 @@
  * configured models, `/health`), routing by the body's `model`, `/props?model=` and `/upstream/<model>/...`.
  * Anything routed to a model waits for llama-swap to load it; errors use llama-swap's own body.
  */
-import type { ServerResponse } from 'node:http';
 import { ENDPOINTS, responseId, serveLlama, type SimContext, type SimRequest } from './llama-routes.js';
 import type { ModelRuntime } from './model-runtime.js';
+import { sendSwapJson, sendSwapText, swapError } from './send.js';
 import type { SwapGrant, SwapManager } from './swap-manager.js';
 
 /** POST routes llama-swap dispatches by the JSON body's `model`. */
@@ -17,37 +17,25 @@ export interface SwapFront {
   ctx: SimContext;
 }
 
-/** llama-swap's error body (new router, v218–v250). */
-export function swapError(res: ServerResponse, status: number, message: string): void {
-  const body = JSON.stringify({ src: 'llama-swap', error: message });
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
-  res.end(body);
-}
-
-function sendText(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
-  res.end(body);
-}
-
 export async function serveSwap(front: SwapFront, req: SimRequest, query: URLSearchParams, contentType: string | undefined): Promise<void> {
   const { runtimes, swap } = front;
   const { res, path, method } = req;
-  if (method === 'GET' && (path === '/health' || path === '/wol-health')) return sendText(res, 200, 'OK');
-  if (method === 'GET' && (path === '/v1/models' || path === '/models')) return sendJsonPlain(res, 200, modelList(front));
-  if (method === 'GET' && path === '/running') return sendJsonPlain(res, 200, { running: running(front) });
+  if (method === 'GET' && (path === '/health' || path === '/wol-health')) return sendSwapText(res, 200, 'OK');
+  if (method === 'GET' && (path === '/v1/models' || path === '/models')) return sendSwapJson(res, 200, modelList(front));
+  if (method === 'GET' && path === '/running') return sendSwapJson(res, 200, { running: running(front) });
   if ((method === 'GET' || method === 'POST') && path === '/unload') {
     await swap.unload();
-    return sendText(res, 200, 'OK');
+    return sendSwapText(res, 200, 'OK');
   }
   if (method === 'POST' && path === '/api/models/unload') {
     await swap.unload();
-    return sendJsonPlain(res, 200, { msg: 'ok' });
+    return sendSwapJson(res, 200, { msg: 'ok' });
   }
   if (method === 'POST' && path.startsWith('/api/models/unload/')) {
     const model = decodeURIComponent(path.slice('/api/models/unload/'.length));
     if (!runtimes.has(model)) return swapError(res, 404, `model ${model} not found`);
     await swap.unload(model);
-    return sendText(res, 200, 'OK');
+    return sendSwapText(res, 200, 'OK');
   }
   if (path.startsWith('/upstream/')) {
     const rest = path.slice('/upstream/'.length);
@@ -70,7 +58,7 @@ export async function serveSwap(front: SwapFront, req: SimRequest, query: URLSea
     if (!runtimes.has(model)) return swapError(res, 404, 'no router for requested model');
     return forward(front, model, req, ENDPOINTS[path] !== undefined);
   }
-  return sendText(res, 404, '404 page not found');
+  return sendSwapText(res, 404, '404 page not found');
 }
 
 /** Wait for llama-swap to have `model` loaded, then let its llama-server answer. */
@@ -106,12 +94,6 @@ function modelOf(body: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function sendJsonPlain(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
 }
 
 function modelList(front: SwapFront): Record<string, unknown> {

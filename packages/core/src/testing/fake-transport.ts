@@ -1,4 +1,5 @@
-import type { ModelInfo, PromptInput, ServerKind, StreamRequest, Transport, TransportEvent } from '../transport/transport.js';
+import { llamaTimingsRecord } from '../timings/llama-timings-record.js';
+import type { ModelInfo, PromptInput, ServerInfo, ServerKind, StreamRequest, Transport, TransportEvent, TransportTraits } from '../transport/transport.js';
 import type { VirtualClock } from './virtual-clock.js';
 
 /** How the fake server answers one request. Times are virtual ms from the request's start. */
@@ -13,8 +14,9 @@ export interface FakeResponse {
   tokens?: number;
   /** Tokens per chunk (a chunk may carry several). Default 1. */
   tokensPerChunk?: number;
-  /** Raw llama.cpp timings for the final event; default: computed from the script. */
+  /** llama.cpp `timings` for the final event's `raw`; default: computed from the script, as llama.cpp would. */
   timings?: unknown;
+  /** `usage` for the final event's `raw`; left out when not given. */
   usage?: unknown;
   finishReason?: string;
   /** Throw this error instead of responding... */
@@ -40,12 +42,20 @@ export interface FakeTransportOptions {
   clock: VirtualClock;
   /** Decides each response; `index` counts stream calls from 0. */
   script: (request: StreamRequest, index: number) => FakeResponse;
+  /** Default `llama-server`. */
   kind?: ServerKind;
+  /** Default: `anyModelName` for a `llama-server` kind, `describesLoadedModelsOnly` false. */
+  traits?: Partial<TransportTraits>;
   models?: string[];
   /** Provide a tokenizer (one token per whitespace-separated word), or leave it out to test the fallback. */
   tokenizer?: boolean;
   /** Models loaded at start (llama-swap `/running`); omit for a server that cannot tell. */
   running?: string[];
+  /**
+   * Provide `describe`: a generic ServerInfo of the asked models (with `describesLoadedModelsOnly`, of the
+   * loaded ones among them, when the fake knows what is loaded).
+   */
+  describe?: boolean;
 }
 
 export interface FakeTransport extends Transport {
@@ -109,22 +119,13 @@ export function createFakeTransport(options: FakeTransportOptions): FakeTranspor
       }
       const prompt = response.promptTokens ?? fakeTokenCount(request);
       const cached = response.cachedTokens ?? 0;
-      const genMs = Math.max(0, chunk - 1) * response.interTokenMs;
+      // Chunks are the decode steps: the first one's time is in prompt_ms, the rest span predicted_ms.
+      const timings = response.timings ?? llamaTimingsRecord({ cacheN: cached, promptN: prompt - cached, promptMs: response.ttftMs, predictedN: sent, predictedMs: Math.max(0, chunk - 1) * response.interTokenMs });
       yield {
         type: 'final',
         at: clock.now(),
         finishReason: response.finishReason ?? 'length',
-        timings: response.timings ?? {
-          cache_n: cached,
-          prompt_n: prompt - cached,
-          prompt_ms: response.ttftMs,
-          predicted_n: sent,
-          predicted_ms: genMs,
-          // As llama.cpp counts: the first token's time is in prompt_ms, so N tokens span N − 1 intervals.
-          predicted_per_second: genMs > 0 && sent > 1 ? ((sent - 1) * 1000) / genMs : null,
-          prompt_per_second: response.ttftMs > 0 ? ((prompt - cached) * 1000) / response.ttftMs : null,
-        },
-        usage: response.usage,
+        raw: response.usage === undefined ? { timings } : { timings, usage: response.usage },
         responseId: `fake-${call.index}`,
         model: request.model,
         systemFingerprint: 'fake',
@@ -138,9 +139,15 @@ export function createFakeTransport(options: FakeTransportOptions): FakeTranspor
     }
   }
 
+  const kind = options.kind ?? 'llama-server';
+  const traits: TransportTraits = {
+    anyModelName: options.traits?.anyModelName ?? kind === 'llama-server',
+    describesLoadedModelsOnly: options.traits?.describesLoadedModelsOnly ?? false,
+  };
   const transport: FakeTransport = {
-    kind: options.kind ?? 'llama-server',
+    kind,
     baseUrl: 'fake://server',
+    traits,
     calls,
     unloads,
     get active() {
@@ -156,6 +163,14 @@ export function createFakeTransport(options: FakeTransportOptions): FakeTranspor
     async close() {},
   };
   if (options.tokenizer) transport.tokenize = async (_model, input) => fakeTokenCount(input);
+  if (options.describe) {
+    transport.describe = async (models): Promise<ServerInfo> => ({
+      kind,
+      baseUrl: transport.baseUrl,
+      models: models.filter((id) => !traits.describesLoadedModelsOnly || !running || running.has(id)).map((id) => ({ id, build: 'fake' })),
+      raw: {},
+    });
+  }
   if (running) {
     transport.runningModels = async () => [...running];
     transport.unload = async (model) => {

@@ -52,7 +52,8 @@ export function makeRun(runId: string, overrides: Partial<RunResult> = {}): RunR
     calibration: [{ model: 'qwen3-8b', method: 'tokenizer' }],
     environment: {
       client: { swapbenchVersion: '0.1.0', node: 'v24.3.0', platform: 'linux', arch: 'x64', cpus: 'AMD Ryzen 9 7950X', cpuCount: 32 },
-      server: { kind: 'llama-server', baseUrl: 'http://gpu-box:8080' },
+      server: { kind: 'llama-server', baseUrl: 'http://gpu-box:8080', models: [{ id: 'qwen3-8b', build: 'b10470', contextPerSlot: 8192, slots: 4 }], raw: {} },
+      capabilities: ['tokenize', 'applyTemplate', 'describe', 'probeActivity'],
     },
     client: { clientSaturated: false, eventLoopDelayP99Ms: 1.2, eventLoopDelayMaxMs: 3.4 },
     notes: ['prompt sizes calibrated with /tokenize'],

@@ -113,7 +113,7 @@ describe('runBenchSuite', () => {
 
   it('emits numbered progress events from run-start to run-done', async () => {
     const clock = createVirtualClock();
-    const transport = createFakeTransport({ clock, script: () => ({ ttftMs: 1, interTokenMs: 1 }) });
+    const transport = createFakeTransport({ clock, tokenizer: true, script: () => ({ ttftMs: 1, interTokenMs: 1 }) });
     const events: BenchEvent[] = [];
     await runBenchSuite(suite({ concurrency: [1, 2], repetitions: 1 }), { transport, clock: clock.now, onEvent: (e) => events.push(e) });
     expect(events.map((e) => e.seq)).toEqual(events.map((_e, i) => i));
@@ -123,6 +123,43 @@ describe('runBenchSuite', () => {
       'cell-start', 'sample', 'sample', 'cell-done',
       'run-done',
     ]);
+  });
+
+  it('emits every note as a warning event when it happens, and keeps it in the result', async () => {
+    const clock = createVirtualClock();
+    const transport = createFakeTransport({
+      clock,
+      models: ['other'],
+      traits: { anyModelName: false },
+      script: (_r, i) => ({ ttftMs: 1, interTokenMs: 1, ...(i === 0 ? { cachedTokens: 5 } : {}) }),
+    });
+    const events: BenchEvent[] = [];
+    const result = await runBenchSuite(suite({ models: ['m1'], swaps: 1 }), { transport, clock: clock.now, onEvent: (e) => events.push(e) });
+    const warnings = events.flatMap((e) => (e.type === 'warning' ? [e.message] : []));
+    expect(warnings).toEqual(result.notes);
+    // Not in the list (this server does not answer any name), estimated prompts, no unload, a warm-cache flag.
+    expect(warnings[0]).toMatch(/"m1" is not in the server's list \(other\)/);
+    expect(warnings.some((w) => /estimated/.test(w))).toBe(true);
+    expect(warnings.some((w) => /cannot unload models/.test(w))).toBe(true);
+    const warmCache = warnings.findIndex((w) => /1 sample\(s\) reused cached prompt tokens.*\[warm-cache\]/.test(w));
+    expect(warmCache).toBeGreaterThan(0);
+    // Each came when it happened: the model warning before the first cell, the flag summary after the last.
+    const indexOf = (message: string) => events.findIndex((e) => e.type === 'warning' && e.message === message);
+    expect(indexOf(warnings[0]!)).toBeLessThan(events.findIndex((e) => e.type === 'cell-start'));
+    expect(indexOf(warnings[warmCache]!)).toBeGreaterThan(events.findIndex((e) => e.type === 'cell-done'));
+  });
+
+  it('asks traits, not the kind: a server that answers any model name is not warned about its list', async () => {
+    const clock = createVirtualClock();
+    const script = () => ({ ttftMs: 1, interTokenMs: 1 });
+    const strict = createFakeTransport({ clock, kind: 'some-new-server', models: ['other'], tokenizer: true, script });
+    const lenient = createFakeTransport({ clock, kind: 'some-new-server', models: ['other'], tokenizer: true, script, traits: { anyModelName: true } });
+    const warned = await runBenchSuite(suite(), { transport: strict, clock: clock.now });
+    const quiet = await runBenchSuite(suite(), { transport: lenient, clock: clock.now });
+    expect(warned.notes).toEqual([expect.stringMatching(/not in the server's list/)]);
+    expect(quiet.notes).toEqual([]);
+    expect(quiet.status).toBe('completed');
+    expect(quiet.environment.capabilities).toEqual(['tokenize']);
   });
 
   it('persists every sample to the store as it completes, not only at the end', async () => {

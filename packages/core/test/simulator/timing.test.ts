@@ -1,4 +1,4 @@
-import { Agent, request } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { startSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { chatBody, events, post, sleep, useSimulator } from './helpers.js';
@@ -23,7 +23,10 @@ describe('timing follows the profile, and timings report the plan the simulator 
     const s = await start({ mode: 'llama-server', models: [{ name: 'm', genTps: 200, promptTps: 1000, ttftMs: 10, jitter: 0 }] });
     const { prompt } = (await (await post(`${s.url}/apply-template`, { messages: [{ role: 'user', content: 'hi' }] })).json()) as { prompt: string };
     const { tokens } = (await (await post(`${s.url}/tokenize`, { content: prompt, add_special: true })).json()) as { tokens: number[] };
+    const loop = monitorEventLoopDelay({ resolution: 1 });
+    loop.enable();
     const body = events(await (await post(`${s.url}/v1/chat/completions`, chatBody('m', { messages: [{ role: 'user', content: 'hi' }], max_tokens: 21 }))).text());
+    loop.disable();
     const t = body.chunks.at(-1)!.timings as Timings;
     expect(t.prompt_n + t.cache_n).toBe(tokens.length);
     expect(t.prompt_ms).toBeCloseTo(10 + tokens.length, 3);
@@ -33,10 +36,15 @@ describe('timing follows the profile, and timings report the plan the simulator 
     expect(t.predicted_per_second).toBeCloseTo(200, 6);
     const truth = s.groundTruth[0]!;
     expect(truth.tokenWrites).toHaveLength(21);
-    // No token goes out before the plan; a timer may fire a little late, and the plan does not slip for it.
-    truth.tokenWrites.forEach((at, k) => expect(ms(at - truth.receivedAt)).toBeGreaterThanOrEqual(t.prompt_ms + 5 * k - 0.1));
-    // Loose: a busy machine (other test files run in parallel) delays timers.
-    expect(ms(truth.tokenWrites[20]! - truth.receivedAt)).toBeLessThan(t.prompt_ms + 100 + 150);
+    // No token goes out before the plan (the scheduler serves a timer up to 0.05 ms early). None goes out later
+    // than the event loop allowed: a busy or descheduled process delays the loop-delay monitor's timer as much
+    // as the simulator's, and 5 ms covers timer granularity. A plan that slipped would add up past that.
+    const slack = loop.max / 1e6 + 5;
+    truth.tokenWrites.forEach((at, k) => {
+      const late = ms(at - truth.receivedAt) - (t.prompt_ms + 5 * k);
+      expect(late).toBeGreaterThanOrEqual(-0.1);
+      expect(late).toBeLessThanOrEqual(slack);
+    });
     expect(truth).toMatchObject({ promptTokens: tokens.length, cachedTokens: 0, predictedTokens: 21, swapped: false, loadMs: 0 });
     expect(truth.finishedAt! >= truth.tokenWrites[20]!).toBe(true);
   });
@@ -78,7 +86,8 @@ describe('timing follows the profile, and timings report the plan the simulator 
   });
 
   it('queues FIFO beyond the slot count and never runs more than the slots', async () => {
-    const s = await start({ mode: 'llama-server', models: [{ name: 'm', genTps: 400, ttftMs: 1, slots: 2 }] });
+    // 8 tokens at 100 tok/s hold a slot ~80 ms: the queue stays long enough for the poll to see it.
+    const s = await start({ mode: 'llama-server', models: [{ name: 'm', genTps: 100, ttftMs: 1, slots: 2 }] });
     const all = Array.from({ length: 6 }, async (_, i) => {
       await sleep(i * 3);
       return (await post(`${s.url}/v1/chat/completions`, chatBody('m', { max_tokens: 8 }))).text();
@@ -92,12 +101,21 @@ describe('timing follows the profile, and timings report the plan the simulator 
   });
 
   it('concurrent streams slow each other by batchSlowdown per extra busy slot', async () => {
-    const s = await start({ mode: 'llama-server', models: [{ name: 'm', genTps: 500, ttftMs: 1, jitter: 0, slots: 4, batchSlowdown: 0.5 }] });
-    const alone = await chat(s.url, { messages: [{ role: 'user', content: 'x' }], max_tokens: 20, ignore_eos: true });
+    const m = { name: 'm', genTps: 500, ttftMs: 1, jitter: 0, slots: 4, batchSlowdown: 0.5, loadMs: 0 };
+    const s = await start({ mode: 'llama-swap', models: [m, { name: 'hold', genTps: 1, ttftMs: 0, loadMs: 0 }] });
+    const ask = { model: 'm', messages: [{ role: 'user', content: 'x' }], max_tokens: 20, ignore_eos: true, cache_prompt: false };
+    const alone = await chat(s.url, ask);
     expect(alone.timings.predicted_per_second).toBeCloseTo(500, 3);
-    const four = await Promise.all(Array.from({ length: 4 }, () => chat(s.url, { messages: [{ role: 'user', content: 'x' }], max_tokens: 20, ignore_eos: true, cache_prompt: false })));
-    // With four busy slots every gap is 2.5 times longer.
-    for (const r of four) expect(r.timings.predicted_per_second).toBeLessThan(500 / 2);
+    // Four requests wait in llama-swap while another model streams; when it is gone, llama-swap loads `m` and
+    // starts all four at once, so every gap of every stream sees four busy slots whatever the machine's load.
+    const controller = new AbortController();
+    const hold = await post(`${s.url}/v1/chat/completions`, { model: 'hold', messages: [{ role: 'user', content: 'x' }], max_tokens: 100, stream: true }, { signal: controller.signal });
+    await hold.body!.getReader().read();
+    const four = Array.from({ length: 4 }, () => chat(s.url, ask));
+    await expect.poll(() => s.stats().queued).toBe(4);
+    controller.abort();
+    // Every gap is 1 + 0.5 × 3 = 2.5 times longer: 200 tok/s, exactly as planned.
+    for (const r of await Promise.all(four)) expect(r.timings.predicted_per_second).toBeCloseTo(200, 3);
   });
 
   it('same seed, same requests: same text and the same timings plan; another seed differs', async () => {
@@ -139,16 +157,20 @@ describe('disconnects, close and load', () => {
     await r.body!.getReader().read();
     controller.abort();
     await expect.poll(() => s.stats().active).toBe(0);
+    const freedAt = process.hrtime.bigint();
     const truth = s.groundTruth[0]!;
+    // It stopped generating when the client left: fewer tokens than asked, and the slot came back long before
+    // the plan would have ended (1 ms + 99 gaps of 50 ms after its prompt).
     expect(truth.predictedTokens).toBeLessThan(100);
     expect(truth.finishedAt).toBeDefined();
-    // The next request gets the slot without waiting for the abandoned one's 100 tokens.
-    const t0 = performance.now();
+    expect(ms(freedAt - truth.receivedAt)).toBeLessThan(1 + 99 * 50);
+    // The next request gets the freed slot: served after the abandoned one ended, with nothing queued.
+    expect(s.stats().queued).toBe(0);
     await chat(s.url, { messages: [{ role: 'user', content: 'x' }], max_tokens: 1 });
-    expect(performance.now() - t0).toBeLessThan(500);
+    expect(s.groundTruth[1]!.tokenWrites[0]! > truth.finishedAt!).toBe(true);
   });
 
-  it('close() is prompt with streams running, queued and stalled', async () => {
+  it('close() ends streams running, queued and stalled at once: nothing is written after the call', async () => {
     const s = await startSimulator({ mode: 'llama-server', models: [{ name: 'm', genTps: 2, ttftMs: 1, slots: 2 }], faults: [{ kind: 'stall', requests: [1], afterTokens: 1 }] });
     const pending = Array.from({ length: 4 }, () =>
       post(`${s.url}/v1/chat/completions`, chatBody('m', { max_tokens: 100 }))
@@ -156,48 +178,37 @@ describe('disconnects, close and load', () => {
         .catch((e: unknown) => e),
     );
     await expect.poll(() => s.stats().queued).toBe(2);
-    const t0 = performance.now();
+    const called = process.hrtime.bigint();
     await s.close();
-    expect(performance.now() - t0).toBeLessThan(200);
+    const closed = process.hrtime.bigint();
     for (const p of await Promise.all(pending)) expect(p).toBeInstanceOf(Error);
+    expect(s.groundTruth).toHaveLength(4);
+    // Each one ended while close() ran, none by running its course (100 tokens at 2 tok/s, or a 60 s stall).
+    for (const g of s.groundTruth) {
+      expect(g.finishedAt! >= called && g.finishedAt! <= closed).toBe(true);
+      expect(g.tokenWrites.every((at) => at < called)).toBe(true);
+      expect(g.predictedTokens).toBeLessThan(100);
+    }
   });
 
-  it('sustains 1000 concurrent streams on one timer, never writing a token before its time', async () => {
-    const n = 1000;
-    const s = await start({ mode: 'llama-server', models: [{ name: 'm', genTps: 5, ttftMs: 0, slots: n, batchSlowdown: 0, jitter: 0 }] });
-    const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
-    const body = JSON.stringify(chatBody('m', { max_tokens: 6 }));
-    const bodies = await Promise.all(
-      Array.from(
-        { length: n },
-        () =>
-          new Promise<string>((resolve, reject) => {
-            const req = request({ host: '127.0.0.1', port: s.port, method: 'POST', path: '/v1/chat/completions', agent, headers: { 'content-type': 'application/json' } }, (res) => {
-              let text = '';
-              res.setEncoding('utf8');
-              res.on('data', (d: string) => (text += d));
-              res.on('end', () => resolve(text));
-            });
-            req.on('error', reject);
-            req.end(body);
-          }),
-      ),
-    );
-    agent.destroy();
-    for (const b of bodies) expect(events(b)).toMatchObject({ done: true, chunks: { length: 9 } });
+  // The same check at 1000 streams, with lateness figures, is a load test: bench/simulator-load.ts.
+  it('serves 20 concurrent streams on one timer, never writing a token before its time', async () => {
+    const n = 20;
+    const s = await start({ mode: 'llama-server', models: [{ name: 'm', genTps: 50, ttftMs: 0, slots: n, batchSlowdown: 0, jitter: 0 }] });
+    const bodies = await Promise.all(Array.from({ length: n }, async () => events(await (await post(`${s.url}/v1/chat/completions`, chatBody('m', { max_tokens: 6 }))).text())));
     expect(s.stats()).toMatchObject({ requests: n, active: 0 });
-    // A loaded sandbox accepts ~1 connection/ms, so not all 1000 overlap there; most do.
-    expect(s.stats().peakActive).toBeGreaterThan(n / 2);
-    const lateness: number[] = [];
-    for (const g of s.groundTruth) {
-      g.tokenWrites.forEach((at, k) => {
-        const planned = k * 200;
-        const actual = ms(at - g.receivedAt);
-        expect(actual).toBeGreaterThanOrEqual(planned - 1);
-        lateness.push(actual - planned);
-      });
+    // Each holds its slot 100 ms: they overlap even when the machine is slow to connect them.
+    expect(s.stats().peakActive).toBeGreaterThan(1);
+    for (const body of bodies) {
+      expect(body).toMatchObject({ done: true, chunks: { length: 9 } });
+      const final = body.chunks.at(-1)!;
+      const t = final.timings as Timings;
+      const truth = s.groundTruth.find((g) => g.id === final.id)!;
+      expect(truth.tokenWrites).toHaveLength(6);
+      const gap = t.predicted_ms / (t.predicted_n - 1);
+      expect(gap).toBeCloseTo(20, 6);
+      // Token k is due prompt_ms + k gaps after the plan started, which is after the request was received.
+      truth.tokenWrites.forEach((at, k) => expect(ms(at - truth.receivedAt)).toBeGreaterThanOrEqual(t.prompt_ms + k * gap - 0.1));
     }
-    lateness.sort((a, b) => a - b);
-    expect(lateness[Math.floor(lateness.length / 2)]).toBeLessThan(100);
   });
 });

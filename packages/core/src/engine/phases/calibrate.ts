@@ -1,0 +1,22 @@
+import type { PromptPlan } from '../prompts.js';
+import { planPrompt } from '../prompts.js';
+import type { RunContext } from '../run-context.js';
+import { promptSeed } from '../send-request.js';
+
+/**
+ * Size a model's prompts: for each prompt size of the suite, the filler that makes exactly that many
+ * tokens as the server evaluates them (its tokenizer, when the transport can tokenize; else an estimate).
+ * Records the method per model and warns about every size it could not hit.
+ */
+export async function calibrate(ctx: RunContext, model: string): Promise<Map<number, PromptPlan>> {
+  const { suite, transport, signal } = ctx;
+  const plans = new Map<number, PromptPlan>();
+  for (const target of suite.promptTokens) {
+    const plan = await planPrompt(transport, model, suite.endpoint, target, suite.cache === 'bust', promptSeed(target), signal);
+    plans.set(target, plan);
+    if (plan.note) ctx.warn(`${model}, ${target}-token prompt: ${plan.note}`);
+  }
+  const estimated = [...plans.values()].some((p) => p.method === 'estimate');
+  ctx.result.calibration.push({ model, method: estimated ? 'estimate' : 'tokenizer' });
+  return plans;
+}

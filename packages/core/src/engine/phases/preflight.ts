@@ -1,0 +1,27 @@
+import { HostUnreachableError } from '../../errors/errors.js';
+import { capabilitiesOf } from '../../transport/transport.js';
+import { errorMessage } from '../../util/error-message.js';
+import type { RunContext } from '../run-context.js';
+
+/**
+ * Before the first request: store the run, record what the server says about itself, and check it is
+ * there. An unreachable server ends the run (rethrown); a server that cannot list its models is a warning,
+ * and so is a model it does not list (unless it answers any model name, as a single llama-server does).
+ */
+export async function preflight(ctx: RunContext): Promise<void> {
+  const { transport, suite, signal, result } = ctx;
+  // Without the signal: a run aborted before it began is still stored, as `cancelled`.
+  await ctx.store.runs.create(result);
+  result.environment.capabilities = capabilitiesOf(transport);
+  result.environment.server = await transport.describe?.(suite.models, { signal }).catch(() => undefined);
+  try {
+    const ids = new Set((await transport.listModels({ signal })).map((m) => m.id));
+    if (transport.traits.anyModelName) return;
+    for (const model of suite.models) {
+      if (!ids.has(model)) ctx.warn(`model "${model}" is not in the server's list (${[...ids].join(', ')})`);
+    }
+  } catch (err) {
+    if (signal.aborted || err instanceof HostUnreachableError) throw err;
+    ctx.warn(`could not list models: ${errorMessage(err)}`);
+  }
+}

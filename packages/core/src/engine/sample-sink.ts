@@ -1,0 +1,39 @@
+import type { Sample } from '../result/types.js';
+import type { Store } from '../store/store.js';
+import { errorMessage } from '../util/error-message.js';
+
+/** Where measured samples go on their way to the store. */
+export interface SampleSink {
+  push(sample: Sample): void;
+  /** Resolves when every pushed sample has been handed to the store. */
+  flush(): Promise<void>;
+}
+
+/**
+ * Appends samples to the store off the hot path, in completion order, one batch at a time: while one batch
+ * is being written, the next one collects. A store that fails is reported once through `onError`; the run
+ * goes on and keeps its samples in the result's aggregates.
+ */
+export function createSampleSink(store: Store, runId: string, onError: (message: string) => void): SampleSink {
+  let pending: Sample[] = [];
+  let chain: Promise<void> = Promise.resolve();
+  let scheduled = false;
+  let failed = false;
+  return {
+    push(sample) {
+      pending.push(sample);
+      if (scheduled) return;
+      scheduled = true;
+      chain = chain.then(async () => {
+        scheduled = false;
+        const batch = pending;
+        pending = [];
+        await store.runs.appendSamples(runId, batch).catch((err: unknown) => {
+          if (!failed) onError(`could not store samples: ${errorMessage(err)}`);
+          failed = true;
+        });
+      });
+    },
+    flush: () => chain,
+  };
+}
