@@ -1,19 +1,16 @@
 /**
  * The non-streaming calls against llama-server- and llama-swap-shaped loopback servers answering with
  * recorded bodies: what is sent (routes, bodies) and how the answers are read. Also request bodies of
- * streams per kind, kind detection, and an injected undici dispatcher.
+ * streams per kind, an OpenAI-compatible server's description, and an injected undici dispatcher.
  */
-import { readFile } from 'node:fs/promises';
 import { http, HttpResponse } from 'msw';
 import { MockAgent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HttpStatusError, ModelNotFoundError, SwapbenchError } from '../../src/errors/index.js';
-import { connectLlamaTransport, createLlamaTransport } from '../../src/transport/llama/index.js';
-import type { ServerKind, StreamRequest, Transport } from '../../src/transport/transport.js';
+import { HttpStatusError, ModelNotFoundError, UnsupportedError } from '../../src/errors/index.js';
+import { createLlamaTransport, type LlamaServerKind } from '../../src/transport/llama/index.js';
+import type { StreamRequest, Transport } from '../../src/transport/transport.js';
 import { SSE_HEADERS, startMswServer, type MswServer } from './msw-loopback.js';
-
-const FIXTURES = new URL('../fixtures/llama-server/', import.meta.url);
-const fixture = async (name: string) => (await readFile(new URL(name, FIXTURES))).toString();
+import { FINISHED, fixture, json, llamaServerHandlers, llamaSwapHandlers, NATIVE_FINISHED } from './recorded-servers.js';
 
 let servers: MswServer[] = [];
 let transports: Transport[] = [];
@@ -29,57 +26,13 @@ async function serve(handlers: Parameters<typeof startMswServer>[0]) {
   servers.push(s);
   return s;
 }
-function open(url: string, kind?: ServerKind | 'auto') {
+function open(url: string, kind?: LlamaServerKind | 'auto') {
   const t = createLlamaTransport({ baseUrl: url, ...(kind ? { kind } : {}) });
   transports.push(t);
   return t;
 }
-const json = (text: string, status = 200) => new HttpResponse(text, { status, headers: { 'content-type': 'application/json; charset=utf-8' } });
-
-const FINISHED = 'data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"finish_reason":"length","delta":{}}]}\n\ndata: [DONE]\n\n';
-const NATIVE_FINISHED = 'data: {"index":0,"content":"","stop":true,"stop_type":"limit"}\n\n';
-
-/** A llama-server: recorded /props, /v1/models, /slots, /metrics; a fake template and tokenizer. */
-async function llamaServer() {
-  const [props, models, slots, metrics] = await Promise.all(['07_props.json', '07_v1_models.json', '07_slots_after_requests.json', '07_metrics.txt'].map(fixture));
-  return serve([
-    http.get('*/props', () => json(props!)),
-    http.get('*/v1/models', () => json(models!)),
-    http.get('*/slots', () => json(slots!)),
-    http.get('*/metrics', () => new HttpResponse(metrics!, { headers: { 'content-type': 'text/plain; version=0.0.4' } })),
-    http.post('*/apply-template', async ({ request }) => {
-      const { messages } = (await request.json()) as { messages: { content: string }[] };
-      return HttpResponse.json({ prompt: `[INST] ${messages.map((m) => m.content).join(' ')} [/INST]` });
-    }),
-    http.post('*/tokenize', async ({ request }) => {
-      const { content, add_special } = (await request.json()) as { content: string; add_special: boolean };
-      const words = content.split(' ').map((_, i) => 100 + i);
-      return HttpResponse.json({ tokens: add_special ? [1, ...words] : words });
-    }),
-    http.post('*/v1/chat/completions', () => new HttpResponse(FINISHED, { headers: SSE_HEADERS })),
-    http.post('*/completion', () => new HttpResponse(NATIVE_FINISHED, { headers: SSE_HEADERS })),
-  ]);
-}
-
-/** A llama-swap with models a (ready), b (starting) and org/c (not loaded); `/v1/models` without status. */
-async function llamaSwap() {
-  const props = await fixture('07_props.json');
-  return serve([
-    http.get('*/running', () => HttpResponse.json({ running: [{ model: 'a', state: 'ready' }, { model: 'b', state: 'starting' }] })),
-    http.get('*/v1/models', () => HttpResponse.json({ object: 'list', data: [{ id: 'a' }, { id: 'b' }, { id: 'org/c' }] })),
-    http.get('*/upstream/a/props', () => json(props)),
-    http.get('*/upstream/a/slots', () => HttpResponse.json([{ id: 0, is_processing: false }, { id: 1, is_processing: true }])),
-    http.post('*/upstream/a/apply-template', () => HttpResponse.json({ prompt: '[INST] hi [/INST]' })),
-    http.post('*/upstream/a/tokenize', () => HttpResponse.json({ tokens: [1, 2, 3, 4] })),
-    http.post('*/api/models/unload/org/c', () => new HttpResponse('OK')),
-    http.post('*/api/models/unload/*', () => json('{"src":"llama-swap","error":"model not found"}', 404)),
-    http.post('*/v1/chat/completions', async ({ request }) => {
-      const { model } = (await request.json()) as { model: string };
-      if (model === 'nope') return json('{"src":"llama-swap","error":"no router for requested model"}', 404);
-      return new HttpResponse(FINISHED, { headers: SSE_HEADERS });
-    }),
-  ]);
-}
+const llamaServer = async () => serve(await llamaServerHandlers());
+const llamaSwap = async () => serve(await llamaSwapHandlers());
 
 describe('llama-server endpoints', () => {
   it('tokenize: chat applies the template, then counts with special tokens, as the server does', async () => {
@@ -94,21 +47,60 @@ describe('llama-server endpoints', () => {
     ]);
   });
 
-  it('describe maps /props for every model asked about, and keeps /v1/models raw', async () => {
+  it('applyTemplate posts the messages to /apply-template and returns the prompt', async () => {
     const s = await llamaServer();
-    const info = await open(s.url, 'llama-server').describe!(['tiny-llama']);
-    expect(info).toMatchObject({ kind: 'llama-server', baseUrl: s.url, models: { data: [{ id: 'tiny-llama' }] } });
-    expect(info.props).toEqual({
-      'tiny-llama': {
-        buildInfo: 'b10470-34af94c',
-        modelPath: 'models/tiny-llama-spm-f16.gguf',
-        modelAlias: 'tiny-llama',
-        nCtx: 2048,
-        totalSlots: 1,
-        chatTemplate: expect.stringContaining("messages[0]['role'] == 'system'"),
-      },
+    const messages = [{ role: 'user' as const, content: 'hello there' }];
+    expect(await open(s.url, 'llama-server').applyTemplate!('tiny-llama', messages)).toBe('[INST] hello there [/INST]');
+    expect(s.hits.map((h) => [h.method, h.path, JSON.parse(h.body)])).toEqual([['POST', '/apply-template', { messages }]]);
+  });
+
+  it('applyTemplate: an answer without a prompt is UnsupportedError', async () => {
+    const s = await serve([http.post('*/apply-template', () => HttpResponse.json({ text: 'x' }))]);
+    const error = await open(s.url, 'llama-server')
+      .applyTemplate!('m', [{ role: 'user', content: 'hi' }])
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnsupportedError);
+    expect(s.hits.map((h) => h.path)).toEqual(['/apply-template']);
+  });
+
+  it('describe maps the recorded /props for every model asked about, keeping /props and /v1/models raw', async () => {
+    const s = await llamaServer();
+    const props = JSON.parse(await fixture('07_props.json')) as Record<string, unknown>;
+    const info = await open(s.url, 'llama-server').describe!(['tiny-llama', 'other-name']);
+    const described = {
+      build: 'b10470-34af94c',
+      contextPerSlot: 2048,
+      slots: 1,
+      path: 'models/tiny-llama-spm-f16.gguf',
+      alias: 'tiny-llama',
+      chatTemplate: expect.stringContaining("messages[0]['role'] == 'system'"),
+      raw: props,
+    };
+    // One server, one model: every name it is asked by gets the same description.
+    expect(info).toEqual({
+      kind: 'llama-server',
+      baseUrl: s.url,
+      models: [
+        { id: 'tiny-llama', ...described },
+        { id: 'other-name', ...described },
+      ],
+      raw: { '/v1/models': JSON.parse(await fixture('07_v1_models.json')) },
     });
-    expect(info.running).toBeUndefined();
+    expect(s.hits.map((h) => h.path)).toEqual(['/v1/models', '/props']);
+  });
+
+  it('describe with no model names describes the model by its alias', async () => {
+    const s = await llamaServer();
+    const info = await open(s.url, 'llama-server').describe!([]);
+    expect(info.models.map((m) => m.id)).toEqual(['tiny-llama']);
+  });
+
+  it('describe still answers when /props fails, with what /v1/models said', async () => {
+    const models = await fixture('07_v1_models.json');
+    const s = await serve([http.get('*/v1/models', () => json(models)), http.get('*/props', () => json('{"error":{"code":500,"message":"boom"}}', 500))]);
+    const info = await open(s.url, 'llama-server').describe!(['tiny-llama']);
+    expect(info).toEqual({ kind: 'llama-server', baseUrl: s.url, models: [], raw: { '/v1/models': JSON.parse(models) } });
+    expect(s.hits.map((h) => h.path)).toEqual(['/v1/models', '/props']);
   });
 
   it('listModels reads the recorded /v1/models; there is no unload or runningModels', async () => {
@@ -206,13 +198,22 @@ describe('llama-swap endpoints', () => {
     expect(s.hits.map((h) => h.path)).toEqual(['/upstream/a/apply-template', '/upstream/a/tokenize']);
   });
 
+  it('applyTemplate goes through /upstream/<model>/', async () => {
+    const s = await llamaSwap();
+    expect(await open(s.url, 'llama-swap').applyTemplate!('a', [{ role: 'user', content: 'hi' }])).toBe('[INST] hi [/INST]');
+    expect(s.hits.map((h) => h.path)).toEqual(['/upstream/a/apply-template']);
+  });
+
   it('describe asks /upstream/<model>/props of ready models only (asking others would load them)', async () => {
     const s = await llamaSwap();
+    const props = JSON.parse(await fixture('07_props.json')) as Record<string, unknown>;
     const info = await open(s.url, 'llama-swap').describe!(['a', 'b', 'org/c']);
-    expect(Object.keys(info.props ?? {})).toEqual(['a']);
-    expect(info.props!.a).toMatchObject({ buildInfo: 'b10470-34af94c', nCtx: 2048, totalSlots: 1 });
-    expect(info.running).toEqual({ running: [{ model: 'a', state: 'ready' }, { model: 'b', state: 'starting' }] });
-    expect(s.hits.map((h) => h.path).filter((p) => p.startsWith('/upstream'))).toEqual(['/upstream/a/props']);
+    expect(info.models).toEqual([{ id: 'a', build: 'b10470-34af94c', contextPerSlot: 2048, slots: 1, path: 'models/tiny-llama-spm-f16.gguf', alias: 'tiny-llama', chatTemplate: props.chat_template, raw: props }]);
+    expect(info.raw).toEqual({
+      '/v1/models': { object: 'list', data: [{ id: 'a' }, { id: 'b' }, { id: 'org/c' }] },
+      '/running': { running: [{ model: 'a', state: 'ready' }, { model: 'b', state: 'starting' }] },
+    });
+    expect(s.hits.map((h) => h.path)).toEqual(['/v1/models', '/running', '/upstream/a/props']);
   });
 
   it('probeActivity: a busy upstream slot and a model starting are both evidence', async () => {
@@ -227,7 +228,7 @@ function chatRequest(model: string, over: Partial<StreamRequest> = {}): StreamRe
 }
 
 describe('what a stream sends', () => {
-  const body = async (kind: ServerKind, request: StreamRequest) => {
+  const body = async (kind: LlamaServerKind, request: StreamRequest) => {
     const s = await serve([http.post('*', ({ request: r }) => new HttpResponse(new URL(r.url).pathname === '/completion' ? NATIVE_FINISHED : FINISHED, { headers: SSE_HEADERS }))]);
     for await (const _ of open(s.url, kind).stream(request));
     expect(s.hits).toHaveLength(1);
@@ -273,38 +274,20 @@ describe('what a stream sends', () => {
   });
 });
 
-describe('kind detection', () => {
-  it('createLlamaTransport (auto) detects on the first call, then drops what the kind lacks', async () => {
-    const s = await serve([http.get('*/v1/models', () => HttpResponse.json({ data: [{ id: 'Qwen/Qwen3-8B' }] }))]);
-    const t = open(s.url);
-    expect(t.kind).toBe('openai');
-    expect(typeof t.unload).toBe('function');
-    expect((await t.listModels()).map((m) => m.id)).toEqual(['Qwen/Qwen3-8B']);
-    expect([t.kind, t.unload, t.tokenize, t.probeActivity]).toEqual(['openai', undefined, undefined, undefined]);
-    expect(s.hits.map((h) => h.path)).toEqual(['/v1/models']); // /running and /props had no handler: 599
+describe('OpenAI-compatible endpoints', () => {
+  it('describe lists the asked models from /v1/models, keeping each entry raw (there are no props)', async () => {
+    const qwen = { id: 'Qwen/Qwen3-8B', object: 'model', owned_by: 'vllm', root: '/models/qwen3-8b', max_model_len: 32768 };
+    const listed = { object: 'list', data: [qwen, { id: 'other', object: 'model' }] };
+    const s = await serve([http.get('*/v1/models', () => HttpResponse.json(listed))]);
+    const info = await open(s.url, 'openai').describe!(['Qwen/Qwen3-8B', 'missing']);
+    expect(info).toEqual({ kind: 'openai', baseUrl: s.url, models: [{ id: 'Qwen/Qwen3-8B', raw: qwen }], raw: { '/v1/models': listed } });
+    expect(s.hits.map((h) => h.path)).toEqual(['/v1/models']);
   });
 
-  it('an auto transport reports llama-swap after its first call', async () => {
-    const s = await llamaSwap();
-    const t = open(s.url, 'auto');
-    expect(await t.runningModels!()).toEqual(['a']);
-    expect(t.kind).toBe('llama-swap');
-    expect(typeof t.unload).toBe('function');
-  });
-
-  it('an auto transport called for something its server lacks throws UNSUPPORTED', async () => {
-    const s = await llamaServer();
-    const t = open(s.url);
-    const error = await t.unload!('x').catch((e: unknown) => e);
-    expect(SwapbenchError.is(error) && error.code).toBe('UNSUPPORTED');
-    expect([t.kind, t.unload]).toEqual(['llama-server', undefined]);
-  });
-
-  it('connectLlamaTransport identifies llama-server by /props', async () => {
-    const s = await llamaServer();
-    const t = await connectLlamaTransport({ baseUrl: s.url });
-    transports.push(t);
-    expect([t.kind, typeof t.tokenize, t.unload]).toEqual(['llama-server', 'function', undefined]);
+  it('describe with no model names lists every model, Ollama-style lists too', async () => {
+    const s = await serve([http.get('*/v1/models', () => HttpResponse.json({ models: [{ name: 'llama3:8b' }, { name: 'qwen3:4b' }] }))]);
+    expect((await open(s.url, 'openai').describe!([])).models.map((m) => m.id)).toEqual(['llama3:8b', 'qwen3:4b']);
+    expect(s.hits).toHaveLength(1);
   });
 });
 

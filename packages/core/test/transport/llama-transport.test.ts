@@ -9,10 +9,12 @@ import {
   ServerLoadingError,
   StreamProtocolError,
 } from '../../src/errors/index.js';
+import { parseLlamaTimings } from '../../src/timings/parse-llama-timings.js';
 import { createLlamaTransport } from '../../src/transport/llama/index.js';
 import type { StreamRequest, Transport, TransportEvent } from '../../src/transport/transport.js';
 import { collect, collectUntilError } from './collect.js';
-import { chunkedBody, SSE_HEADERS, startMswServer, type MswServer } from './msw-loopback.js';
+import { manualClock, sendAt } from './manual-clock.js';
+import { chunkedBody, controlledBody, SSE_HEADERS, startMswServer, type MswServer } from './msw-loopback.js';
 
 const FIXTURES = new URL('../fixtures/llama-server/', import.meta.url);
 const fixture = (name: string) => readFile(new URL(name, FIXTURES));
@@ -38,7 +40,7 @@ const chatRequest: StreamRequest = {
 const completionRequest: StreamRequest = { endpoint: 'completion', prompt: 'Once upon a time', model: 'tiny-llama', maxTokens: 32, sampling: {}, ignoreEos: true, cachePrompt: false };
 
 
-/** What a recording says the client should see: content pieces and the last timings. */
+/** What a recording says the client should see: content pieces, the server's figures, the response id. */
 async function expected(name: string, native: boolean) {
   const text = (await fixture(name)).toString();
   const chunks = text
@@ -48,8 +50,11 @@ async function expected(name: string, native: boolean) {
   const pieces = chunks
     .map((c) => (native ? c.content : (c.choices?.[0]?.delta?.content ?? c.choices?.[0]?.text)))
     .filter((t: unknown) => typeof t === 'string' && t !== '');
-  const withTimings = chunks.filter((c) => c.timings);
-  return { pieces, timings: withTimings.at(-1)?.timings, id: chunks.find((c) => c.id)?.id };
+  const timings = chunks.filter((c) => c.timings).at(-1)?.timings;
+  const usage = chunks.filter((c) => c.usage).at(-1)?.usage;
+  // Native: the final object itself. OAI: the last `timings` and `usage` sent, wherever each came.
+  const raw = native ? chunks.at(-1) : { ...(timings ? { timings } : {}), ...(usage ? { usage } : {}) };
+  return { pieces, timings, raw, id: chunks.find((c) => c.id)?.id };
 }
 
 async function serve(path: string, body: () => ReadableStream<Uint8Array> | string, init: { status?: number; headers?: Record<string, string> } = {}) {
@@ -91,7 +96,8 @@ describe('llama transport: replaying real llama-server streams', () => {
         const final = events.at(-1)!;
         expect(final.type).toBe('final');
         if (final.type !== 'final') return;
-        expect(final.timings).toEqual(want.timings);
+        expect(final.raw).toEqual(want.raw);
+        expect(parseLlamaTimings(final.raw)).toMatchObject({ source: 'llama', generatedTokens: want.timings.predicted_n, promptMs: want.timings.prompt_ms });
         expect(final.finishReason).toBe(c.finish);
         // One token per chunk: the deltas add up to the server's count, less the EOS of a natural stop
         // (llama.cpp counts it in predicted_n but sends no text for it).
@@ -103,16 +109,29 @@ describe('llama transport: replaying real llama-server streams', () => {
     }
   }
 
-  it('stamps each delta with the time its bytes arrived', async () => {
-    const bytes = await fixture('01_chat_stream_usage.sse');
-    const cuts = [...bytes.toString('latin1').matchAll(/data: /g)].map((m) => m.index);
-    const s = await serve('/v1/chat/completions', () => chunkedBody(bytes, cuts, 15));
-    let t = 0;
-    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server', connections: 1, clock: () => ++t });
-    const events = await collect(transport.stream(chatRequest));
-    const ats = events.map((e) => e.at);
-    // Strictly increasing: one read per chunk, each read stamped when it arrived.
-    expect(ats.slice(1).every((a, i) => a > ats[i]!)).toBe(true);
+  it('stamps each event with the clock reading of the network read that brought it', async () => {
+    const text = (await fixture('01_chat_stream_usage.sse')).toString();
+    const pieces = text.split(/(?<=\n\n)/).filter((p) => p.trim() !== '');
+    const body = controlledBody();
+    const s = await serve('/v1/chat/completions', () => body.body);
+    const clock = manualClock();
+    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server', connections: 1, clock: clock.read });
+    const iterator = transport.stream(chatRequest)[Symbol.asyncIterator]();
+    expect((await iterator.next()).value).toEqual({ type: 'response-start', at: 0, status: 200 });
+    // Piece i is sent when the clock reads 10·(i+1); the consumer reads nothing until the end.
+    for (const [i, piece] of pieces.entries()) await sendAt(clock, body, piece, 10 * (i + 1));
+    clock.now = 9999;
+    body.end();
+    const events: TransportEvent[] = [];
+    for (let r = await iterator.next(); !r.done; r = await iterator.next()) events.push(r.value);
+    const carriesText = (piece: string) => {
+      const data = piece.slice('data: '.length).trim();
+      return data !== '[DONE]' && Boolean((JSON.parse(data) as { choices: { delta?: { content?: string } }[] }).choices[0]?.delta?.content);
+    };
+    const want = pieces.flatMap((p, i) => (carriesText(p) ? [10 * (i + 1)] : []));
+    expect(events.filter((e) => e.type === 'delta').map((e) => e.at)).toEqual(want);
+    expect(events.at(-1)).toMatchObject({ type: 'final', at: 10 * pieces.findIndex((p) => p.includes('[DONE]')) + 10 });
+    expect(s.hits).toHaveLength(1);
   });
 });
 
@@ -132,21 +151,23 @@ describe('llama transport: stream edge cases', () => {
     const events = await collect(transport.stream(completionRequest));
     const deltas = events.filter((e) => e.type === 'delta');
     expect(deltas).toMatchObject([{ text: 'a b c', tokens: 3 }]);
-    expect(events.at(-1)).toMatchObject({ type: 'final', finishReason: 'length', timings: { predicted_n: 3 } });
+    // The native final object is the raw record, whole.
+    expect(events.at(-1)).toMatchObject({ type: 'final', finishReason: 'length', raw: { stop: true, stop_type: 'limit', timings: { predicted_n: 3 } } });
   });
 
-  it('ends with timings undefined when the server sends none', async () => {
+  it('ends with an empty raw record when the server sends no figures', async () => {
     const s = await serve('/v1/chat/completions', () => sse(chunk({ role: 'assistant', content: null }), chunk({ content: 'hi' }), chunk({}, 'length'), '[DONE]'));
     transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server' });
     const final = (await collect(transport.stream(chatRequest))).at(-1)!;
-    expect(final).toMatchObject({ type: 'final', finishReason: 'length', timings: undefined, usage: undefined, responseId: 'chatcmpl-x' });
+    expect(final).toMatchObject({ type: 'final', finishReason: 'length', raw: {}, responseId: 'chatcmpl-x' });
+    expect(final.type === 'final' && parseLlamaTimings(final.raw).source).toBe('none');
   });
 
   it('accepts a finished stream whose [DONE] is missing', async () => {
     const s = await serve('/v1/chat/completions', () => sse(chunk({ content: 'hi' }), chunk({}, 'stop', { timings: { predicted_n: 1 } })));
     transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server' });
     const final = (await collect(transport.stream(chatRequest))).at(-1)!;
-    expect(final).toMatchObject({ type: 'final', finishReason: 'stop', timings: { predicted_n: 1 } });
+    expect(final).toMatchObject({ type: 'final', finishReason: 'stop', raw: { timings: { predicted_n: 1 } } });
   });
 
   it('throws StreamProtocolError when the stream ends unfinished, keeping the deltas already yielded', async () => {
@@ -238,6 +259,8 @@ describe('llama transport: HTTP errors', () => {
 });
 
 describe('llama transport: cancellation', () => {
+  const FINISHED_SSE = 'data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"finish_reason":"length","delta":{}}]}\n\ndata: [DONE]\n\n';
+
   const slowStream = async () => {
     const bytes = await fixture('05_chat_ignore_eos_64_stream.sse');
     const cuts = [...bytes.toString('latin1').matchAll(/data: /g)].map((m) => m.index);
@@ -270,24 +293,29 @@ describe('llama transport: cancellation', () => {
     expect(s.hits).toHaveLength(0);
   });
 
-  it('abort while the request waits for a busy connection rejects at once and never sends it', async () => {
-    const s = await slowStream();
-    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server', connections: 1 });
+  it('abort while the request waits for a busy connection rejects while it is still busy, and never sends it', async () => {
+    const held = controlledBody();
+    let requests = 0;
+    server = await startMswServer([
+      http.post('*/v1/chat/completions', () => new HttpResponse(++requests === 1 ? held.body : FINISHED_SSE, { headers: SSE_HEADERS })),
+    ]);
+    transport = createLlamaTransport({ baseUrl: server.url, kind: 'llama-server', connections: 1 });
     const first = transport.stream(chatRequest)[Symbol.asyncIterator]();
     expect((await first.next()).value).toMatchObject({ type: 'response-start' });
     const controller = new AbortController();
     const reason = new Error('give up waiting');
     const queued = collect(transport.stream(chatRequest, { signal: controller.signal })).catch((e: unknown) => e);
-    await new Promise((r) => setTimeout(r, 50));
-    const t0 = performance.now();
     controller.abort(reason);
+    // The only connection stays busy until the test ends the first body: the rejection cannot have waited for it.
     expect(await queued).toBe(reason);
-    expect(performance.now() - t0).toBeLessThan(100);
-    // The first stream is untouched and the queued request never reached the server.
-    let rest = 0;
-    for (let r = await first.next(); !r.done; r = await first.next()) rest++;
-    expect(rest).toBeGreaterThan(10);
-    expect(s.hits).toHaveLength(1);
+    held.push(FINISHED_SSE);
+    held.end();
+    const rest: string[] = [];
+    for (let r = await first.next(); !r.done; r = await first.next()) rest.push(r.value.type);
+    expect(rest).toEqual(['final']);
+    // The aborted request would go out before this one on the single connection, had it been sent.
+    expect((await collect(transport.stream(chatRequest))).at(-1)?.type).toBe('final');
+    expect(server.hits).toHaveLength(2);
   });
 
   it('leaving the loop at response-start, before any body was read, frees the connection', async () => {

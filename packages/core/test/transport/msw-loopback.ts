@@ -33,6 +33,8 @@ export async function startMswServer(handlers: RequestHandler[]): Promise<MswSer
     hits.push({ method: req.method ?? 'GET', path: req.url ?? '/', body });
     res.writeHead(response.status, Object.fromEntries(response.headers));
     if (!response.body) return void res.end();
+    // Headers go out now, as a streaming server sends them, not with the body's first piece.
+    res.flushHeaders();
     // One write per chunk the handler produced, so split points reach the client as separate reads.
     const reader = response.body.getReader();
     try {
@@ -77,3 +79,21 @@ export function chunkedBody(bytes: Uint8Array, cuts: number[], pauseMs = 0): Rea
 }
 
 export const SSE_HEADERS = { 'content-type': 'text/event-stream' };
+
+/** A response body the test writes piece by piece, for as long as it likes. */
+export interface ControlledBody {
+  body: ReadableStream<Uint8Array>;
+  push(piece: string | Uint8Array): void;
+  end(): void;
+}
+
+/** A body that sends what the test pushes, when it pushes it, and ends when the test says so. */
+export function controlledBody(): ControlledBody {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
+  return {
+    body,
+    push: (piece) => controller.enqueue(typeof piece === 'string' ? new TextEncoder().encode(piece) : piece),
+    end: () => controller.close(),
+  };
+}

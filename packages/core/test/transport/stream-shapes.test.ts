@@ -5,9 +5,11 @@
 import { http, HttpResponse } from 'msw';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RequestTimeoutError, StreamProtocolError } from '../../src/errors/index.js';
-import { createLlamaTransport } from '../../src/transport/llama/index.js';
-import type { ServerKind, StreamRequest, Transport, TransportEvent } from '../../src/transport/transport.js';
-import { chunkedBody, SSE_HEADERS, startMswServer, type MswServer } from './msw-loopback.js';
+import { parseLlamaTimings } from '../../src/timings/parse-llama-timings.js';
+import { createLlamaTransport, type LlamaServerKind } from '../../src/transport/llama/index.js';
+import type { StreamRequest, Transport, TransportEvent } from '../../src/transport/transport.js';
+import { manualClock, sendAt } from './manual-clock.js';
+import { controlledBody, SSE_HEADERS, startMswServer, type MswServer } from './msw-loopback.js';
 import { startRawServer, type RawServer } from './raw-server.js';
 
 let server: MswServer | RawServer | undefined;
@@ -26,7 +28,7 @@ const sse = (...events: string[]) => events.map((e) => `data: ${e}\n\n`).join(''
 const chunk = (delta: object, finish: string | null = null, extra: object = {}) =>
   JSON.stringify({ id: 'chatcmpl-x', object: 'chat.completion.chunk', model: 'm', choices: [{ index: 0, finish_reason: finish, delta }], ...extra });
 
-async function serveText(body: string | (() => ReadableStream<Uint8Array>), kind: ServerKind = 'llama-server') {
+async function serveText(body: string | (() => ReadableStream<Uint8Array>), kind: LlamaServerKind = 'llama-server') {
   const s = await startMswServer([http.post('*', () => new HttpResponse(typeof body === 'string' ? body : body(), { headers: SSE_HEADERS }))]);
   server = s;
   transport = createLlamaTransport({ baseUrl: s.url, kind, connections: 1 });
@@ -93,7 +95,33 @@ describe('token counts per chunk', () => {
       ['a', 1, 'content'],
       ['b', 1, 'content'],
     ]);
-    expect(events.at(-1)).toMatchObject({ type: 'final', finishReason: 'length', usage: { completion_tokens: 2 }, timings: undefined });
+    // The last usage sent wins over the zeroed ones before it.
+    const final = events.at(-1);
+    expect(final).toMatchObject({ type: 'final', finishReason: 'length', raw: { usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } } });
+    expect(final?.type === 'final' && final.raw).not.toHaveProperty('timings');
+    expect(final?.type === 'final' && parseLlamaTimings(final.raw)).toMatchObject({ source: 'openai', promptTokens: 3, generatedTokens: 2 });
+  });
+});
+
+describe('the final raw record', () => {
+  it('gathers timings and usage sent on different chunks, for parseLlamaTimings to read together', async () => {
+    const timings = { prompt_n: 4, prompt_ms: 8, cache_n: 6, predicted_n: 3, predicted_ms: 20 };
+    const usage = { prompt_tokens: 10, completion_tokens: 3, total_tokens: 13, prompt_tokens_details: { cached_tokens: 6 } };
+    const s = await serveText(sse(chunk({ content: 'a' }), chunk({ content: 'b' }), chunk({ content: 'c' }), chunk({}, 'length', { timings }), JSON.stringify({ id: 'chatcmpl-x', object: 'chat.completion.chunk', model: 'm', choices: [], usage }), '[DONE]'));
+    const final = (await collect()).at(-1)!;
+    expect(s.hits).toHaveLength(1);
+    expect(final).toMatchObject({ type: 'final', raw: { timings, usage } });
+    if (final.type !== 'final') return;
+    // Cached tokens counted in: 4 evaluated + 6 from the cache; speed over the N − 1 intervals of predicted_ms.
+    expect(parseLlamaTimings(final.raw)).toMatchObject({ source: 'llama', promptTokens: 10, promptEvaluatedTokens: 4, cachedTokens: 6, generatedTokens: 3, genTps: 100 });
+  });
+
+  it('is the native final object itself', async () => {
+    const last = { index: 0, content: '', stop: true, stop_type: 'eos', tokens_predicted: 2, timings: { prompt_n: 5, predicted_n: 2, predicted_ms: 10 } };
+    await serveText(sse(JSON.stringify({ index: 0, content: 'ab', tokens: [1, 2], stop: false }), JSON.stringify(last)));
+    const final = (await collect(text)).at(-1)!;
+    expect(final).toMatchObject({ type: 'final', finishReason: 'stop', raw: last });
+    expect(final.type === 'final' && parseLlamaTimings(final.raw)).toMatchObject({ source: 'llama', promptEvaluatedTokens: 5, generatedTokens: 2, genTps: 100 });
   });
 });
 
@@ -151,37 +179,44 @@ describe('quirks and errors inside the stream', () => {
 });
 
 describe('timing', () => {
-  it('stamps events when their bytes arrive, even if the consumer reads them later', async () => {
-    const body = new TextEncoder().encode(sse(chunk({ content: 'a' }), chunk({ content: 'b' }), chunk({ content: 'c' }), chunk({}, 'length'), '[DONE]'));
-    const cuts = [...new TextDecoder().decode(body).matchAll(/data: /g)].map((m) => m.index);
-    const s = await serveText(() => chunkedBody(body, cuts, 30));
+  it('stamps events when their bytes arrive, not when the consumer reads them; one read, one stamp', async () => {
+    const body = controlledBody();
+    const s = await startMswServer([http.post('*', () => new HttpResponse(body.body, { headers: SSE_HEADERS }))]);
+    server = s;
+    const clock = manualClock();
+    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server', connections: 1, clock: clock.read });
+    const iterator = transport.stream(chat)[Symbol.asyncIterator]();
+    expect((await iterator.next()).value).toMatchObject({ type: 'response-start', at: 0 });
+    // Two chunks in one read, then one more, then the finish; the consumer is busy all along.
+    await sendAt(clock, body, sse(chunk({ content: 'a' }), chunk({ content: 'b' })), 10);
+    await sendAt(clock, body, sse(chunk({ content: 'c' })), 20);
+    await sendAt(clock, body, sse(chunk({}, 'length'), '[DONE]'), 30);
+    clock.now = 99;
+    body.end();
     const events: TransportEvent[] = [];
-    let readFrom = 0;
-    for await (const e of transport!.stream(chat)) {
-      events.push(e);
-      if (e.type === 'response-start') {
-        // A consumer busy for longer than the whole stream takes.
-        await new Promise((r) => setTimeout(r, 250));
-        readFrom = performance.now();
-      }
-    }
-    const ats = events.filter((e) => e.type === 'delta').map((e) => e.at);
-    expect(ats).toHaveLength(3);
-    expect(ats[2]!).toBeLessThan(readFrom);
-    // ~30 ms apart as sent, not bunched at the moment the consumer came back.
-    expect(ats[2]! - ats[0]!).toBeGreaterThan(40);
+    for (let r = await iterator.next(); !r.done; r = await iterator.next()) events.push(r.value);
+    expect(events.map((e) => [e.type, e.at])).toEqual([
+      ['delta', 10],
+      ['delta', 10],
+      ['delta', 20],
+      ['final', 30],
+    ]);
     expect(s.hits).toHaveLength(1);
   });
 
   it('a consumer far behind pauses the response and still gets every event in order', async () => {
     const n = 2000;
     const parts = Array.from({ length: n }, (_, i) => chunk({ content: `t${i}` }));
-    await serveText(sse(...parts, chunk({}, 'length'), '[DONE]'));
+    const s = await serveText(sse(...parts, chunk({}, 'length'), '[DONE]'));
+    const clock = manualClock();
+    await transport?.close();
+    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server', connections: 1, clock: clock.read });
     const texts: string[] = [];
     let final: TransportEvent | undefined;
-    for await (const e of transport!.stream(chat)) {
-      // Slow at first: far more than the high-water mark of parsed events piles up meanwhile.
-      if (texts.length === 0 && e.type === 'response-start') await new Promise((r) => setTimeout(r, 200));
+    for await (const e of transport.stream(chat)) {
+      // Idle until a read of the body has been parsed: one 64 KiB read holds far more events than the
+      // high-water mark, so the response is paused; it must resume for the rest of the body to come.
+      if (e.type === 'response-start') await expect.poll(() => clock.reads, { interval: 2 }).toBeGreaterThanOrEqual(2);
       if (e.type === 'delta') texts.push(e.text);
       if (e.type === 'final') final = e;
     }

@@ -9,6 +9,7 @@ import { createLlamaTransport } from '../../src/transport/llama/index.js';
 import type { StreamRequest, Transport, TransportEvent } from '../../src/transport/transport.js';
 import { startRawServer, writePieces, type RawServer } from './raw-server.js';
 import { collectUntilError } from './collect.js';
+import { manualClock } from './manual-clock.js';
 
 const FIXTURES = new URL('../fixtures/llama-server/', import.meta.url);
 
@@ -50,7 +51,7 @@ describe('replaying recorded wire bytes', () => {
       const bytes = await readFile(new URL(name, FIXTURES));
       const whole = await replay(bytes, [], request);
       expect(whole.map((e) => e.type)).toEqual(['response-start', ...Array<string>(deltas).fill('delta'), 'final']);
-      expect(whole.at(-1)).toMatchObject({ type: 'final', finishReason: 'length', timings: { predicted_n: 32 } });
+      expect(whole.at(-1)).toMatchObject({ type: 'final', finishReason: 'length', raw: { timings: { predicted_n: 32 } } });
       // Before every UTF-8 continuation byte: each multi-byte character is split between two reads.
       const midChar = [...bytes.keys()].filter((i) => (bytes[i]! & 0xc0) === 0x80);
       expect(midChar.length).toBeGreaterThan(0);
@@ -66,12 +67,15 @@ describe('replaying recorded wire bytes', () => {
   it('a connection reset mid-stream is a StreamProtocolError, after the deltas that came', async () => {
     const bytes = await readFile(new URL('01_chat_stream_usage.wire', FIXTURES));
     const cut = bytes.indexOf('\r\n\r\n1f6\r\n') + 4 + 5 + 0x1f6 + 2;
+    const clock = manualClock();
     server = await startRawServer(async (socket) => {
       await writePieces(socket, bytes.subarray(0, cut), []);
-      await new Promise((r) => setTimeout(r, 20));
+      // Reset only once the client has read what was sent (its clock is read at the start and per read):
+      // a reset can discard data the receiver has not read yet.
+      await expect.poll(() => clock.reads, { interval: 2 }).toBeGreaterThanOrEqual(2);
       socket.resetAndDestroy();
     });
-    transport = createLlamaTransport({ baseUrl: server.url, kind: 'llama-server', connections: 1 });
+    transport = createLlamaTransport({ baseUrl: server.url, kind: 'llama-server', connections: 1, clock: clock.read });
     const { events: seen, error } = await collectUntilError(transport.stream(chat));
     expect(error).toBeInstanceOf(StreamProtocolError);
     // The first HTTP chunk held the role chunk and the first token.

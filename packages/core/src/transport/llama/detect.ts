@@ -3,11 +3,11 @@
  * else that answers HTTP is taken as OpenAI-compatible (vLLM, Ollama's `/v1`).
  */
 import { HttpStatusError, StreamProtocolError } from '../../errors/errors.js';
-import type { ServerKind } from '../transport.js';
-import type { HttpClient } from './http.js';
+import type { HttpClient } from '../http/http-client.js';
+import type { LlamaServerKind } from './routes.js';
 
 /** Identify the server. Rejects with HostUnreachableError (or a timeout) when nothing answers. */
-export async function detectKind(http: HttpClient, signal: AbortSignal | undefined): Promise<ServerKind> {
+export async function detectKind(http: HttpClient, signal: AbortSignal | undefined): Promise<LlamaServerKind> {
   if (await answers(http, '/running', signal, (j) => Array.isArray(j.running))) return 'llama-swap';
   if (await answers(http, '/props', signal, (j) => 'default_generation_settings' in j || 'build_info' in j)) return 'llama-server';
   return 'openai';

@@ -3,3 +3,4 @@
  * OpenAI-compatible servers.
  */
 export { createLlamaTransport, connectLlamaTransport, type LlamaTransportOptions } from './llama-transport.js';
+export type { LlamaServerKind } from './routes.js';

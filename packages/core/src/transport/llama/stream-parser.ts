@@ -5,6 +5,7 @@
  */
 import { createParser, type EventSourceParser, type ParseError } from 'eventsource-parser';
 import { StreamProtocolError } from '../../errors/errors.js';
+import type { BodyParser } from '../http/event-stream.js';
 import type { TransportEvent } from '../transport.js';
 
 type FinalEvent = Extract<TransportEvent, { type: 'final' }>;
@@ -56,12 +57,21 @@ export function llamaContentText(data: string): string | undefined {
 /** Largest SSE event we buffer (a runaway line without a newline is a broken stream, not data). */
 const MAX_EVENT_CHARS = 16 * 1024 * 1024;
 
-export class StreamParser {
-  /** Events parsed from the bytes fed so far, not yet taken. */
-  readonly pending: TransportEvent[] = [];
+/** What `feed` returns for a read that completed no event: shared, so such reads allocate nothing. */
+const NO_EVENTS: readonly TransportEvent[] = Object.freeze([]);
+
+/**
+ * The parser of one response: `feed` each network read, then `end`; each returns the events it completed.
+ * It keeps no queue: the caller owns the events it is given. A broken stream sets `error` instead of
+ * throwing, so the events that came before the fault in the same read are still returned.
+ */
+export class StreamParser implements BodyParser {
+  private failure: Error | undefined;
   /** `[DONE]` seen (OAI), or the native final object. */
-  done = false;
-  private final: FinalEvent = { type: 'final', at: 0, finishReason: undefined, timings: undefined, usage: undefined, responseId: undefined, model: undefined, systemFingerprint: undefined };
+  private done = false;
+  private final: FinalEvent = { type: 'final', at: 0, finishReason: undefined, raw: {}, responseId: undefined, model: undefined, systemFingerprint: undefined };
+  /** Events of the current `feed` or `end` call; created on the first one, so a read with none costs nothing. */
+  private out: TransportEvent[] | undefined;
   private sawFinish = false;
   /** Generated tokens so far, by the server's cumulative count when it sends one, else by our own count. */
   private generated = 0;
@@ -77,29 +87,38 @@ export class StreamParser {
     });
   }
 
-  /** Feed one network read that arrived at `at`. Throws StreamProtocolError on a malformed chunk. */
-  feed(bytes: Uint8Array, at: number): void {
-    this.now = at;
-    // The decoder keeps a UTF-8 sequence split across reads until its last byte arrives.
-    this.sse.feed(this.decoder.decode(bytes, { stream: true }));
+  /** Why the stream is broken (a StreamProtocolError), once it is; later reads are ignored. */
+  get error(): Error | undefined {
+    return this.failure;
   }
 
-  /**
-   * The body ended at `at`: the final event still to emit (if any). Throws StreamProtocolError if the
-   * response never finished.
-   */
-  end(at: number): FinalEvent | undefined {
+  /** The events completed by one network read that arrived at `at`. */
+  feed(bytes: Uint8Array, at: number): readonly TransportEvent[] {
+    if (this.failure) return NO_EVENTS;
     this.now = at;
-    // A last event cut off before its blank line still counts (and a half-sent one fails as malformed).
-    this.sse.feed(`${this.decoder.decode()}\n\n`);
-    if (this.done) return undefined;
-    // Lenient: finish_reason came but [DONE] did not (some proxies drop it); the figures are complete.
-    if (this.sawFinish) {
-      this.done = true;
-      this.final.at = at;
-      return this.final;
+    try {
+      // The decoder keeps a UTF-8 sequence split across reads until its last byte arrives.
+      this.sse.feed(this.decoder.decode(bytes, { stream: true }));
+    } catch (err) {
+      this.failure = err as Error;
     }
-    throw new StreamProtocolError(this.native ? 'stream ended before its final chunk (no `stop: true`)' : 'stream ended before the response finished (no finish_reason, no [DONE])');
+    return this.flush();
+  }
+
+  /** The body ended at `at`: the events still due (the final one, unless already sent). */
+  end(at: number): readonly TransportEvent[] {
+    if (this.failure) return NO_EVENTS;
+    this.now = at;
+    try {
+      // A last event cut off before its blank line still counts (and a half-sent one fails as malformed).
+      this.sse.feed(`${this.decoder.decode()}\n\n`);
+      // Lenient: finish_reason came but [DONE] did not (some proxies drop it); the figures are complete.
+      if (!this.done && this.sawFinish) this.finish();
+      if (!this.done) throw new StreamProtocolError(this.native ? 'stream ended before its final chunk (no `stop: true`)' : 'stream ended before the response finished (no finish_reason, no [DONE])');
+    } catch (err) {
+      this.failure = err as Error;
+    }
+    return this.flush();
   }
 
   private onData(data: string): void {
@@ -127,12 +146,15 @@ export class StreamParser {
     if (chunk.id !== undefined) f.responseId = chunk.id;
     if (chunk.model !== undefined) f.model = chunk.model;
     if (chunk.system_fingerprint !== undefined) f.systemFingerprint = chunk.system_fingerprint;
-    if (chunk.usage != null) f.usage = chunk.usage;
-    if (chunk.timings != null) f.timings = chunk.timings;
+    // The server's figures as they came, each from the last chunk that had it (parseLlamaTimings reads them).
+    if (chunk.usage != null) f.raw.usage = chunk.usage;
+    if (chunk.timings != null) f.raw.timings = chunk.timings;
 
     if (this.native) {
       if (chunk.content) this.delta(chunk.content, this.tokensIn(chunk, chunk.tokens_predicted), 'content');
       if (chunk.stop === true) {
+        // The native final object is the whole record: timings, the prompt, the generation settings.
+        f.raw = chunk as Record<string, unknown>;
         f.finishReason = chunk.stop_type === 'limit' ? 'length' : chunk.stop_type === 'eos' || chunk.stop_type === 'word' ? 'stop' : chunk.stop_type;
         this.finish();
       }
@@ -192,13 +214,26 @@ export class StreamParser {
   }
 
   private delta(text: string, tokens: number, channel: 'content' | 'reasoning'): void {
-    this.pending.push({ type: 'delta', at: this.now, text, tokens, channel });
+    this.emit({ type: 'delta', at: this.now, text, tokens, channel });
   }
 
   private finish(): void {
     this.done = true;
     this.final.at = this.now;
-    this.pending.push(this.final);
+    this.emit(this.final);
+  }
+
+  private emit(event: TransportEvent): void {
+    if (this.out) this.out.push(event);
+    else this.out = [event];
+  }
+
+  /** Hand over the events of this call; the next call starts a new list. */
+  private flush(): readonly TransportEvent[] {
+    const out = this.out;
+    if (!out) return NO_EVENTS;
+    this.out = undefined;
+    return out;
   }
 }
 

@@ -2,17 +2,33 @@
  * One streamed request as an async iterator of transport events, fed by undici's low-level dispatch
  * handler. Each network read is stamped and parsed inside the socket's read callback, with no body stream
  * or promise in between: an event's `at` is its arrival time whatever the consumer is doing, and the
- * parser is all that runs per token. The consumer pulls the parsed events at its own pace.
+ * parser is all that runs per token. The events wait in this stream's queue until the consumer pulls them;
+ * a queue past its high-water mark pauses the response, so TCP pushes back on the server.
  */
 import type { Dispatcher } from 'undici';
 import type { TransportEvent } from '../transport.js';
-import type { HttpClient, HttpRequest } from './http.js';
-import type { StreamParser } from './stream-parser.js';
+import type { HttpClient, HttpRequest } from './http-client.js';
+
+/**
+ * Turns the bytes of a response body into events, as they arrive. One parser per response. A broken body
+ * sets `error` rather than throwing, so the events parsed before the fault are still returned.
+ */
+export interface BodyParser {
+  /** The events completed by one network read that arrived at `at`. */
+  feed(bytes: Uint8Array, at: number): readonly TransportEvent[];
+  /** The body ended at `at`: the events still due (the final one); `error` is set if it never finished. */
+  end(at: number): readonly TransportEvent[];
+  /** Why the body is broken (a malformed chunk, an error sent mid-stream), once it is. */
+  readonly error: Error | undefined;
+}
 
 /** Parsed events held for a slow consumer before the response is paused (TCP then pushes back). */
 const HIGH_WATER = 256;
 
+/** A streamed request: the async iterator the consumer reads, and the handler undici calls. */
 export class EventStream implements AsyncIterableIterator<TransportEvent>, Dispatcher.DispatchHandler {
+  /** Events parsed and not yet taken by the consumer. Only this class adds to it or takes from it. */
+  private readonly queue: TransportEvent[] = [];
   private started = false;
   private controller: Dispatcher.DispatchController | undefined;
   /** Why to abort a request that undici has not put on a socket yet. */
@@ -35,7 +51,7 @@ export class EventStream implements AsyncIterableIterator<TransportEvent>, Dispa
   constructor(
     private readonly http: HttpClient,
     private readonly request: HttpRequest,
-    private readonly parser: StreamParser,
+    private readonly parser: BodyParser,
     private readonly clock: () => number,
   ) {}
 
@@ -43,6 +59,7 @@ export class EventStream implements AsyncIterableIterator<TransportEvent>, Dispa
     return this;
   }
 
+  /** The next event; the first call sends the request. */
   next(): Promise<IteratorResult<TransportEvent>> {
     if (!this.started) this.start();
     const result = this.take();
@@ -53,15 +70,17 @@ export class EventStream implements AsyncIterableIterator<TransportEvent>, Dispa
   return(): Promise<IteratorResult<TransportEvent>> {
     if (!this.ended && !this.closed) this.abort(new Error('stream closed by its consumer'));
     this.close();
-    this.parser.pending.length = 0;
+    this.queue.length = 0;
     return Promise.resolve({ done: true, value: undefined });
   }
 
+  /** undici: the request is on its way; keep its controller to pause, resume or abort it. */
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
     if (this.abortReason) controller.abort(this.abortReason);
   }
 
+  /** undici: the status line and headers arrived. */
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number): void {
     if (statusCode < 200) return; // informational (1xx); the real answer follows
     const at = this.clock();
@@ -70,26 +89,30 @@ export class EventStream implements AsyncIterableIterator<TransportEvent>, Dispa
       this.errorBody = [];
       return;
     }
-    this.parser.pending.push({ type: 'response-start', at, status: statusCode });
+    this.queue.push({ type: 'response-start', at, status: statusCode });
     this.wake();
   }
 
+  /** undici: one network read of the body, stamped and parsed here. */
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.errorBody) {
       this.errorBody.push(chunk);
       return;
     }
-    try {
-      this.parser.feed(chunk, this.clock());
-    } catch (err) {
-      this.fail(err);
-      controller.abort(err as Error);
+    const events = this.parser.feed(chunk, this.clock());
+    if (events.length > 0) this.enqueue(events);
+    const error = this.parser.error;
+    if (error) {
+      // Queued before the failure, the events that came before the fault are still delivered.
+      this.fail(error);
+      controller.abort(error);
       return;
     }
-    if (this.parser.pending.length >= HIGH_WATER) controller.pause();
+    if (this.queue.length >= HIGH_WATER) controller.pause();
     this.wake();
   }
 
+  /** undici: the body is complete. */
   onResponseEnd(): void {
     const at = this.clock();
     this.detach();
@@ -98,17 +121,13 @@ export class EventStream implements AsyncIterableIterator<TransportEvent>, Dispa
       this.fail(this.http.failure(this.status, this.request, text));
       return;
     }
-    try {
-      const final = this.parser.end(at);
-      if (final) this.parser.pending.push(final);
-      this.ended = true;
-    } catch (err) {
-      this.fail(err);
-      return;
-    }
+    this.enqueue(this.parser.end(at));
+    if (this.parser.error) return this.fail(this.parser.error);
+    this.ended = true;
     this.wake();
   }
 
+  /** undici: the request failed (network, timeout, or our own abort). */
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
     this.detach();
     this.fail(this.http.mapError(error, this.request.signal, this.status === 0 ? 'headers' : 'body'));
@@ -127,12 +146,17 @@ export class EventStream implements AsyncIterableIterator<TransportEvent>, Dispa
     }
   }
 
+  private enqueue(events: readonly TransportEvent[]): void {
+    // An indexed loop: this runs per read, and allocates nothing.
+    for (let i = 0; i < events.length; i++) this.queue.push(events[i]!);
+  }
+
   /** The next result if there is one now: an event, the failure (once), or the end. */
   private take(): IteratorResult<TransportEvent> | Promise<never> | undefined {
-    const pending = this.parser.pending;
-    if (pending.length > 0) {
-      const value = pending.shift()!;
-      if (this.controller?.paused && pending.length < HIGH_WATER / 2) this.controller.resume();
+    const queue = this.queue;
+    if (queue.length > 0) {
+      const value = queue.shift()!;
+      if (this.controller?.paused && queue.length < HIGH_WATER / 2) this.controller.resume();
       return { value, done: false };
     }
     if (this.closed) return { value: undefined, done: true };

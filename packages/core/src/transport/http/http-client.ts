@@ -1,0 +1,162 @@
+/**
+ * HTTP over an undici Pool with keep-alive: one place that sends a request and turns every way it can fail
+ * into a SwapbenchError or the signal's reason. Server-specific knowledge comes in as options.
+ */
+import { Pool, type Dispatcher } from 'undici';
+import { ModelNotFoundError, StreamProtocolError, type HttpStatusError } from '../../errors/errors.js';
+import { mapRequestError, statusError, type RequestPhase, type StatusErrorRules } from './map-error.js';
+
+/** How to reach a server and read its answers. */
+export interface HttpClientOptions {
+  /** e.g. `http://127.0.0.1:8080`; a path prefix is kept, a trailing `/v1` dropped (routes are absolute). */
+  baseUrl: string;
+  /** Pool size. */
+  connections: number;
+  /** Sent as `Authorization: Bearer`. */
+  apiKey?: string | undefined;
+  /** Longest wait for response headers, ms; default undici's 300 000. */
+  headersTimeoutMs?: number | undefined;
+  /** Longest silence inside a body, ms; default undici's 300 000. */
+  bodyTimeoutMs?: number | undefined;
+  /** Use this dispatcher instead of a Pool of our own; `close()` leaves it open. */
+  dispatcher?: Dispatcher | undefined;
+  /** What the server's error messages mean. */
+  errorRules?: StatusErrorRules | undefined;
+  /** The models the server has, named in a ModelNotFoundError; best effort. */
+  availableModels?: ((http: HttpClient, signal: AbortSignal | undefined) => Promise<string[]>) | undefined;
+}
+
+/** One request. Routes are absolute paths below the base URL. */
+export interface HttpRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  /** Sent as JSON. */
+  body?: unknown;
+  signal?: AbortSignal | undefined;
+  /** The model the request is for, to name it in a not-found error. */
+  model?: string | undefined;
+}
+
+/** A 2xx response whose body the caller must consume or destroy. */
+export type HttpResponse = Dispatcher.ResponseData;
+
+/** undici's own default for both timeouts. */
+const UNDICI_DEFAULT_TIMEOUT_MS = 300_000;
+
+/** Sends requests to one server and maps their failures. */
+export class HttpClient {
+  readonly origin: string;
+  /** Path prefix of the base URL. */
+  private readonly prefix: string;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+  private readonly postHeaders: Record<string, string>;
+  private readonly getHeaders: Record<string, string>;
+  private closed = false;
+
+  constructor(private readonly options: HttpClientOptions) {
+    const url = new URL(options.baseUrl);
+    this.origin = url.origin;
+    this.prefix = url.pathname.replace(/\/+$/, '').replace(/\/v1$/, '');
+    this.ownsDispatcher = options.dispatcher === undefined;
+    // undici's keep-alive defaults (4 s idle, or the server's `Keep-Alive` hint) stay under the 5 s idle
+    // close of llama-server and most others, so a POST is never sent on a socket the server is closing.
+    this.dispatcher = options.dispatcher ?? new Pool(url.origin, { connections: options.connections, pipelining: 1 });
+    this.getHeaders = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
+    // Proxies that route by the body's `model` (llama-swap) read it only when the content type says JSON.
+    this.postHeaders = { 'content-type': 'application/json', ...this.getHeaders };
+  }
+
+  /** Full URL of a path, for messages. */
+  url(path: string): string {
+    return `${this.origin}${this.prefix}${path}`;
+  }
+
+  /** Send a request; resolves with a 2xx response whose body the caller must consume or destroy. */
+  async send(request: HttpRequest): Promise<HttpResponse> {
+    const { signal } = request;
+    signal?.throwIfAborted();
+    let response: HttpResponse;
+    try {
+      response = await this.dispatcher.request({ ...this.dispatchOptions(request), signal: signal ?? null });
+    } catch (err) {
+      throw this.mapError(err, signal, 'headers');
+    }
+    if (response.statusCode >= 200 && response.statusCode < 300) return response;
+    throw await this.failure(response.statusCode, request, await this.readBody(response, signal));
+  }
+
+  /**
+   * Send a request through undici's low-level `dispatch`: the handler's callbacks run in the socket's read,
+   * with no body stream or promise in between (the streaming path). Abort through the handler's controller.
+   */
+  dispatch(request: HttpRequest, handler: Dispatcher.DispatchHandler): void {
+    this.dispatcher.dispatch(this.dispatchOptions(request), handler);
+  }
+
+  /** Send and parse the answer as JSON (StreamProtocolError when it is not). */
+  async json<T>(request: HttpRequest): Promise<T> {
+    const text = await this.text(request);
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new StreamProtocolError(`${this.url(request.path)} did not answer JSON`, text);
+    }
+  }
+
+  /** Send and read the body as text. */
+  async text(request: HttpRequest): Promise<string> {
+    return this.readBody(await this.send(request), request.signal);
+  }
+
+  /** The error for a non-2xx answer with body `text`; an unknown model's error names the models there are. */
+  async failure(status: number, request: HttpRequest, text: string): Promise<HttpStatusError> {
+    const error = statusError(status, this.url(request.path), text, request.model, this.options.errorRules ?? {});
+    const list = this.options.availableModels;
+    if (error instanceof ModelNotFoundError && list) {
+      // Best effort: the error stands either way.
+      const available = await list(this, request.signal).catch(() => []);
+      if (available.length > 0) return new ModelNotFoundError(error.model, error.url, text, available, error.status);
+    }
+    return error;
+  }
+
+  /** Map a thrown error: the caller's abort stays the abort; network failures become SwapbenchErrors. */
+  mapError(err: unknown, signal: AbortSignal | undefined, phase: RequestPhase): unknown {
+    return mapRequestError(err, {
+      signal,
+      phase,
+      origin: this.origin,
+      headersTimeoutMs: this.options.headersTimeoutMs ?? UNDICI_DEFAULT_TIMEOUT_MS,
+      bodyTimeoutMs: this.options.bodyTimeoutMs ?? UNDICI_DEFAULT_TIMEOUT_MS,
+    });
+  }
+
+  /** Release the pool (an injected dispatcher stays open). Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  private async readBody(response: HttpResponse, signal: AbortSignal | undefined): Promise<string> {
+    try {
+      return await response.body.text();
+    } catch (err) {
+      throw this.mapError(err, signal, 'body');
+    }
+  }
+
+  private dispatchOptions(request: HttpRequest): Dispatcher.DispatchOptions {
+    return {
+      origin: this.origin,
+      path: `${this.prefix}${request.path}`,
+      method: request.method,
+      headers: request.method === 'POST' ? this.postHeaders : this.getHeaders,
+      body: request.body === undefined ? null : JSON.stringify(request.body),
+      // Per request rather than on the Pool, so they hold for an injected dispatcher too.
+      ...(this.options.headersTimeoutMs === undefined ? {} : { headersTimeout: this.options.headersTimeoutMs }),
+      ...(this.options.bodyTimeoutMs === undefined ? {} : { bodyTimeout: this.options.bodyTimeoutMs }),
+    };
+  }
+}
