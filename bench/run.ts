@@ -83,7 +83,17 @@ try {
         options: {
           mode: 'llama-server',
           seed: 1,
-          models: [{ name: MODEL, ttftMs: 5, genTps: gapMs === 0 ? Number.POSITIVE_INFINITY : 1000 / gapMs, promptTps: 1e9, jitter: 0, slots: 1024, batchSlowdown: 0 }],
+          models: [
+            {
+              name: MODEL,
+              ttftMs: 5,
+              genTps: gapMs === 0 ? Number.POSITIVE_INFINITY : 1000 / gapMs,
+              promptTps: 1e9,
+              jitter: 0,
+              slots: 1024,
+              batchSlowdown: 0,
+            },
+          ],
         },
       },
       'started',
@@ -202,19 +212,46 @@ for (const gapMs of GAPS_MS) {
 const startup = helpStartup();
 
 const table = new Table({
-  head: ['gap', 'conc', 'client', 'err', 'TTFT skew p50', 'p99', 'max', 'token skew p50', 'p99', 'max', 'CPU µs/tok', 'sim µs/tok', 'tok/s', 'KiB/stream'],
+  head: [
+    'gap',
+    'conc',
+    'client',
+    'err',
+    'TTFT skew p50',
+    'p99',
+    'max',
+    'token skew p50',
+    'p99',
+    'max',
+    'CPU µs/tok',
+    'sim µs/tok',
+    'tok/s',
+    'KiB/stream',
+  ],
   style: { head: [], border: [] },
 });
 const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 for (const s of summary) {
   table.push([
-    `${s.gapMs} ms`, s.concurrency, s.client, s.errors,
-    f(s.ttftSkewP50Ms), f(s.ttftSkewP99Ms), f(s.ttftSkewMaxMs),
-    f(s.tokenSkewP50Ms), f(s.tokenSkewP99Ms), f(s.tokenSkewMaxMs),
-    f(s.cpuUsPerToken), f(s.simCpuUsPerToken), f(s.tokensPerSec, 0), f(s.memoryPerStreamKiB, 1),
+    `${s.gapMs} ms`,
+    s.concurrency,
+    s.client,
+    s.errors,
+    f(s.ttftSkewP50Ms),
+    f(s.ttftSkewP99Ms),
+    f(s.ttftSkewMaxMs),
+    f(s.tokenSkewP50Ms),
+    f(s.tokenSkewP99Ms),
+    f(s.tokenSkewMaxMs),
+    f(s.cpuUsPerToken),
+    f(s.simCpuUsPerToken),
+    f(s.tokensPerSec, 0),
+    f(s.memoryPerStreamKiB, 1),
   ]);
 }
-process.stdout.write(`${table.toString()}\nskew = client stamp − simulator write time (ms, monotonic clock); medians over ${REPETITIONS} repetition(s)\n`);
+process.stdout.write(
+  `${table.toString()}\nskew = client stamp − simulator write time (ms, monotonic clock); medians over ${REPETITIONS} repetition(s)\n`,
+);
 process.stdout.write(`swapbench --help: ${startup.medianMs.toFixed(0)} ms median (node -e 0: ${startup.nodeBaselineMs.toFixed(0)} ms)\n`);
 
 await mkdir(new URL('./results/', import.meta.url), { recursive: true });

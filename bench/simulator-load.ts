@@ -106,13 +106,16 @@ async function openStreams(port: number, n: number, tokens: number): Promise<(st
   });
   const one = () =>
     new Promise<string>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/chat/completions', agent, headers: { 'content-type': 'application/json' } }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (text += d));
-        res.on('end', () => resolve(text));
-        res.on('error', reject);
-      });
+      const req = request(
+        { host: '127.0.0.1', port, method: 'POST', path: '/v1/chat/completions', agent, headers: { 'content-type': 'application/json' } },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (text += d));
+          res.on('end', () => resolve(text));
+          res.on('error', reject);
+        },
+      );
       req.on('error', reject);
       req.end(body);
     }).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
@@ -140,7 +143,15 @@ function finalOf(body: string): Final | undefined {
 }
 
 /** Print the figures; return how many problems were found (early writes and failed streams). */
-function report(r: { bodies: (string | Error)[]; collected: Collected; streams: number; tokens: number; genTps: number; wallMs: number; clientCpuMicros: number }): number {
+function report(r: {
+  bodies: (string | Error)[];
+  collected: Collected;
+  streams: number;
+  tokens: number;
+  genTps: number;
+  wallMs: number;
+  clientCpuMicros: number;
+}): number {
   const truthById = new Map(r.collected.groundTruth.map((g) => [g.id, g]));
   const lateness: number[] = [];
   const early: string[] = [];
@@ -153,7 +164,9 @@ function report(r: { bodies: (string | Error)[]; collected: Collected; streams: 
     const final = finalOf(body);
     const truth = final && truthById.get(final.id);
     if (!final || !truth || truth.tokenWrites.length !== r.tokens) {
-      failed.push(final ? `${final.id}: ${truth?.tokenWrites.length ?? 'no'} token writes of ${r.tokens}` : 'stream without final timings or [DONE]');
+      failed.push(
+        final ? `${final.id}: ${truth?.tokenWrites.length ?? 'no'} token writes of ${r.tokens}` : 'stream without final timings or [DONE]',
+      );
       continue;
     }
     const { prompt_ms: promptMs, predicted_n: n, predicted_ms: predictedMs } = final.timings;

@@ -11,7 +11,9 @@ it('bench --quick runs all three clients and writes its JSON', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'swapbench-bench-'));
   try {
     const out = join(dir, 'quick.json');
-    const child = spawn(process.execPath, [fileURLToPath(new URL('./run.ts', import.meta.url)), '--quick', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [fileURLToPath(new URL('./run.ts', import.meta.url)), '--quick', '--out', out], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const [code] = await once(child, 'close');

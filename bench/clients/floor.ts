@@ -72,7 +72,10 @@ class Connection {
     if (!cur) return;
     if (cur.first) {
       cur.first = false;
-      if (chunk.indexOf('HTTP/1.1 200') !== 0) return this.finish(`HTTP ${chunk.subarray(9, 12).toString()}`);
+      if (chunk.indexOf('HTTP/1.1 200') !== 0) {
+        this.finish(`HTTP ${chunk.subarray(9, 12).toString()}`);
+        return;
+      }
     }
     if (cur.record.id === undefined) {
       const at = chunk.indexOf(ID);
@@ -83,7 +86,8 @@ class Connection {
     let count = seam && seam.indexOf(CONTENT) >= 0 ? 1 : 0;
     for (let at = chunk.indexOf(CONTENT); at >= 0; at = chunk.indexOf(CONTENT, at + CONTENT.length)) count++;
     for (let i = 0; i < count; i++) cur.record.tokenStamps.push(now);
-    const last = chunk.length >= END.length ? chunk.subarray(chunk.length - END.length) : Buffer.concat([cur.tail, chunk]).subarray(-END.length);
+    const last =
+      chunk.length >= END.length ? chunk.subarray(chunk.length - END.length) : Buffer.concat([cur.tail, chunk]).subarray(-END.length);
     cur.tail = Buffer.from(chunk.subarray(Math.max(0, chunk.length - CONTENT.length + 1)));
     if (last.equals(END)) this.finish();
   }

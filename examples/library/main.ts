@@ -17,7 +17,11 @@ const suite: SuiteInput = {
   repetitions: 2,
 };
 
-const sim = await startSimulator({ mode: 'llama-swap', seed: 7, models: [{ name: 'sim-small', genTps: 200, promptTps: 5000, slots: 4, loadMs: 100 }] });
+const sim = await startSimulator({
+  mode: 'llama-swap',
+  seed: 7,
+  models: [{ name: 'sim-small', genTps: 200, promptTps: 5000, slots: 4, loadMs: 100 }],
+});
 const transport = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-swap', connections: 4 });
 const store = createMemoryStore();
 try {

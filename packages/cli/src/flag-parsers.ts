@@ -4,7 +4,8 @@ import { InvalidArgumentError } from 'commander';
 export function numberFlag(name: string, min: number): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < min) throw new InvalidArgumentError(`${name} must be a number >= ${min}, got "${value}"`);
+    if (value.trim() === '' || !Number.isFinite(n) || n < min)
+      throw new InvalidArgumentError(`${name} must be a number >= ${min}, got "${value}"`);
     return n;
   };
 }

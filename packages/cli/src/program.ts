@@ -17,7 +17,9 @@ export interface MainIo {
 /** Build the swapbench program around `ctx`. Each command does its heavy imports inside its action. */
 export function makeProgram(ctx: CliContext): Command {
   const program = new Command('swapbench')
-    .description('Benchmark llama-server, llama-swap and OpenAI-compatible LLM servers: prompt speed, generation speed, TTFT, concurrency, swap time.')
+    .description(
+      'Benchmark llama-server, llama-swap and OpenAI-compatible LLM servers: prompt speed, generation speed, TTFT, concurrency, swap time.',
+    )
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({

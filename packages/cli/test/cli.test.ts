@@ -29,7 +29,8 @@ describe('swapbench demo', () => {
     // 2 models × 2 prompt sizes × 1 output length × 2 concurrency levels.
     expect(result.cells).toHaveLength(8);
     for (const cell of result.cells) {
-      for (const key of ['model', 'promptTokens', 'maxTokens', 'concurrency', 'n', 'errors', 'throughputTps']) expect(cell).toHaveProperty(key);
+      for (const key of ['model', 'promptTokens', 'maxTokens', 'concurrency', 'n', 'errors', 'throughputTps'])
+        expect(cell).toHaveProperty(key);
       for (const metric of CELL_METRICS) expect(Object.keys(cell[metric])).toEqual(STATS_KEYS);
       expect(cell.errors).toBe(0);
       expect(cell.n).toBe(cell.concurrency * 2);
@@ -54,7 +55,11 @@ describe('swapbench demo', () => {
 describe('swapbench run', () => {
   let sim: Simulator;
   beforeAll(async () => {
-    sim = await startSimulator({ mode: 'llama-swap', seed: 3, models: [{ name: 'tiny', genTps: 400, promptTps: 8000, slots: 2, loadMs: 50 }] });
+    sim = await startSimulator({
+      mode: 'llama-swap',
+      seed: 3,
+      models: [{ name: 'tiny', genTps: 400, promptTps: 8000, slots: 2, loadMs: 50 }],
+    });
   });
   afterAll(async () => {
     await sim.close();
@@ -76,7 +81,10 @@ describe('swapbench run', () => {
 
   it('takes the host from SWAPBENCH_HOST', async () => {
     const file = join(dir, 'suite.json');
-    await writeFile(file, JSON.stringify({ name: 'json-suite', models: ['tiny'], promptTokens: [32], maxTokens: [8], concurrency: [1], repetitions: 1 }));
+    await writeFile(
+      file,
+      JSON.stringify({ name: 'json-suite', models: ['tiny'], promptTokens: [32], maxTokens: [8], concurrency: [1], repetitions: 1 }),
+    );
     const { code, stdout } = await runCli(['run', file, '--json'], { env: { SWAPBENCH_HOST: sim.url } });
     expect(code).toBe(0);
     expect(JSON.parse(stdout).cells).toHaveLength(1);

@@ -99,7 +99,11 @@ describe('main() in-process: runs', () => {
   describe('against the simulator', () => {
     let sim: Simulator;
     beforeAll(async () => {
-      sim = await startSimulator({ mode: 'llama-server', seed: 5, models: [{ name: 'tiny', genTps: 2000, promptTps: 20000, slots: 1, loadMs: 0 }] });
+      sim = await startSimulator({
+        mode: 'llama-server',
+        seed: 5,
+        models: [{ name: 'tiny', genTps: 2000, promptTps: 20000, slots: 1, loadMs: 0 }],
+      });
     });
     afterAll(async () => {
       await sim.close();

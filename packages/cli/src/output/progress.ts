@@ -78,7 +78,9 @@ function createLineProgress(stream: OutputStream): Progress {
           const c = event.cell;
           const ttft = c.ttftMs.p50 === null ? '-' : `${c.ttftMs.p50.toFixed(1)} ms`;
           const gen = c.genTps.mean === null ? '-' : `${c.genTps.mean.toFixed(1)} tok/s`;
-          stream.write(`cell ${event.index + 1}/${event.total} ${formatCell(c)}: ttft p50 ${ttft}, gen ${gen}, errors ${c.errors}/${c.n}\n`);
+          stream.write(
+            `cell ${event.index + 1}/${event.total} ${formatCell(c)}: ttft p50 ${ttft}, gen ${gen}, errors ${c.errors}/${c.n}\n`,
+          );
           break;
         }
         case 'warning':

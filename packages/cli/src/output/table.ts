@@ -61,7 +61,24 @@ function saturationWarning(result: RunResult): string {
 
 function renderCells(cells: CellResult[]): string {
   const table = new Table({
-    head: ['model', 'pp', 'tg', 'conc', 'n', 'err', 'TTFT p50', 'TTFT p95', 'E2E p50', 'ITL p50', 'ITL p99', 'gen t/s', 'srv gen t/s', 'srv pp t/s', 'thru t/s', 'flags'],
+    head: [
+      'model',
+      'pp',
+      'tg',
+      'conc',
+      'n',
+      'err',
+      'TTFT p50',
+      'TTFT p95',
+      'E2E p50',
+      'ITL p50',
+      'ITL p99',
+      'gen t/s',
+      'srv gen t/s',
+      'srv pp t/s',
+      'thru t/s',
+      'flags',
+    ],
     style: { head: [], border: [] },
   });
   for (const c of cells) {

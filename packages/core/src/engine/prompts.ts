@@ -72,7 +72,13 @@ export async function planPrompt(
   try {
     const overhead = await count(0);
     if (overhead >= target) {
-      return { words: 0, pad: 0, expectedTokens: overhead, method: 'tokenizer', note: `${target} tokens is below the fixed part of the prompt (${overhead} tokens)` };
+      return {
+        words: 0,
+        pad: 0,
+        expectedTokens: overhead,
+        method: 'tokenizer',
+        note: `${target} tokens is below the fixed part of the prompt (${overhead} tokens)`,
+      };
     }
     // Words are about one token each; the loop corrects with the measured tokens-per-word ratio.
     let words = target - overhead;

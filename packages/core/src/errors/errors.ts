@@ -63,7 +63,12 @@ export class HttpStatusError extends SwapbenchError {
   readonly url: string;
   /** The first 500 characters of the response body. */
   readonly body: string;
-  constructor(status: number, url: string, body: string, options?: { cause?: unknown; code?: 'MODEL_NOT_FOUND' | 'SERVER_LOADING'; message?: string }) {
+  constructor(
+    status: number,
+    url: string,
+    body: string,
+    options?: { cause?: unknown; code?: 'MODEL_NOT_FOUND' | 'SERVER_LOADING'; message?: string },
+  ) {
     const excerpt = body.length > 500 ? `${body.slice(0, 500)}…` : body;
     super(options?.code ?? 'HTTP_STATUS', options?.message ?? `HTTP ${status} from ${url}${excerpt ? `: ${excerpt}` : ''}`, options);
     this.status = status;

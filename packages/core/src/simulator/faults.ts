@@ -2,13 +2,23 @@
 import { mix, prng } from '../util/rng.js';
 import type { Fault } from './types.js';
 
-const KINDS = new Set<Fault['kind']>(['http-500', 'http-503', 'unknown-model', 'reset', 'malformed-chunk', 'stall', 'missing-timings', 'no-done']);
+const KINDS = new Set<Fault['kind']>([
+  'http-500',
+  'http-503',
+  'unknown-model',
+  'reset',
+  'malformed-chunk',
+  'stall',
+  'missing-timings',
+  'no-done',
+]);
 
 /** Check a fault list up front, so a typo fails loudly instead of never firing. */
 export function validateFaults(faults: readonly Fault[]): Fault[] {
   for (const f of faults) {
     if (!KINDS.has(f.kind)) throw new TypeError(`simulator: unknown fault kind "${String(f.kind)}"`);
-    if (f.probability !== undefined && !(f.probability >= 0 && f.probability <= 1)) throw new RangeError(`simulator: fault probability must be in [0, 1], got ${f.probability}`);
+    if (f.probability !== undefined && !(f.probability >= 0 && f.probability <= 1))
+      throw new RangeError(`simulator: fault probability must be in [0, 1], got ${f.probability}`);
   }
   return [...faults];
 }

@@ -5,7 +5,7 @@
  * ResponseWriter's.
  */
 import type { ServerResponse } from 'node:http';
-import type { ModelRuntime, SlotTask } from './model-runtime.js';
+import type { ModelRuntime, Slot, SlotTask } from './model-runtime.js';
 import { ResponseWriter } from './response-writer.js';
 import type { Outcome, ResponseIdentity } from './responses.js';
 import { slotParams, type RequestParams } from './sampling-params.js';
@@ -53,7 +53,7 @@ const GENERATED_WORDS = WORDS.filter((w) => tokenPieces(w).length === 1).slice(0
 
 export async function generate(job: GenerationJob): Promise<void> {
   const { runtime, res, signal, truth } = job;
-  let slot;
+  let slot: Slot;
   try {
     slot = await runtime.acquire(job.cachePrompt ? job.promptTokens : undefined, signal);
   } catch {
@@ -152,7 +152,12 @@ class Generation {
   private step = (): void => {
     if (this.finished || this.job.signal.aborted) return;
     const fault = this.job.fault;
-    if (fault && !this.faultDone && this.produced === (fault.afterTokens ?? 1) && (fault.kind === 'reset' || fault.kind === 'malformed-chunk' || fault.kind === 'stall')) {
+    if (
+      fault &&
+      !this.faultDone &&
+      this.produced === (fault.afterTokens ?? 1) &&
+      (fault.kind === 'reset' || fault.kind === 'malformed-chunk' || fault.kind === 'stall')
+    ) {
       this.faultDone = true;
       if (this.job.truth) this.job.truth.fault = fault.kind;
       if (fault.kind === 'stall') {
@@ -169,12 +174,14 @@ class Generation {
       this.account();
       if (fault.kind === 'reset') this.job.res.socket?.resetAndDestroy();
       else this.writer.malformed();
-      return this.end();
+      this.end();
+      return;
     }
     const n = this.generated.length + 1;
     if (n > 1 && !this.job.params.ignoreEos && this.text() < EOS_CHANCE) {
       this.generated.push(2);
-      return this.finish('stop');
+      this.finish('stop');
+      return;
     }
     const piece = this.nextPiece();
     const id = pieceId(piece);
@@ -186,7 +193,10 @@ class Generation {
     this.produced++;
     this.countDecode();
     if (this.job.stream) this.writer.token(piece, id, n, this.job.params.timingsPerToken ? this.outcome('length', 'limit') : undefined);
-    if (n >= this.limit) return this.finish('length');
+    if (n >= this.limit) {
+      this.finish('length');
+      return;
+    }
     const gap = Number.isFinite(this.p.genTps) ? 1000 / this.p.genTps : 0;
     // Batched decoding: every other busy slot slows this stream down a little.
     const slowdown = 1 + this.p.batchSlowdown * Math.max(0, this.job.runtime.busySlots - 1);

@@ -73,7 +73,15 @@ export function parseBody(req: SimRequest): Record<string, unknown> | undefined 
   } catch (err) {
     const where = /line (\d+) column (\d+)/.exec((err as Error).message);
     const at = where ? `line ${where[1]}, column ${where[2]}` : `line 1, column ${req.body.length + 1}`;
-    sendJson(req.res, 500, llamaError(500, 'server_error', `[json.exception.parse_error.101] parse error at ${at}: syntax error while parsing value - ${(err as Error).message}`));
+    sendJson(
+      req.res,
+      500,
+      llamaError(
+        500,
+        'server_error',
+        `[json.exception.parse_error.101] parse error at ${at}: syntax error while parsing value - ${(err as Error).message}`,
+      ),
+    );
   }
   return undefined;
 }
@@ -90,7 +98,17 @@ export async function serveLlama(ctx: SimContext, runtime: ModelRuntime, req: Si
       case '/slots':
         return sendJson(res, 200, JSON.stringify(slotsBody(runtime)));
       case '/metrics':
-        return send(res, 200, { Server: 'llama.cpp', 'Access-Control-Allow-Origin': '', 'Process-Start-Time-Unix': String(ctx.created), 'Content-Type': 'text/plain; version=0.0.4' }, metricsText(runtime));
+        return send(
+          res,
+          200,
+          {
+            Server: 'llama.cpp',
+            'Access-Control-Allow-Origin': '',
+            'Process-Start-Time-Unix': String(ctx.created),
+            'Content-Type': 'text/plain; version=0.0.4',
+          },
+          metricsText(runtime),
+        );
       case '/v1/models':
       case '/models':
         return sendJson(res, 200, JSON.stringify(modelsBody(runtime, ctx.created)));
@@ -99,7 +117,12 @@ export async function serveLlama(ctx: SimContext, runtime: ModelRuntime, req: Si
     }
   }
   const endpoint = ENDPOINTS[path];
-  const known = endpoint || path === '/tokenize' || path === '/detokenize' || path === '/apply-template' || path === '/v1/chat/completions/input_tokens';
+  const known =
+    endpoint ||
+    path === '/tokenize' ||
+    path === '/detokenize' ||
+    path === '/apply-template' ||
+    path === '/v1/chat/completions/input_tokens';
   if (req.method !== 'POST' || !known) return sendJson(res, 404, NOT_FOUND);
   const json = parseBody(req);
   if (!json) return;
@@ -107,7 +130,8 @@ export async function serveLlama(ctx: SimContext, runtime: ModelRuntime, req: Si
     case '/tokenize': {
       const content = typeof json.content === 'string' ? json.content : '';
       const opts = { addSpecial: json.add_special === true, parseSpecial: json.parse_special !== false };
-      if (json.with_pieces === true) return sendJson(res, 200, JSON.stringify({ tokens: tokenPieces(content, opts).map((piece) => ({ id: pieceId(piece), piece })) }));
+      if (json.with_pieces === true)
+        return sendJson(res, 200, JSON.stringify({ tokens: tokenPieces(content, opts).map((piece) => ({ id: pieceId(piece), piece })) }));
       return sendJson(res, 200, JSON.stringify({ tokens: tokenizeText(content, opts) }));
     }
     case '/detokenize': {
@@ -127,8 +151,12 @@ export async function serveLlama(ctx: SimContext, runtime: ModelRuntime, req: Si
 
 function readMessages(json: Record<string, unknown>, res: ServerResponse): TemplateMessage[] | undefined {
   if (json.messages === undefined) sendJson(res, 400, llamaError(400, 'invalid_request_error', "'messages' is required"));
-  else if (!Array.isArray(json.messages)) sendJson(res, 400, llamaError(400, 'invalid_request_error', "Expected 'messages' to be an array"));
-  else return json.messages.filter((m): m is TemplateMessage => !!m && typeof m === 'object' && typeof (m as { role?: unknown }).role === 'string');
+  else if (!Array.isArray(json.messages))
+    sendJson(res, 400, llamaError(400, 'invalid_request_error', "Expected 'messages' to be an array"));
+  else
+    return json.messages.filter(
+      (m): m is TemplateMessage => !!m && typeof m === 'object' && typeof (m as { role?: unknown }).role === 'string',
+    );
   return undefined;
 }
 
@@ -147,7 +175,14 @@ function completionPrompt(prompt: unknown): { tokens: number[]; text: string } |
   return { tokens, text: detokenize(tokens) };
 }
 
-async function startGeneration(ctx: SimContext, runtime: ModelRuntime, req: SimRequest, endpoint: GenerationEndpoint, json: Record<string, unknown>, routed?: Routed): Promise<void> {
+async function startGeneration(
+  ctx: SimContext,
+  runtime: ModelRuntime,
+  req: SimRequest,
+  endpoint: GenerationEndpoint,
+  json: Record<string, unknown>,
+  routed?: Routed,
+): Promise<void> {
   const { res } = req;
   const p = runtime.profile;
   const ordinal = routed?.ordinal ?? ctx.nextOrdinal();
@@ -164,29 +199,54 @@ async function startGeneration(ctx: SimContext, runtime: ModelRuntime, req: SimR
     prompt = { tokens, text: detokenize(tokens) };
   } else {
     prompt = completionPrompt(json.prompt);
-    if (!prompt) return (sendJson(res, 400, llamaError(400, 'invalid_request_error', '"prompt" must be provided')), done());
+    if (!prompt) {
+      sendJson(res, 400, llamaError(400, 'invalid_request_error', '"prompt" must be provided'));
+      return done();
+    }
   }
 
   const id = routed?.id ?? responseId();
   const truth = routed
     ? routed.truth
-    : ctx.record({ id, model: runtime.name, endpoint: req.path, receivedAt: req.receivedAt, tokenWrites: [], promptTokens: 0, cachedTokens: 0, predictedTokens: 0, swapped: false, loadMs: 0 });
+    : ctx.record({
+        id,
+        model: runtime.name,
+        endpoint: req.path,
+        receivedAt: req.receivedAt,
+        tokenWrites: [],
+        promptTokens: 0,
+        cachedTokens: 0,
+        predictedTokens: 0,
+        swapped: false,
+        loadMs: 0,
+      });
   if (truth) {
     truth.promptTokens = prompt.tokens.length;
     truth.swapped = routed?.swapped ?? false;
     truth.loadMs = routed?.loadMs ?? 0;
   }
-  const immediate = fault && (fault.kind === 'http-500' || fault.kind === 'http-503' || fault.kind === 'unknown-model') ? fault.kind : undefined;
+  const immediate =
+    fault && (fault.kind === 'http-500' || fault.kind === 'http-503' || fault.kind === 'unknown-model') ? fault.kind : undefined;
   if (truth && immediate) truth.fault = immediate;
   const finished = () => {
     if (truth) truth.finishedAt = process.hrtime.bigint();
   };
-  if (immediate === 'http-500') return (sendJson(res, 500, llamaError(500, 'server_error', 'simulated internal server error')), finished());
-  if (immediate === 'http-503') return (sendJson(res, 503, llamaError(503, 'unavailable_error', 'Loading model')), finished());
-  if (immediate === 'unknown-model') return (ctx.unknownModel(res, json.model), finished());
+  if (immediate === 'http-500') sendJson(res, 500, llamaError(500, 'server_error', 'simulated internal server error'));
+  else if (immediate === 'http-503') sendJson(res, 503, llamaError(503, 'unavailable_error', 'Loading model'));
+  else if (immediate === 'unknown-model') ctx.unknownModel(res, json.model);
+  if (immediate === 'http-500' || immediate === 'http-503' || immediate === 'unknown-model') return finished();
   if (prompt.tokens.length >= p.ctxSize) {
     const n = prompt.tokens.length;
-    sendJson(res, 400, llamaError(400, 'exceed_context_size_error', `request (${n} tokens) exceeds the available context size (${p.ctxSize} tokens), try increasing it`, { n_prompt_tokens: n, n_ctx: p.ctxSize }));
+    sendJson(
+      res,
+      400,
+      llamaError(
+        400,
+        'exceed_context_size_error',
+        `request (${n} tokens) exceeds the available context size (${p.ctxSize} tokens), try increasing it`,
+        { n_prompt_tokens: n, n_ctx: p.ctxSize },
+      ),
+    );
     return finished();
   }
 
@@ -196,9 +256,11 @@ async function startGeneration(ctx: SimContext, runtime: ModelRuntime, req: SimR
   const explicitSeed = typeof json.seed === 'number' && json.seed >= 0;
   // Greedy or seeded requests repeat their text for the same prompt; others vary by arrival order.
   const textSeed =
-    params.temperature <= 0 ? mix(ctx.seed, hashTokens(prompt.tokens))
-    : explicitSeed ? mix(ctx.seed, params.seed, hashTokens(prompt.tokens))
-    : mix(ctx.seed, ordinal, 0x7e47);
+    params.temperature <= 0
+      ? mix(ctx.seed, hashTokens(prompt.tokens))
+      : explicitSeed
+        ? mix(ctx.seed, params.seed, hashTokens(prompt.tokens))
+        : mix(ctx.seed, ordinal, 0x7e47);
   const streamOptions = json.stream_options as { include_usage?: unknown } | undefined;
   await generate({
     runtime,

@@ -20,16 +20,26 @@ export class ResponseWriter {
     private readonly slotId: number,
   ) {}
 
+  private chatSerializer(): ReturnType<typeof chatStream> {
+    this.chat ??= chatStream(this.job.identity);
+    return this.chat;
+  }
+
+  private textSerializer(): ReturnType<typeof textStream> {
+    this.oaiText ??= textStream(this.job.identity);
+    return this.oaiText;
+  }
+
   /** Stream the `n`th generated token; `partial`: the running timings, for `timings_per_token`. */
   token(piece: string, id: number, n: number, partial: Outcome | undefined): void {
     const { job } = this;
     const res = job.res;
     let out: string;
     if (job.endpoint === 'chat') {
-      const chat = (this.chat ??= chatStream(job.identity));
+      const chat = this.chatSerializer();
       out = (n === 1 ? chat.role : '') + chat.token(piece, partial);
     } else if (job.endpoint === 'text') {
-      out = (this.oaiText ??= textStream(job.identity)).token(piece, partial);
+      out = this.textSerializer().token(piece, partial);
     } else {
       out = nativeToken(piece, id, n, job.promptTokens.length, partial);
     }
@@ -58,28 +68,35 @@ export class ResponseWriter {
   tail(o: Outcome, content: string, produced: number): void {
     const { job } = this;
     const withTimings = job.fault?.kind !== 'missing-timings';
-    if (job.fault && (job.fault.kind === 'missing-timings' || (job.fault.kind === 'no-done' && job.stream)) && job.truth) job.truth.fault = job.fault.kind;
+    if (job.fault && (job.fault.kind === 'missing-timings' || (job.fault.kind === 'no-done' && job.stream)) && job.truth)
+      job.truth.fault = job.fault.kind;
     const noDone = job.fault?.kind === 'no-done';
     if (job.stream) {
       this.headers();
       let tail: string;
       if (job.endpoint === 'chat') {
-        const chat = (this.chat ??= chatStream(job.identity));
+        const chat = this.chatSerializer();
         tail = chat.finish(o, withTimings && !job.includeUsage) + (job.includeUsage ? chat.usage(o, withTimings) : '');
       } else if (job.endpoint === 'text') {
-        tail = (this.oaiText ??= textStream(job.identity)).finish(o, withTimings);
+        tail = this.textSerializer().finish(o, withTimings);
       } else {
         // The native stream has no [DONE]; a missing terminator there means a missing final event.
-        tail = noDone ? '' : `data: ${JSON.stringify(nativeFinal(job.identity.model, '', job.promptText, o, generationSettings(job.params), this.slotId, withTimings))}\n\n`;
+        tail = noDone
+          ? ''
+          : `data: ${JSON.stringify(nativeFinal(job.identity.model, '', job.promptText, o, generationSettings(job.params), this.slotId, withTimings))}\n\n`;
       }
       if (job.endpoint !== 'native' && !noDone) tail += 'data: [DONE]\n\n';
       job.res.end(tail);
       return;
     }
     const body =
-      job.endpoint === 'chat' ? chatBody(job.identity, content, o, withTimings)
-      : job.endpoint === 'text' ? textBody(job.identity, content, o, withTimings)
-      : JSON.stringify(nativeFinal(job.identity.model, content, job.promptText, o, generationSettings(job.params), this.slotId, withTimings));
+      job.endpoint === 'chat'
+        ? chatBody(job.identity, content, o, withTimings)
+        : job.endpoint === 'text'
+          ? textBody(job.identity, content, o, withTimings)
+          : JSON.stringify(
+              nativeFinal(job.identity.model, content, job.promptText, o, generationSettings(job.params), this.slotId, withTimings),
+            );
     sendJson(job.res, 200, body);
     const at = process.hrtime.bigint();
     if (job.truth) {
@@ -97,6 +114,10 @@ export class ResponseWriter {
       return;
     }
     this.headers();
-    job.res.end(job.endpoint === 'native' ? 'data: {"index":0,"content":"tr\n\n' : 'data: {"choices":[{"finish_reason":null,"index":0,"delta":{"content":"tr\n\n');
+    job.res.end(
+      job.endpoint === 'native'
+        ? 'data: {"index":0,"content":"tr\n\n'
+        : 'data: {"choices":[{"finish_reason":null,"index":0,"delta":{"content":"tr\n\n',
+    );
   }
 }

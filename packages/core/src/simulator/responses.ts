@@ -58,9 +58,12 @@ export function chatStream(who: ResponseIdentity) {
   return {
     role: `data: {"choices":[{"finish_reason":null,"index":0,"delta":{"role":"assistant","content":null}}${tail}}\n\n`,
     /** `partial`: running timings, for `timings_per_token`. */
-    token: (text: string, partial?: Outcome) => `data: {"choices":[{"finish_reason":null,"index":0,"delta":{"content":${JSON.stringify(text)}}}${tail}${timingsField(partial)}}\n\n`,
-    finish: (o: Outcome, withTimings: boolean) => `data: {"choices":[{"finish_reason":"${o.finishReason}","index":0,"delta":{}}${tail}${timingsField(withTimings ? o : undefined)}}\n\n`,
-    usage: (o: Outcome, withTimings: boolean) => `data: {"choices":[${tail},"usage":${JSON.stringify(usage(o))}${timingsField(withTimings ? o : undefined)}}\n\n`,
+    token: (text: string, partial?: Outcome) =>
+      `data: {"choices":[{"finish_reason":null,"index":0,"delta":{"content":${JSON.stringify(text)}}}${tail}${timingsField(partial)}}\n\n`,
+    finish: (o: Outcome, withTimings: boolean) =>
+      `data: {"choices":[{"finish_reason":"${o.finishReason}","index":0,"delta":{}}${tail}${timingsField(withTimings ? o : undefined)}}\n\n`,
+    usage: (o: Outcome, withTimings: boolean) =>
+      `data: {"choices":[${tail},"usage":${JSON.stringify(usage(o))}${timingsField(withTimings ? o : undefined)}}\n\n`,
   };
 }
 
@@ -82,7 +85,8 @@ export function textStream(who: ResponseIdentity) {
   const tail = `],"created":${who.created},"model":${JSON.stringify(who.model)},"system_fingerprint":"${SYSTEM_FINGERPRINT}","object":"text_completion"`;
   const id = `"id":${JSON.stringify(who.id)}`;
   return {
-    token: (text: string, partial?: Outcome) => `data: {"choices":[{"text":${JSON.stringify(text)},"index":0,"logprobs":null,"finish_reason":null}${tail},${id}${timingsField(partial)}}\n\n`,
+    token: (text: string, partial?: Outcome) =>
+      `data: {"choices":[{"text":${JSON.stringify(text)},"index":0,"logprobs":null,"finish_reason":null}${tail},${id}${timingsField(partial)}}\n\n`,
     finish: (o: Outcome, withTimings: boolean) =>
       `data: {"choices":[{"text":"","index":0,"logprobs":null,"finish_reason":"${o.finishReason}"}${tail},"usage":${JSON.stringify(usage(o))},${id}${timingsField(withTimings ? o : undefined)}}\n\n`,
   };

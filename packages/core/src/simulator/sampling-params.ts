@@ -102,7 +102,12 @@ function build(p: RequestParams, full: boolean): Record<string, unknown> {
 /** Read the sampling fields of a request body, with llama-server's defaults and precedence. */
 export function readParams(json: Record<string, unknown>, nPredict: number, stream: boolean): RequestParams {
   const num = (v: unknown, d: number) => (typeof v === 'number' && Number.isFinite(v) ? v : d);
-  const stop = typeof json.stop === 'string' ? [json.stop] : Array.isArray(json.stop) ? json.stop.filter((s): s is string => typeof s === 'string') : [];
+  const stop =
+    typeof json.stop === 'string'
+      ? [json.stop]
+      : Array.isArray(json.stop)
+        ? json.stop.filter((s): s is string => typeof s === 'string')
+        : [];
   return {
     seed: typeof json.seed === 'number' && json.seed >= 0 ? json.seed >>> 0 : DEFAULT_PARAMS.seed,
     temperature: num(json.temperature, DEFAULT_PARAMS.temperature),

@@ -61,7 +61,10 @@ export class Scheduler {
   private arm(): void {
     while (this.heap.length > 0 && this.heap[0]!.run === undefined) this.pop();
     const first = this.heap[0];
-    if (!first) return this.disarm();
+    if (!first) {
+      this.disarm();
+      return;
+    }
     if (first.due >= this.armedFor) return;
     this.disarm();
     this.armedFor = first.due;

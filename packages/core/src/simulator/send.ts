@@ -7,7 +7,13 @@ import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 /** llama-server's JSON headers. */
 export const JSON_HEADERS = { Server: 'llama.cpp', 'Access-Control-Allow-Origin': '', 'Content-Type': 'application/json; charset=utf-8' };
 // Transfer-Encoding named here so the headers come in llama-server's order.
-export const SSE_HEADERS = { Server: 'llama.cpp', 'Access-Control-Allow-Origin': '', 'X-Accel-Buffering': 'no', 'Content-Type': 'text/event-stream', 'Transfer-Encoding': 'chunked' };
+export const SSE_HEADERS = {
+  Server: 'llama.cpp',
+  'Access-Control-Allow-Origin': '',
+  'X-Accel-Buffering': 'no',
+  'Content-Type': 'text/event-stream',
+  'Transfer-Encoding': 'chunked',
+};
 
 /** Send a whole body: these headers, then its Content-Length. */
 export function send(res: ServerResponse, status: number, headers: OutgoingHttpHeaders, body: string): void {

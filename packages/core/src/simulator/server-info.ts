@@ -88,7 +88,16 @@ export function modelsBody(runtime: ModelRuntime, created: number): Record<strin
         object: 'model',
         created,
         owned_by: 'llamacpp',
-        meta: { vocab_type: 1, n_vocab: 32000, n_ctx: runtime.profile.ctxSize, n_ctx_train: runtime.profile.ctxSize, n_embd: 4096, n_params: 8_030_261_248, size: 4_920_733_696, ftype: 'Q4_K - Medium' },
+        meta: {
+          vocab_type: 1,
+          n_vocab: 32000,
+          n_ctx: runtime.profile.ctxSize,
+          n_ctx_train: runtime.profile.ctxSize,
+          n_embd: 4096,
+          n_params: 8_030_261_248,
+          size: 4_920_733_696,
+          ftype: 'Q4_K - Medium',
+        },
       },
     ],
   };
@@ -104,19 +113,39 @@ export function metricsText(runtime: ModelRuntime): string {
     ['prompt_seconds_total', 'counter', 'Total time spent processing prompts', m.promptSeconds],
     ['tokens_predicted_total', 'counter', 'Number of generation tokens processed', m.predictedTokens],
     ['tokens_predicted_seconds_total', 'counter', 'Total time spent generating tokens', m.predictedSeconds],
-    ['n_decode_total', 'counter', 'Total number of llama_decode() calls, excluding speculative decoding and multimodal decoding', Math.round(m.decodes)],
+    [
+      'n_decode_total',
+      'counter',
+      'Total number of llama_decode() calls, excluding speculative decoding and multimodal decoding',
+      Math.round(m.decodes),
+    ],
     ['n_tokens_max', 'counter', 'Largest observed sequence length (prompt + generation)', m.maxTokens],
     ['spec_decode_num_draft_tokens_total', 'counter', 'Speculative: Total draft tokens generated', 0],
     ['spec_decode_num_accepted_tokens_total', 'counter', 'Speculative: Total draft tokens accepted by the target model', 0],
     ['spec_decode_num_drafts_total', 'counter', 'Speculative: Total speculative decoding verification steps', 0],
     ['prompt_tokens_seconds', 'gauge', 'Average prompt throughput in tokens/s', w.promptSeconds > 0 ? w.promptTokens / w.promptSeconds : 0],
-    ['predicted_tokens_seconds', 'gauge', 'Average generation throughput in tokens/s', w.predictedSeconds > 0 ? w.predictedTokens / w.predictedSeconds : 0],
+    [
+      'predicted_tokens_seconds',
+      'gauge',
+      'Average generation throughput in tokens/s',
+      w.predictedSeconds > 0 ? w.predictedTokens / w.predictedSeconds : 0,
+    ],
     ['requests_processing', 'gauge', 'Number of requests processing', runtime.busySlots],
     ['requests_deferred', 'gauge', 'Number of requests deferred', runtime.queued],
-    ['n_busy_slots_per_decode', 'gauge', 'Average number of busy slots per llama_decode() call', w.decodes > 0 ? w.busyWeighted / w.decodes : 0],
+    [
+      'n_busy_slots_per_decode',
+      'gauge',
+      'Average number of busy slots per llama_decode() call',
+      w.decodes > 0 ? w.busyWeighted / w.decodes : 0,
+    ],
   ];
   runtime.window = { promptTokens: 0, promptSeconds: 0, predictedTokens: 0, predictedSeconds: 0, decodes: 0, busyWeighted: 0 };
-  return rows.map(([name, type, help, value]) => `# HELP llamacpp:${name} ${help}\n# TYPE llamacpp:${name} ${type}\nllamacpp:${name} ${formatG(value)}\n`).join('');
+  return rows
+    .map(
+      ([name, type, help, value]) =>
+        `# HELP llamacpp:${name} ${help}\n# TYPE llamacpp:${name} ${type}\nllamacpp:${name} ${formatG(value)}\n`,
+    )
+    .join('');
 }
 
 /** A double as C++ streams print it by default (`%g`, 6 significant digits): 0.098257, 5760.4, 1e+06. */

@@ -13,7 +13,15 @@ import { sendJson, swapError } from './send.js';
 import { SwapManager } from './swap-manager.js';
 import { serveSwap, type SwapFront } from './swap-routes.js';
 import { errorMessage } from '../util/error-message.js';
-import { DEFAULT_MODEL_PROFILE, type Fault, type GroundTruthRequest, type ModelProfile, type SimulatedModel, type Simulator, type SimulatorOptions } from './types.js';
+import {
+  DEFAULT_MODEL_PROFILE,
+  type Fault,
+  type GroundTruthRequest,
+  type ModelProfile,
+  type SimulatedModel,
+  type Simulator,
+  type SimulatorOptions,
+} from './types.js';
 
 /** Start a simulated llama-server, or llama-swap with several models, on loopback (port 0 by default). */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
@@ -37,7 +45,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     runtimes.set(spec.name, new ModelRuntime(spec.name, profileOf(spec), onActiveChange));
   }
   const initial = options.initiallyLoaded ?? null;
-  if (mode === 'llama-swap' && initial !== null && !runtimes.has(initial)) throw new TypeError(`simulator: initiallyLoaded "${initial}" is not one of the models`);
+  if (mode === 'llama-swap' && initial !== null && !runtimes.has(initial))
+    throw new TypeError(`simulator: initiallyLoaded "${initial}" is not one of the models`);
 
   const ctx: SimContext = {
     scheduler,
@@ -51,10 +60,18 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return truth;
     },
     unknownModel: (res, model) =>
-      mode === 'llama-swap' ? swapError(res, 404, 'no router for requested model') : sendJson(res, 404, llamaError(404, 'not_found_error', `model '${String(model)}' not found`)),
+      mode === 'llama-swap'
+        ? swapError(res, 404, 'no router for requested model')
+        : sendJson(res, 404, llamaError(404, 'not_found_error', `model '${String(model)}' not found`)),
   };
   const swap =
-    mode === 'llama-swap' ? new SwapManager(new Map([...runtimes].map(([name, r]) => [name, { loadMs: r.profile.loadMs, onLoad: () => r.reset() }])), scheduler, initial) : undefined;
+    mode === 'llama-swap'
+      ? new SwapManager(
+          new Map([...runtimes].map(([name, r]) => [name, { loadMs: r.profile.loadMs, onLoad: () => r.reset() }])),
+          scheduler,
+          initial,
+        )
+      : undefined;
   const front: SwapFront | undefined = swap && { runtimes, swap, ctx };
   const single = runtimes.values().next().value!;
 
@@ -84,7 +101,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     res.sendDate = false;
     const url = new URL(req.url ?? '/', 'http://sim');
     const method = req.method ?? 'GET';
-    const body = method === 'POST' || method === 'PUT' ? await readBody(req) : (req.resume(), '');
+    // A GET's (empty) body is drained, so the connection can be reused.
+    if (method !== 'POST' && method !== 'PUT') req.resume();
+    const body = method === 'POST' || method === 'PUT' ? await readBody(req) : '';
     const request: SimRequest = { method, path: url.pathname, body, receivedAt: process.hrtime.bigint(), res, signal };
     if (!front) return serveLlama(ctx, single, request);
     return serveSwap(front, request, url.searchParams, req.headers['content-type']);

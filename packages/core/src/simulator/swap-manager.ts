@@ -61,7 +61,15 @@ export class SwapManager {
     if (signal.aborted) return Promise.reject(signal.reason);
     if (this.queue.length === 0 && this.loading === null && this.loaded === model) return Promise.resolve(this.grant(model, false, 0));
     return new Promise((resolve, reject) => {
-      const ticket: Ticket = { kind: 'use', model, enqueuedAt: performance.now(), epoch: this.loading ? this.epoch - 1 : this.epoch, trigger: false, cancelled: false, resolve };
+      const ticket: Ticket = {
+        kind: 'use',
+        model,
+        enqueuedAt: performance.now(),
+        epoch: this.loading ? this.epoch - 1 : this.epoch,
+        trigger: false,
+        cancelled: false,
+        resolve,
+      };
       this.queue.push(ticket);
       signal.addEventListener(
         'abort',

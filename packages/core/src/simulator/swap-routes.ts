@@ -9,7 +9,16 @@ import { sendSwapJson, sendSwapText, swapError } from './send.js';
 import type { SwapGrant, SwapManager } from './swap-manager.js';
 
 /** POST routes llama-swap dispatches by the JSON body's `model`. */
-const MODEL_ROUTES = new Set(['/v1/chat/completions', '/v1/completions', '/completion', '/infill', '/v1/embeddings', '/v1/responses', '/v1/messages', '/v1/messages/count_tokens']);
+const MODEL_ROUTES = new Set([
+  '/v1/chat/completions',
+  '/v1/completions',
+  '/completion',
+  '/infill',
+  '/v1/embeddings',
+  '/v1/responses',
+  '/v1/messages',
+  '/v1/messages/count_tokens',
+]);
 
 export interface SwapFront {
   runtimes: Map<string, ModelRuntime>;
@@ -69,7 +78,18 @@ async function forward(front: SwapFront, model: string, req: SimRequest, generat
   const fault = generation ? ctx.pickFault(model, ordinal) : undefined;
   const id = responseId();
   const truth = generation
-    ? ctx.record({ id, model, endpoint: req.path, receivedAt: req.receivedAt, tokenWrites: [], promptTokens: 0, cachedTokens: 0, predictedTokens: 0, swapped: false, loadMs: 0 })
+    ? ctx.record({
+        id,
+        model,
+        endpoint: req.path,
+        receivedAt: req.receivedAt,
+        tokenWrites: [],
+        promptTokens: 0,
+        cachedTokens: 0,
+        predictedTokens: 0,
+        swapped: false,
+        loadMs: 0,
+      })
     : undefined;
   // An unknown-model fault is llama-swap's answer: nothing gets loaded.
   if (fault?.kind === 'unknown-model') return serveLlama(ctx, runtime, req, { ordinal, fault, swapped: false, loadMs: 0, id, truth });
@@ -81,7 +101,12 @@ async function forward(front: SwapFront, model: string, req: SimRequest, generat
     return;
   }
   try {
-    await serveLlama(ctx, runtime, req, generation ? { ordinal, fault, swapped: grant.swapped, loadMs: grant.loadMs, id, truth } : undefined);
+    await serveLlama(
+      ctx,
+      runtime,
+      req,
+      generation ? { ordinal, fault, swapped: grant.swapped, loadMs: grant.loadMs, id, truth } : undefined,
+    );
   } finally {
     grant.release();
   }
@@ -115,6 +140,14 @@ function running(front: SwapFront): Record<string, unknown>[] {
   const names = [...front.runtimes.keys()];
   return front.swap.running().map(({ model, state }) => {
     const port = 5800 + names.indexOf(model);
-    return { model, state, cmd: `llama-server --port ${port} -m models/${model}.gguf`, proxy: `http://127.0.0.1:${port}`, ttl: 0, name: '', description: '' };
+    return {
+      model,
+      state,
+      cmd: `llama-server --port ${port} -m models/${model}.gguf`,
+      proxy: `http://127.0.0.1:${port}`,
+      ttl: 0,
+      name: '',
+      description: '',
+    };
   });
 }

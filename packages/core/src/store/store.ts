@@ -112,7 +112,10 @@ export type LeaseAcquireResult = { acquired: true; lease: LeaseRecord } | { acqu
 
 /** Compare-and-set leases, so processes sharing a store agree on who benchmarks a host. */
 export interface LeaseStore {
-  acquire(request: { hostId: string; holder: string; purpose: string; ttlMs: number }, options?: StoreCallOptions): Promise<LeaseAcquireResult>;
+  acquire(
+    request: { hostId: string; holder: string; purpose: string; ttlMs: number },
+    options?: StoreCallOptions,
+  ): Promise<LeaseAcquireResult>;
   /** Extend a lease still held with this token; false if it was lost. */
   renew(hostId: string, token: string, ttlMs: number, options?: StoreCallOptions): Promise<boolean>;
   /** Give a lease back; false if it was not held with this token. */

@@ -25,7 +25,10 @@ export async function loadSuiteFile(path: string): Promise<Suite> {
     data = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
   } catch (cause) {
     const message = cause instanceof YAMLParseError || cause instanceof SyntaxError ? cause.message : String(cause);
-    throw new ConfigError([{ path: '', message: `not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${message}` }], { source: path, cause });
+    throw new ConfigError([{ path: '', message: `not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${message}` }], {
+      source: path,
+      cause,
+    });
   }
   return parseSuite(data, path);
 }
@@ -33,7 +36,10 @@ export async function loadSuiteFile(path: string): Promise<Suite> {
 /** zod issues as `{ path, message }` with paths like `concurrency[1]`. */
 export function zodIssues(error: z.ZodError): ConfigIssue[] {
   return error.issues.map((issue) => ({
-    path: issue.path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), ''),
+    path: issue.path.reduce<string>(
+      (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)),
+      '',
+    ),
     message: issue.message,
   }));
 }

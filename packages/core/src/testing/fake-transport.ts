@@ -1,5 +1,14 @@
 import { llamaTimingsRecord } from '../timings/llama-timings-record.js';
-import type { ModelInfo, PromptInput, ServerInfo, ServerKind, StreamRequest, Transport, TransportEvent, TransportTraits } from '../transport/transport.js';
+import type {
+  ModelInfo,
+  PromptInput,
+  ServerInfo,
+  ServerKind,
+  StreamRequest,
+  Transport,
+  TransportEvent,
+  TransportTraits,
+} from '../transport/transport.js';
 import type { VirtualClock } from './virtual-clock.js';
 
 /** How the fake server answers one request. Times are virtual ms from the request's start. */
@@ -120,7 +129,15 @@ export function createFakeTransport(options: FakeTransportOptions): FakeTranspor
       const prompt = response.promptTokens ?? fakeTokenCount(request);
       const cached = response.cachedTokens ?? 0;
       // Chunks are the decode steps: the first one's time is in prompt_ms, the rest span predicted_ms.
-      const timings = response.timings ?? llamaTimingsRecord({ cacheN: cached, promptN: prompt - cached, promptMs: response.ttftMs, predictedN: sent, predictedMs: Math.max(0, chunk - 1) * response.interTokenMs });
+      const timings =
+        response.timings ??
+        llamaTimingsRecord({
+          cacheN: cached,
+          promptN: prompt - cached,
+          promptMs: response.ttftMs,
+          predictedN: sent,
+          predictedMs: Math.max(0, chunk - 1) * response.interTokenMs,
+        });
       yield {
         type: 'final',
         at: clock.now(),

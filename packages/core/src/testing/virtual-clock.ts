@@ -47,7 +47,15 @@ export function createVirtualClock(start = 0): VirtualClock {
     sleep(ms, signal) {
       if (signal?.aborted) return Promise.reject(signal.reason);
       return new Promise<void>((resolve, reject) => {
-        const timer: Timer = { at: now + Math.max(0, ms), order: order++, resolve: () => { signal?.removeEventListener('abort', onAbort); resolve(); }, cancelled: false };
+        const timer: Timer = {
+          at: now + Math.max(0, ms),
+          order: order++,
+          resolve: () => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+          },
+          cancelled: false,
+        };
         const onAbort = (): void => {
           timer.cancelled = true;
           reject(signal!.reason);

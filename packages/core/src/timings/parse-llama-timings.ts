@@ -65,7 +65,9 @@ function fromLlama(t: Obj, usage: Obj | undefined): NormalizedTimings {
     generatedTokens: predictedN ?? u?.generatedTokens,
     generationMs: predictedMs,
     // predicted_ms runs from the first sampled token to the last: n − 1 intervals, as the server divides.
-    genTps: speed(t.predicted_per_second, predictedMs) ?? rate(predictedN === undefined || predictedN < 2 ? undefined : predictedN - 1, predictedMs),
+    genTps:
+      speed(t.predicted_per_second, predictedMs) ??
+      rate(predictedN === undefined || predictedN < 2 ? undefined : predictedN - 1, predictedMs),
     draftTokens: count(t.draft_n),
     draftAcceptedTokens: count(t.draft_n_accepted),
   };

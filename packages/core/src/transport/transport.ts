@@ -23,9 +23,7 @@ export interface ChatMessage {
 }
 
 /** The prompt of one request: chat messages, or a raw completion prompt. */
-export type PromptInput =
-  | { endpoint: 'chat'; messages: ChatMessage[] }
-  | { endpoint: 'completion'; prompt: string };
+export type PromptInput = { endpoint: 'chat'; messages: ChatMessage[] } | { endpoint: 'completion'; prompt: string };
 
 /** One streamed generation request. */
 export type StreamRequest = PromptInput & {

@@ -52,7 +52,12 @@ export function makeRun(runId: string, overrides: Partial<RunResult> = {}): RunR
     calibration: [{ model: 'qwen3-8b', method: 'tokenizer' }],
     environment: {
       client: { swapbenchVersion: '0.1.0', node: 'v24.3.0', platform: 'linux', arch: 'x64', cpus: 'AMD Ryzen 9 7950X', cpuCount: 32 },
-      server: { kind: 'llama-server', baseUrl: 'http://gpu-box:8080', models: [{ id: 'qwen3-8b', build: 'b10470', contextPerSlot: 8192, slots: 4 }], raw: {} },
+      server: {
+        kind: 'llama-server',
+        baseUrl: 'http://gpu-box:8080',
+        models: [{ id: 'qwen3-8b', build: 'b10470', contextPerSlot: 8192, slots: 4 }],
+        raw: {},
+      },
       capabilities: ['tokenize', 'applyTemplate', 'describe', 'probeActivity'],
     },
     client: { clientSaturated: false, eventLoopDelayP99Ms: 1.2, eventLoopDelayMaxMs: 3.4 },
@@ -63,7 +68,13 @@ export function makeRun(runId: string, overrides: Partial<RunResult> = {}): RunR
 
 /** The same run as `finish` stores it: completed, with one aggregated cell. */
 export function makeFinishedRun(runId: string, overrides: Partial<RunResult> = {}): RunResult {
-  return makeRun(runId, { status: 'completed', finishedAt: '2026-11-24T10:01:00.000Z', durationMs: 60_000, cells: [makeCell()], ...overrides });
+  return makeRun(runId, {
+    status: 'completed',
+    finishedAt: '2026-11-24T10:01:00.000Z',
+    durationMs: 60_000,
+    cells: [makeCell()],
+    ...overrides,
+  });
 }
 
 /** A realistic cell aggregate. */
@@ -109,7 +120,17 @@ export function makeSample(runId: string, seq: number, overrides: Partial<Sample
     tpotMs: 11.84,
     genTps: 84.4,
     promptTokensActual: 512,
-    server: { source: 'llama', promptTokens: 512, promptEvaluatedTokens: 512, cachedTokens: 0, promptMs: 211.4, promptTps: 2421.9, generatedTokens: 128, generationMs: 1504.2, genTps: 84.4 },
+    server: {
+      source: 'llama',
+      promptTokens: 512,
+      promptEvaluatedTokens: 512,
+      cachedTokens: 0,
+      promptMs: 211.4,
+      promptTps: 2421.9,
+      generatedTokens: 128,
+      generationMs: 1504.2,
+      genTps: 84.4,
+    },
     finishReason: 'length',
     responseId: `chatcmpl-${runId}-${seq}`,
     flags: [],
@@ -120,7 +141,14 @@ export function makeSample(runId: string, seq: number, overrides: Partial<Sample
 /** A failed sample, as the engine stores one. */
 export function makeFailedSample(runId: string, seq: number): Sample {
   const { ttfbMs: _a, ttftMs: _b, e2eMs: _c, tpotMs: _d, genTps: _e, finishReason: _f, responseId: _g, ...rest } = makeSample(runId, seq);
-  return { ...rest, ok: false, error: { code: 'HTTP_STATUS', message: 'HTTP 500 from http://gpu-box:8080/v1/chat/completions' }, outputTokens: 0, itlMs: [], server: { source: 'none' } };
+  return {
+    ...rest,
+    ok: false,
+    error: { code: 'HTTP_STATUS', message: 'HTTP 500 from http://gpu-box:8080/v1/chat/completions' },
+    outputTokens: 0,
+    itlMs: [],
+    server: { source: 'none' },
+  };
 }
 
 /** Await a rejection and check it is a SwapbenchError with this code. */
@@ -206,7 +234,9 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
 
       it('reads an unknown run as undefined and refuses to write to one', async () => {
         expect(await store.runs.get('nope')).toBeUndefined();
-        expect((await expectStoreError(store.runs.appendSamples('nope', [makeSample('nope', 0)]), 'RUN_NOT_FOUND')).message).toMatch(/nope/);
+        expect((await expectStoreError(store.runs.appendSamples('nope', [makeSample('nope', 0)]), 'RUN_NOT_FOUND')).message).toMatch(
+          /nope/,
+        );
         await expectStoreError(store.runs.finish(makeFinishedRun('nope')), 'RUN_NOT_FOUND');
         await expectStoreError(samplesOf('nope'), 'RUN_NOT_FOUND');
         expect(await store.runs.get('nope')).toBeUndefined();
@@ -232,16 +262,41 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
 
       it('lists runs newest first, as summaries, filtered by suite and status', async () => {
         for (let i = 0; i < 5; i++) {
-          await store.runs.create(makeRun(`run-${i}`, { startedAt: `2026-11-24T10:0${i}:00.000Z`, suite: parseSuite({ ...SUITE_INPUT, name: i < 3 ? 'a' : 'b' }) }));
+          await store.runs.create(
+            makeRun(`run-${i}`, {
+              startedAt: `2026-11-24T10:0${i}:00.000Z`,
+              suite: parseSuite({ ...SUITE_INPUT, name: i < 3 ? 'a' : 'b' }),
+            }),
+          );
         }
-        await store.runs.finish(makeFinishedRun('run-1', { startedAt: '2026-11-24T10:01:00.000Z', finishedAt: '2026-11-24T10:01:30.000Z', suite: parseSuite({ ...SUITE_INPUT, name: 'a' }) }));
+        await store.runs.finish(
+          makeFinishedRun('run-1', {
+            startedAt: '2026-11-24T10:01:00.000Z',
+            finishedAt: '2026-11-24T10:01:30.000Z',
+            suite: parseSuite({ ...SUITE_INPUT, name: 'a' }),
+          }),
+        );
         // A run whose server was never described has no baseUrl in its summary.
-        await store.runs.finish(makeFinishedRun('run-3', { startedAt: '2026-11-24T10:03:00.000Z', finishedAt: '2026-11-24T10:03:30.000Z', suite: parseSuite({ ...SUITE_INPUT, name: 'b' }), environment: { client: makeRun('x').environment.client } }));
+        await store.runs.finish(
+          makeFinishedRun('run-3', {
+            startedAt: '2026-11-24T10:03:00.000Z',
+            finishedAt: '2026-11-24T10:03:30.000Z',
+            suite: parseSuite({ ...SUITE_INPUT, name: 'b' }),
+            environment: { client: makeRun('x').environment.client },
+          }),
+        );
 
         const all = await store.runs.list();
         expect(all.items.map((r) => r.runId)).toEqual(['run-4', 'run-3', 'run-2', 'run-1', 'run-0']);
         expect(all.nextCursor).toBeUndefined();
-        expect(all.items[0]).toEqual({ runId: 'run-4', suiteName: 'b', status: 'running', startedAt: '2026-11-24T10:04:00.000Z', finishedAt: null, baseUrl: 'http://gpu-box:8080' });
+        expect(all.items[0]).toEqual({
+          runId: 'run-4',
+          suiteName: 'b',
+          status: 'running',
+          startedAt: '2026-11-24T10:04:00.000Z',
+          finishedAt: null,
+          baseUrl: 'http://gpu-box:8080',
+        });
         expect(all.items[1]).toMatchObject({ runId: 'run-3', status: 'completed', finishedAt: '2026-11-24T10:03:30.000Z' });
         expect(all.items[1]?.baseUrl).toBeUndefined();
 
@@ -511,7 +566,10 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
 
       it('stops reading samples with the signal reason when aborted part way', async () => {
         await store.runs.create(makeRun('r'));
-        await store.runs.appendSamples('r', [0, 1, 2, 3].map((i) => makeSample('r', i)));
+        await store.runs.appendSamples(
+          'r',
+          [0, 1, 2, 3].map((i) => makeSample('r', i)),
+        );
         const controller = new AbortController();
         const reason = new Error('enough');
         const seen: number[] = [];
@@ -595,7 +653,10 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         opened.push(other);
         const mine = await store.leases.acquire({ hostId: 'h', holder: 'cli-1', purpose: 'nightly', ttlMs: 60_000 });
         if (!mine.acquired) throw new Error('acquire failed');
-        expect(await other.leases.acquire({ hostId: 'h', holder: 'cli-2', purpose: 'adhoc', ttlMs: 60_000 })).toEqual({ acquired: false, current: mine.lease });
+        expect(await other.leases.acquire({ hostId: 'h', holder: 'cli-2', purpose: 'adhoc', ttlMs: 60_000 })).toEqual({
+          acquired: false,
+          current: mine.lease,
+        });
         expect(await other.leases.release('h', mine.lease.token)).toBe(true);
         expect((await other.leases.acquire({ hostId: 'h', holder: 'cli-2', purpose: 'adhoc', ttlMs: 60_000 })).acquired).toBe(true);
         expect(await store.leases.renew('h', mine.lease.token, 60_000)).toBe(false);

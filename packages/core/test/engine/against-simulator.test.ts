@@ -42,10 +42,17 @@ async function samplesOf(store: ReturnType<typeof createMemoryStore>, runId: str
 
 describe('runBenchSuite against the simulator', () => {
   it('hits the exact prompt sizes asked for, chat template included, and busts the cache', async () => {
-    sim = await startSimulator({ mode: 'llama-swap', seed: 5, models: [{ name: 'm1', genTps: 2000, promptTps: 50_000, ttftMs: 2, loadMs: 20 }] });
+    sim = await startSimulator({
+      mode: 'llama-swap',
+      seed: 5,
+      models: [{ name: 'm1', genTps: 2000, promptTps: 50_000, ttftMs: 2, loadMs: 20 }],
+    });
     const transport = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-swap', connections: 2 });
     const store = createMemoryStore();
-    const result = await runBenchSuite(suite({ promptTokens: [37, 256, 1000], maxTokens: [16], concurrency: [1, 2], repetitions: 2, warmup: 1 }), { transport, store });
+    const result = await runBenchSuite(
+      suite({ promptTokens: [37, 256, 1000], maxTokens: [16], concurrency: [1, 2], repetitions: 2, warmup: 1 }),
+      { transport, store },
+    );
     await transport.close();
     expect(result.status).toBe('completed');
     expect(result.calibration).toEqual([{ model: 'm1', method: 'tokenizer' }]);
@@ -64,10 +71,18 @@ describe('runBenchSuite against the simulator', () => {
   });
 
   it('measures TTFT that includes the simulated prompt time, and server speeds that match the profile', async () => {
-    sim = await startSimulator({ mode: 'llama-server', seed: 5, models: [{ name: 'm1', genTps: 500, promptTps: 4000, ttftMs: 10, jitter: 0, slots: 1 }] });
+    sim = await startSimulator({
+      mode: 'llama-server',
+      seed: 5,
+      models: [{ name: 'm1', genTps: 500, promptTps: 4000, ttftMs: 10, jitter: 0, slots: 1 }],
+    });
     const transport = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-server', connections: 1, clock: hrClock });
     const store = createMemoryStore();
-    const result = await runBenchSuite(suite({ promptTokens: [400], maxTokens: [32], repetitions: 3 }), { transport, store, clock: hrClock });
+    const result = await runBenchSuite(suite({ promptTokens: [400], maxTokens: [32], repetitions: 3 }), {
+      transport,
+      store,
+      clock: hrClock,
+    });
     await transport.close();
     const measured = (await samplesOf(store, result.runId)).filter((s) => s.phase === 'measured');
     expect(measured).toHaveLength(3);
@@ -112,11 +127,14 @@ describe('runBenchSuite against the simulator', () => {
     });
     const transport = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-swap', connections: 1, clock: hrClock });
     const store = createMemoryStore();
-    const result = await runBenchSuite(suite({ models: ['a', 'b'], promptTokens: [20], maxTokens: [4], repetitions: 2, warmup: 1, swaps: 2 }), {
-      transport,
-      store,
-      clock: hrClock,
-    });
+    const result = await runBenchSuite(
+      suite({ models: ['a', 'b'], promptTokens: [20], maxTokens: [4], repetitions: 2, warmup: 1, swaps: 2 }),
+      {
+        transport,
+        store,
+        clock: hrClock,
+      },
+    );
     await transport.close();
     expect(result.status).toBe('completed');
     expect(result.coldStarts.map((c) => [c.model, c.loadedBefore])).toEqual([

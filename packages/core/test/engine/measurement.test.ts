@@ -65,7 +65,19 @@ describe('per-request measurement', () => {
     const clock = createVirtualClock();
     const transport = createFakeTransport({
       clock,
-      script: () => ({ ttftMs: 10, interTokenMs: 1, timings: { prompt_n: 32, cache_n: 0, prompt_ms: 16, prompt_per_second: 2000, predicted_n: 8, predicted_ms: 80, predicted_per_second: 100 } }),
+      script: () => ({
+        ttftMs: 10,
+        interTokenMs: 1,
+        timings: {
+          prompt_n: 32,
+          cache_n: 0,
+          prompt_ms: 16,
+          prompt_per_second: 2000,
+          predicted_n: 8,
+          predicted_ms: 80,
+          predicted_per_second: 100,
+        },
+      }),
     });
     const result = await runBenchSuite(suite({ repetitions: 1 }), { transport, clock: clock.now });
     expect(result.cells[0]!.serverGenTps.p50).toBe(100);

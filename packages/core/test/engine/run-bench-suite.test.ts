@@ -46,9 +46,11 @@ describe('runBenchSuite', () => {
     const transport = createFakeTransport({
       clock,
       script: (_r, i) =>
-        i === 1 ? { ttftMs: 5, interTokenMs: 1, error: new HttpStatusError(500, 'fake://x', 'boom') }
-        : i === 2 ? { ttftMs: 5, interTokenMs: 1, error: new HttpStatusError(502, 'fake://x', 'mid'), errorAfterTokens: 3 }
-        : { ttftMs: 5, interTokenMs: 1 },
+        i === 1
+          ? { ttftMs: 5, interTokenMs: 1, error: new HttpStatusError(500, 'fake://x', 'boom') }
+          : i === 2
+            ? { ttftMs: 5, interTokenMs: 1, error: new HttpStatusError(502, 'fake://x', 'mid'), errorAfterTokens: 3 }
+            : { ttftMs: 5, interTokenMs: 1 },
     });
     const store = createMemoryStore();
     const result = await runBenchSuite(suite({ repetitions: 4 }), { transport, clock: clock.now, store });
@@ -67,7 +69,10 @@ describe('runBenchSuite', () => {
 
   it('marks the run failed when every measured request fails', async () => {
     const clock = createVirtualClock();
-    const transport = createFakeTransport({ clock, script: () => ({ ttftMs: 1, interTokenMs: 1, error: new HttpStatusError(503, 'fake://x', '') }) });
+    const transport = createFakeTransport({
+      clock,
+      script: () => ({ ttftMs: 1, interTokenMs: 1, error: new HttpStatusError(503, 'fake://x', '') }),
+    });
     const result = await runBenchSuite(suite(), { transport, clock: clock.now });
     expect(result.status).toBe('failed');
     expect(result.error?.code).toBe('RUN_FAILED');
@@ -118,9 +123,15 @@ describe('runBenchSuite', () => {
     await runBenchSuite(suite({ concurrency: [1, 2], repetitions: 1 }), { transport, clock: clock.now, onEvent: (e) => events.push(e) });
     expect(events.map((e) => e.seq)).toEqual(events.map((_e, i) => i));
     expect(events.map((e) => e.type)).toEqual([
-      'run-start', 'model-start',
-      'cell-start', 'sample', 'cell-done',
-      'cell-start', 'sample', 'sample', 'cell-done',
+      'run-start',
+      'model-start',
+      'cell-start',
+      'sample',
+      'cell-done',
+      'cell-start',
+      'sample',
+      'sample',
+      'cell-done',
       'run-done',
     ]);
   });
@@ -134,7 +145,11 @@ describe('runBenchSuite', () => {
       script: (_r, i) => ({ ttftMs: 1, interTokenMs: 1, ...(i === 0 ? { cachedTokens: 5 } : {}) }),
     });
     const events: BenchEvent[] = [];
-    const result = await runBenchSuite(suite({ models: ['m1'], swaps: 1 }), { transport, clock: clock.now, onEvent: (e) => events.push(e) });
+    const result = await runBenchSuite(suite({ models: ['m1'], swaps: 1 }), {
+      transport,
+      clock: clock.now,
+      onEvent: (e) => events.push(e),
+    });
     const warnings = events.flatMap((e) => (e.type === 'warning' ? [e.message] : []));
     expect(warnings).toEqual(result.notes);
     // Not in the list (this server does not answer any name), estimated prompts, no unload, a warm-cache flag.
@@ -153,7 +168,14 @@ describe('runBenchSuite', () => {
     const clock = createVirtualClock();
     const script = () => ({ ttftMs: 1, interTokenMs: 1 });
     const strict = createFakeTransport({ clock, kind: 'some-new-server', models: ['other'], tokenizer: true, script });
-    const lenient = createFakeTransport({ clock, kind: 'some-new-server', models: ['other'], tokenizer: true, script, traits: { anyModelName: true } });
+    const lenient = createFakeTransport({
+      clock,
+      kind: 'some-new-server',
+      models: ['other'],
+      tokenizer: true,
+      script,
+      traits: { anyModelName: true },
+    });
     const warned = await runBenchSuite(suite(), { transport: strict, clock: clock.now });
     const quiet = await runBenchSuite(suite(), { transport: lenient, clock: clock.now });
     expect(warned.notes).toEqual([expect.stringMatching(/not in the server's list/)]);

@@ -5,7 +5,8 @@ import { chatBody, events, post, rawRequest, useSimulator } from './helpers.js';
 const start = useSimulator();
 const model = { name: 'm', genTps: 2000, ttftMs: 1, loadMs: 0 };
 const server = (faults: Fault[], extra = {}) => start({ mode: 'llama-server', models: [model], faults, ...extra });
-const stream = (url: string, extra: Record<string, unknown> = {}) => post(`${url}/v1/chat/completions`, chatBody('m', { max_tokens: 6, ...extra }));
+const stream = (url: string, extra: Record<string, unknown> = {}) =>
+  post(`${url}/v1/chat/completions`, chatBody('m', { max_tokens: 6, ...extra }));
 
 describe('faults', () => {
   it('http-500 and http-503 answer with llama.cpp error bodies, only for the chosen requests', async () => {
@@ -16,7 +17,10 @@ describe('faults', () => {
     const first = await stream(s.url);
     expect([first.status, ((await first.json()) as { error: { type: string } }).error.type]).toEqual([500, 'server_error']);
     const second = await stream(s.url);
-    expect([second.status, await second.json()]).toEqual([503, { error: { code: 503, message: 'Loading model', type: 'unavailable_error' } }]);
+    expect([second.status, await second.json()]).toEqual([
+      503,
+      { error: { code: 503, message: 'Loading model', type: 'unavailable_error' } },
+    ]);
     expect((await stream(s.url)).status).toBe(200);
     expect(s.groundTruth.map((g) => g.fault)).toEqual(['http-500', 'http-503', undefined]);
   });
@@ -99,7 +103,13 @@ describe('faults', () => {
 
   it('probability draws depend only on the seed and the ordinal; model limits the fault to one model', async () => {
     const run = async () => {
-      const s = await startSimulator({ mode: 'llama-swap', seed: 9, models: [model, { ...model, name: 'other' }], initiallyLoaded: 'm', faults: [{ kind: 'http-500', probability: 0.5, model: 'm' }] });
+      const s = await startSimulator({
+        mode: 'llama-swap',
+        seed: 9,
+        models: [model, { ...model, name: 'other' }],
+        initiallyLoaded: 'm',
+        faults: [{ kind: 'http-500', probability: 0.5, model: 'm' }],
+      });
       try {
         const statuses: number[] = [];
         for (let i = 0; i < 30; i++) statuses.push((await stream(s.url, { stream: false, max_tokens: 1 })).status);

@@ -20,7 +20,12 @@ export function useSimulator(): (options: SimulatorOptions) => Promise<Simulator
 }
 
 export const post = (url: string, body: unknown, init: RequestInit = {}) =>
-  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body), ...init });
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    ...init,
+  });
 
 export type Chunk = Record<string, unknown> & { choices?: Record<string, unknown>[] };
 
@@ -104,7 +109,9 @@ export function rawRequest(port: number, path: string, body: unknown, headers: R
       const bodyText = chunks.length > 0 ? chunks.join('') : Buffer.from(rest, 'latin1').toString('utf8');
       resolve({ reads, head, chunks, body: bodyText });
     });
-    socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n${extra}Content-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`);
+    socket.write(
+      `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n${extra}Content-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`,
+    );
   });
 }
 

@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { chatBody, events, fixture, post, rawRequest, recordedEvents, recordedHeaders, recordedJson, shape, useSimulator, type Chunk } from './helpers.js';
+import {
+  chatBody,
+  events,
+  fixture,
+  post,
+  rawRequest,
+  recordedEvents,
+  recordedHeaders,
+  recordedJson,
+  shape,
+  useSimulator,
+  type Chunk,
+} from './helpers.js';
 
 const start = useSimulator();
 const fast = { name: 'tiny', genTps: 5000, ttftMs: 1, promptTps: 1e6 };
@@ -49,12 +61,20 @@ describe('streams, compared with the recordings key for key', () => {
     expect(shape(ours.chunks[0])).toEqual(shape(theirs.chunks[0]));
     expect(shape(ours.chunks.at(-1))).toEqual(shape(theirs.chunks.at(-1)));
     expect(ours.chunks.map((c) => c.tokens_predicted)).toEqual([1, 2, 3, 4, 5, 5]);
-    expect(ours.chunks.at(-1)).toMatchObject({ stop: true, content: '', stop_type: 'limit', prompt: '<s> Once upon a time', tokens_evaluated: 5 });
+    expect(ours.chunks.at(-1)).toMatchObject({
+      stop: true,
+      content: '',
+      stop_type: 'limit',
+      prompt: '<s> Once upon a time',
+      tokens_evaluated: 5,
+    });
   });
 
   it('/v1/completions: no role chunk; the finish chunk carries usage and timings; [DONE]', async () => {
     const s = await server();
-    const ours = events(await (await post(`${s.url}/v1/completions`, { prompt: 'Once upon a time', max_tokens: 4, stream: true, ignore_eos: true })).text());
+    const ours = events(
+      await (await post(`${s.url}/v1/completions`, { prompt: 'Once upon a time', max_tokens: 4, stream: true, ignore_eos: true })).text(),
+    );
     const theirs = await recordedEvents('04_v1_completions_stream.sse');
     expect(ours.done).toBe(true);
     expect(ours.chunks).toHaveLength(5);
@@ -65,10 +85,16 @@ describe('streams, compared with the recordings key for key', () => {
   it('writes like llama-server: role and first token in one HTTP chunk, one event per chunk, then the tail in one', async () => {
     const s = await start({ mode: 'llama-server', models: [{ name: 'tiny', genTps: 400, ttftMs: 5 }] });
     const raw = await rawRequest(s.port, '/v1/chat/completions', chatBody('tiny', { max_tokens: 4 }));
-    const names = raw.head.split('\r\n').slice(1).map((l) => l.slice(0, l.indexOf(':')).toLowerCase());
+    const names = raw.head
+      .split('\r\n')
+      .slice(1)
+      .map((l) => l.slice(0, l.indexOf(':')).toLowerCase());
     expect(names).toEqual(await recordedHeaders('01_chat_stream_usage.meta.json'));
     expect(raw.chunks).toHaveLength(5);
-    expect(events(raw.chunks[0]!).chunks.map((c) => Object.keys(c.choices![0]!.delta as object))).toEqual([['role', 'content'], ['content']]);
+    expect(events(raw.chunks[0]!).chunks.map((c) => Object.keys(c.choices![0]!.delta as object))).toEqual([
+      ['role', 'content'],
+      ['content'],
+    ]);
     for (const chunk of raw.chunks.slice(1, 4)) expect(events(chunk).chunks).toHaveLength(1);
     expect(raw.chunks[4]).toMatch(/"finish_reason":"length".*\n\ndata: \{"choices":\[\],.*\n\ndata: \[DONE\]\n\n$/s);
     // The headers were written once the first token was ready, not when the request arrived.
@@ -86,14 +112,19 @@ describe('non-streamed bodies, compared with the recordings', () => {
   ])('%s has the shape of %s', async (path, name, body) => {
     const s = await server();
     const raw = await rawRequest(s.port, path, body);
-    const names = raw.head.split('\r\n').slice(1).map((l) => l.slice(0, l.indexOf(':')).toLowerCase());
+    const names = raw.head
+      .split('\r\n')
+      .slice(1)
+      .map((l) => l.slice(0, l.indexOf(':')).toLowerCase());
     expect(names).toEqual(await recordedHeaders(name.replace('.json', '.meta.json')));
     expect(shape(JSON.parse(raw.body))).toEqual(shape(await recordedJson(name)));
   });
 
   it('reports rates as b10470 does: prompt per prompt_n, generation per predicted_n − 1 intervals', async () => {
     const s = await server();
-    const { timings: t } = (await (await post(`${s.url}/v1/chat/completions`, { messages: [{ role: 'user', content: 'hi' }], max_tokens: 6, ignore_eos: true })).json()) as { timings: Record<string, number> };
+    const { timings: t } = (await (
+      await post(`${s.url}/v1/chat/completions`, { messages: [{ role: 'user', content: 'hi' }], max_tokens: 6, ignore_eos: true })
+    ).json()) as { timings: Record<string, number> };
     expect(t.prompt_per_token_ms).toBeCloseTo(t.prompt_ms! / t.prompt_n!, 12);
     expect(t.prompt_per_second).toBeCloseTo((1000 * t.prompt_n!) / t.prompt_ms!, 9);
     expect(t.predicted_per_token_ms).toBeCloseTo(t.predicted_ms! / 5, 12);
@@ -109,7 +140,9 @@ describe('tokenizer endpoints', () => {
     const content = 'Hello world, this is a test.';
     const plain = (await (await post(`${s.url}/tokenize`, { content })).json()) as { tokens: number[] };
     expect(plain.tokens).toHaveLength(((await recordedJson('07_tokenize.json')).tokens as number[]).length);
-    const withPieces = (await (await post(`${s.url}/tokenize`, { content, with_pieces: true, add_special: true })).json()) as { tokens: { id: number; piece: string }[] };
+    const withPieces = (await (await post(`${s.url}/tokenize`, { content, with_pieces: true, add_special: true })).json()) as {
+      tokens: { id: number; piece: string }[];
+    };
     const recorded = (await recordedJson('07_tokenize_with_pieces.json')).tokens as { piece: string }[];
     expect(withPieces.tokens.map((t) => t.piece)).toEqual(recorded.map((t) => t.piece));
     expect(withPieces.tokens[0]!.id).toBe(1);
@@ -125,7 +158,9 @@ describe('tokenizer endpoints', () => {
     ];
     const { prompt } = (await (await post(`${s.url}/apply-template`, { messages })).json()) as { prompt: string };
     expect(prompt).toBe('[INST] <<SYS>>\nYou are a helpful assistant.\n<</SYS>>\n\nWrite a haiku about benchmarks. [/INST]');
-    const { input_tokens } = (await (await post(`${s.url}/v1/chat/completions/input_tokens`, { messages })).json()) as { input_tokens: number };
+    const { input_tokens } = (await (await post(`${s.url}/v1/chat/completions/input_tokens`, { messages })).json()) as {
+      input_tokens: number;
+    };
     const { tokens } = (await (await post(`${s.url}/tokenize`, { content: prompt, add_special: true })).json()) as { tokens: number[] };
     expect(input_tokens).toBe(tokens.length);
   });
@@ -169,8 +204,12 @@ describe('errors, as recorded', () => {
     const s = await server();
     const missing = await post(`${s.url}/v1/chat/completions`, { model: 'tiny-llama', max_tokens: 8 });
     expect([missing.status, await missing.text()]).toEqual([400, await fixture('08i_err_missing_messages.json')]);
-    const empty = (await (await post(`${s.url}/v1/chat/completions`, { messages: [], max_tokens: 8 })).json()) as { usage: { prompt_tokens: number } };
-    expect(empty.usage.prompt_tokens).toBe((await recordedJson('08n_err_empty_messages.json') as { usage: { prompt_tokens: number } }).usage.prompt_tokens);
+    const empty = (await (await post(`${s.url}/v1/chat/completions`, { messages: [], max_tokens: 8 })).json()) as {
+      usage: { prompt_tokens: number };
+    };
+    expect(empty.usage.prompt_tokens).toBe(
+      ((await recordedJson('08n_err_empty_messages.json')) as { usage: { prompt_tokens: number } }).usage.prompt_tokens,
+    );
   });
 
   it('a prompt that fits but leaves too little room is cut at the context, truncated, with 200', async () => {
@@ -178,7 +217,9 @@ describe('errors, as recorded', () => {
     const r = (await (await post(`${s.url}/completion`, { prompt: 'hello there', n_predict: 200, ignore_eos: true })).json()) as Chunk;
     expect(r).toMatchObject({ tokens_evaluated: 3, tokens_predicted: 61, truncated: true, stop_type: 'limit', tokens_cached: 64 });
     // Without a limit, generation runs to the end of the context.
-    const chat = (await (await post(`${s.url}/v1/chat/completions`, { messages: [{ role: 'user', content: 'hi' }], ignore_eos: true })).json()) as { usage: { prompt_tokens: number; completion_tokens: number }; choices: { finish_reason: string }[] };
+    const chat = (await (
+      await post(`${s.url}/v1/chat/completions`, { messages: [{ role: 'user', content: 'hi' }], ignore_eos: true })
+    ).json()) as { usage: { prompt_tokens: number; completion_tokens: number }; choices: { finish_reason: string }[] };
     expect(chat.usage.prompt_tokens + chat.usage.completion_tokens).toBe(64);
     expect(chat.choices[0]!.finish_reason).toBe('length');
   });
@@ -190,7 +231,12 @@ describe('monitoring endpoints', () => {
     expect(await (await fetch(`${s.url}/health`)).text()).toBe(await fixture('07_health.json'));
     const props = (await (await fetch(`${s.url}/props`)).json()) as Chunk;
     expect(shape(props)).toEqual(shape(await recordedJson('07_props.json')));
-    expect(props).toMatchObject({ total_slots: 3, model_alias: 'tiny', build_info: 'b10470-sim', default_generation_settings: { n_ctx: 4096 } });
+    expect(props).toMatchObject({
+      total_slots: 3,
+      model_alias: 'tiny',
+      build_info: 'b10470-sim',
+      default_generation_settings: { n_ctx: 4096 },
+    });
     const models = (await (await fetch(`${s.url}/v1/models`)).json()) as Chunk;
     expect(shape(models)).toEqual(shape(await recordedJson('07_v1_models.json')));
     expect(await (await fetch(`${s.url}/models`)).json()).toEqual(models);
@@ -201,7 +247,9 @@ describe('monitoring endpoints', () => {
     const fresh = (await (await fetch(`${s.url}/slots`)).json()) as Chunk[];
     expect(shape(fresh)).toEqual(shape(await recordedJson('07_slots_idle_fresh.json')));
     const running = post(`${s.url}/v1/chat/completions`, chatBody('tiny', { max_tokens: 10 })).then((r) => r.text());
-    await expect.poll(async () => ((await (await fetch(`${s.url}/slots`)).json()) as { is_processing: boolean }[])[0]!.is_processing).toBe(true);
+    await expect
+      .poll(async () => ((await (await fetch(`${s.url}/slots`)).json()) as { is_processing: boolean }[])[0]!.is_processing)
+      .toBe(true);
     const busy = ((await (await fetch(`${s.url}/slots`)).json()) as { next_token: { has_next_token: boolean; n_remain: number }[] }[])[0]!;
     expect(busy.next_token[0]!.has_next_token).toBe(true);
     expect(busy.next_token[0]!.n_remain).toBeLessThanOrEqual(10);
@@ -213,7 +261,10 @@ describe('monitoring endpoints', () => {
 
   it('/metrics lists the recorded metrics in order, with counters that add up', async () => {
     const s = await server();
-    for (let i = 0; i < 2; i++) await (await post(`${s.url}/v1/chat/completions`, { messages: [{ role: 'user', content: 'hi there' }], max_tokens: 4, ignore_eos: true })).text();
+    for (let i = 0; i < 2; i++)
+      await (
+        await post(`${s.url}/v1/chat/completions`, { messages: [{ role: 'user', content: 'hi there' }], max_tokens: 4, ignore_eos: true })
+      ).text();
     const r = await fetch(`${s.url}/metrics`);
     expect(r.headers.get('content-type')).toBe('text/plain; version=0.0.4');
     expect(r.headers.get('process-start-time-unix')).toMatch(/^\d+$/);

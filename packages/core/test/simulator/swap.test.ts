@@ -7,7 +7,8 @@ const models = [
   { name: 'b', genTps: 2000, ttftMs: 1, loadMs: 60 },
 ];
 const ms = (ns: bigint) => Number(ns) / 1e6;
-const running = async (url: string) => ((await (await fetch(`${url}/running`)).json()) as { running: { model: string; state: string }[] }).running;
+const running = async (url: string) =>
+  ((await (await fetch(`${url}/running`)).json()) as { running: { model: string; state: string }[] }).running;
 
 describe('llama-swap: loading and swapping', () => {
   it('loads on first use, serves the loaded model directly, swaps to another, and logs it', async () => {
@@ -17,7 +18,9 @@ describe('llama-swap: loading and swapping', () => {
     await (await post(`${s.url}/v1/chat/completions`, chatBody('a'))).text();
     expect(performance.now() - t0).toBeGreaterThanOrEqual(120);
     expect(s.loadedModels()).toEqual(['a']);
-    expect(await running(s.url)).toEqual([{ model: 'a', state: 'ready', cmd: expect.any(String), proxy: expect.any(String), ttl: 0, name: '', description: '' }]);
+    expect(await running(s.url)).toEqual([
+      { model: 'a', state: 'ready', cmd: expect.any(String), proxy: expect.any(String), ttl: 0, name: '', description: '' },
+    ]);
     await (await post(`${s.url}/v1/chat/completions`, chatBody('a'))).text();
     await (await post(`${s.url}/completion`, { model: 'b', prompt: 'hi', n_predict: 2 })).text();
     expect(s.loadedModels()).toEqual(['b']);
@@ -30,7 +33,10 @@ describe('llama-swap: loading and swapping', () => {
     expect(s.groundTruth[1]!.loadMs).toBe(0);
     // The load is part of the time to first token, as the client sees it through llama-swap.
     expect(ms(s.groundTruth[0]!.headersAt! - s.groundTruth[0]!.receivedAt)).toBeGreaterThanOrEqual(119);
-    const list = (await (await fetch(`${s.url}/v1/models`)).json()) as { object: string; data: { id: string; owned_by: string; status: { value: string } }[] };
+    const list = (await (await fetch(`${s.url}/v1/models`)).json()) as {
+      object: string;
+      data: { id: string; owned_by: string; status: { value: string } }[];
+    };
     expect(list.object).toBe('list');
     expect(list.data.map((m) => [m.id, m.owned_by, m.status.value])).toEqual([
       ['a', 'llama-swap', 'unloaded'],
@@ -102,7 +108,9 @@ describe('llama-swap: its own routes', () => {
 
   it('a reloaded model starts with an empty prompt cache', async () => {
     const s = await start({ mode: 'llama-swap', models, initiallyLoaded: 'a' });
-    const ask = async () => ((await (await post(`${s.url}/v1/chat/completions`, chatBody('a', { stream: false }))).json()) as { timings: { cache_n: number } }).timings.cache_n;
+    const ask = async () =>
+      ((await (await post(`${s.url}/v1/chat/completions`, chatBody('a', { stream: false }))).json()) as { timings: { cache_n: number } })
+        .timings.cache_n;
     expect(await ask()).toBe(0);
     expect(await ask()).toBeGreaterThan(0);
     await (await fetch(`${s.url}/unload`)).text();
@@ -121,7 +129,9 @@ describe('llama-swap: its own routes', () => {
     expect(await (await fetch(`${s.url}/upstream/b/slots`)).json()).toHaveLength(4);
     const messages = [{ role: 'user', content: 'hello world' }];
     const { prompt } = (await (await post(`${s.url}/upstream/b/apply-template`, { messages })).json()) as { prompt: string };
-    const { tokens } = (await (await post(`${s.url}/upstream/b/tokenize`, { content: prompt, add_special: true })).json()) as { tokens: number[] };
+    const { tokens } = (await (await post(`${s.url}/upstream/b/tokenize`, { content: prompt, add_special: true })).json()) as {
+      tokens: number[];
+    };
     await (await post(`${s.url}/upstream/b/v1/chat/completions`, { messages, max_tokens: 1 })).text();
     expect(s.groundTruth.at(-1)!.promptTokens).toBe(tokens.length);
     expect((await fetch(`${s.url}/upstream/zzz/health`)).status).toBe(404);
@@ -138,7 +148,10 @@ describe('llama-swap: its own routes', () => {
     expect(form.status).toBe(404);
     expect(await (await fetch(`${s.url}/health`)).text()).toBe('OK');
     expect(await (await fetch(`${s.url}/nowhere`)).text()).toBe('404 page not found');
-    const tooLong = await post(`${s.url}/v1/chat/completions`, chatBody('a', { messages: [{ role: 'user', content: 'word '.repeat(50) }] }));
+    const tooLong = await post(
+      `${s.url}/v1/chat/completions`,
+      chatBody('a', { messages: [{ role: 'user', content: 'word '.repeat(50) }] }),
+    );
     expect(tooLong.status).toBe(400);
     expect(((await tooLong.json()) as { error: { type: string } }).error.type).toBe('exceed_context_size_error');
     expect(s.stats().requests).toBe(1);

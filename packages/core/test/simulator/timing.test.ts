@@ -14,18 +14,29 @@ interface Timings {
   predicted_ms: number;
   predicted_per_second: number;
 }
-type ChatResult = { timings: Timings; usage: { prompt_tokens: number; completion_tokens: number }; choices: { finish_reason: string; message: { content: string } }[] };
+type ChatResult = {
+  timings: Timings;
+  usage: { prompt_tokens: number; completion_tokens: number };
+  choices: { finish_reason: string; message: { content: string } }[];
+};
 
-const chat = async (url: string, body: Record<string, unknown>) => (await (await post(`${url}/v1/chat/completions`, body)).json()) as ChatResult;
+const chat = async (url: string, body: Record<string, unknown>) =>
+  (await (await post(`${url}/v1/chat/completions`, body)).json()) as ChatResult;
 
 describe('timing follows the profile, and timings report the plan the simulator followed', () => {
   it('prompt time is ttftMs + evaluated/promptTps; generation runs at genTps; writes follow the plan', async () => {
     const s = await start({ mode: 'llama-server', models: [{ name: 'm', genTps: 200, promptTps: 1000, ttftMs: 10, jitter: 0 }] });
-    const { prompt } = (await (await post(`${s.url}/apply-template`, { messages: [{ role: 'user', content: 'hi' }] })).json()) as { prompt: string };
+    const { prompt } = (await (await post(`${s.url}/apply-template`, { messages: [{ role: 'user', content: 'hi' }] })).json()) as {
+      prompt: string;
+    };
     const { tokens } = (await (await post(`${s.url}/tokenize`, { content: prompt, add_special: true })).json()) as { tokens: number[] };
     const loop = monitorEventLoopDelay({ resolution: 1 });
     loop.enable();
-    const body = events(await (await post(`${s.url}/v1/chat/completions`, chatBody('m', { messages: [{ role: 'user', content: 'hi' }], max_tokens: 21 }))).text());
+    const body = events(
+      await (
+        await post(`${s.url}/v1/chat/completions`, chatBody('m', { messages: [{ role: 'user', content: 'hi' }], max_tokens: 21 }))
+      ).text(),
+    );
     loop.disable();
     const t = body.chunks.at(-1)!.timings as Timings;
     expect(t.prompt_n + t.cache_n).toBe(tokens.length);
@@ -51,7 +62,11 @@ describe('timing follows the profile, and timings report the plan the simulator 
 
   it('a natural stop (no ignore_eos) ends with "stop"; the EOS token counts but is not written', async () => {
     const s = await start({ mode: 'llama-server', seed: 3, models: [{ name: 'm', genTps: Number.POSITIVE_INFINITY, ttftMs: 0 }] });
-    const r = events(await (await post(`${s.url}/v1/chat/completions`, { messages: [{ role: 'user', content: 'hi' }], max_tokens: 5000, stream: true })).text());
+    const r = events(
+      await (
+        await post(`${s.url}/v1/chat/completions`, { messages: [{ role: 'user', content: 'hi' }], max_tokens: 5000, stream: true })
+      ).text(),
+    );
     const final = r.chunks.at(-1)!;
     expect(final.choices![0]!.finish_reason).toBe('stop');
     const predicted = (final.timings as Timings).predicted_n;
@@ -63,7 +78,10 @@ describe('timing follows the profile, and timings report the plan the simulator 
   });
 
   it('cache_prompt reuses the longest common prefix held by the slot; false evaluates everything', async () => {
-    const s = await start({ mode: 'llama-server', models: [{ name: 'm', genTps: 5000, ttftMs: 0, promptTps: 10_000, slots: 1, jitter: 0 }] });
+    const s = await start({
+      mode: 'llama-server',
+      models: [{ name: 'm', genTps: 5000, ttftMs: 0, promptTps: 10_000, slots: 1, jitter: 0 }],
+    });
     const a = [{ role: 'user', content: 'Cache test: lorem ipsum dolor sit amet, twice over.' }];
     const b = [{ role: 'user', content: 'Cache test: lorem ipsum dolor, something else.' }];
     const count = async (messages: unknown) => {
@@ -109,7 +127,11 @@ describe('timing follows the profile, and timings report the plan the simulator 
     // Four requests wait in llama-swap while another model streams; when it is gone, llama-swap loads `m` and
     // starts all four at once, so every gap of every stream sees four busy slots whatever the machine's load.
     const controller = new AbortController();
-    const hold = await post(`${s.url}/v1/chat/completions`, { model: 'hold', messages: [{ role: 'user', content: 'x' }], max_tokens: 100, stream: true }, { signal: controller.signal });
+    const hold = await post(
+      `${s.url}/v1/chat/completions`,
+      { model: 'hold', messages: [{ role: 'user', content: 'x' }], max_tokens: 100, stream: true },
+      { signal: controller.signal },
+    );
     await hold.body!.getReader().read();
     const four = Array.from({ length: 4 }, () => chat(s.url, ask));
     await expect.poll(() => s.stats().queued).toBe(4);
@@ -142,7 +164,9 @@ describe('timing follows the profile, and timings report the plan the simulator 
 
   it('greedy requests repeat their text for the same prompt, whatever came before', async () => {
     const s = await start({ mode: 'llama-server', models: [{ name: 'm', genTps: 5000, ttftMs: 0 }] });
-    const ask = async (content: string) => (await chat(s.url, { messages: [{ role: 'user', content }], max_tokens: 10, temperature: 0, ignore_eos: true })).choices[0]!.message.content;
+    const ask = async (content: string) =>
+      (await chat(s.url, { messages: [{ role: 'user', content }], max_tokens: 10, temperature: 0, ignore_eos: true })).choices[0]!.message
+        .content;
     const first = await ask('same prompt');
     await ask('something else');
     expect(await ask('same prompt')).toBe(first);
@@ -171,7 +195,11 @@ describe('disconnects, close and load', () => {
   });
 
   it('close() ends streams running, queued and stalled at once: nothing is written after the call', async () => {
-    const s = await startSimulator({ mode: 'llama-server', models: [{ name: 'm', genTps: 2, ttftMs: 1, slots: 2 }], faults: [{ kind: 'stall', requests: [1], afterTokens: 1 }] });
+    const s = await startSimulator({
+      mode: 'llama-server',
+      models: [{ name: 'm', genTps: 2, ttftMs: 1, slots: 2 }],
+      faults: [{ kind: 'stall', requests: [1], afterTokens: 1 }],
+    });
     const pending = Array.from({ length: 4 }, () =>
       post(`${s.url}/v1/chat/completions`, chatBody('m', { max_tokens: 100 }))
         .then((r) => r.text())
@@ -195,7 +223,11 @@ describe('disconnects, close and load', () => {
   it('serves 20 concurrent streams on one timer, never writing a token before its time', async () => {
     const n = 20;
     const s = await start({ mode: 'llama-server', models: [{ name: 'm', genTps: 50, ttftMs: 0, slots: n, batchSlowdown: 0, jitter: 0 }] });
-    const bodies = await Promise.all(Array.from({ length: n }, async () => events(await (await post(`${s.url}/v1/chat/completions`, chatBody('m', { max_tokens: 6 }))).text())));
+    const bodies = await Promise.all(
+      Array.from({ length: n }, async () =>
+        events(await (await post(`${s.url}/v1/chat/completions`, chatBody('m', { max_tokens: 6 }))).text()),
+      ),
+    );
     expect(s.stats()).toMatchObject({ requests: n, active: 0 });
     // Each holds its slot 100 ms: they overlap even when the machine is slow to connect them.
     expect(s.stats().peakActive).toBeGreaterThan(1);
@@ -208,7 +240,8 @@ describe('disconnects, close and load', () => {
       const gap = t.predicted_ms / (t.predicted_n - 1);
       expect(gap).toBeCloseTo(20, 6);
       // Token k is due prompt_ms + k gaps after the plan started, which is after the request was received.
-      truth.tokenWrites.forEach((at, k) => expect(ms(at - truth.receivedAt)).toBeGreaterThanOrEqual(t.prompt_ms + k * gap - 0.1));
+      for (const [k, at] of truth.tokenWrites.entries())
+        expect(ms(at - truth.receivedAt)).toBeGreaterThanOrEqual(t.prompt_ms + k * gap - 0.1);
     }
   });
 });

@@ -42,17 +42,35 @@ describe('the simulator tokenizer', () => {
   });
 
   it('has the documented default profile', () => {
-    expect(DEFAULT_MODEL_PROFILE).toEqual({ promptTps: 2000, genTps: 50, ttftMs: 20, jitter: 0.05, slots: 4, loadMs: 500, ctxSize: 8192, batchSlowdown: 0.1 });
+    expect(DEFAULT_MODEL_PROFILE).toEqual({
+      promptTps: 2000,
+      genTps: 50,
+      ttftMs: 20,
+      jitter: 0.05,
+      slots: 4,
+      loadMs: 500,
+      ctxSize: 8192,
+      batchSlowdown: 0.1,
+    });
   });
 
   it('generates text of one-token words from the shared word list, the same text as before the list was shared', async () => {
     const s = await start({ mode: 'llama-server', models: [{ name: 'm', genTps: 5000, ttftMs: 0 }] });
-    const r = (await (await post(`${s.url}/v1/chat/completions`, { messages: [{ role: 'user', content: 'hi' }], max_tokens: 40, temperature: 0, ignore_eos: true })).json()) as {
+    const r = (await (
+      await post(`${s.url}/v1/chat/completions`, {
+        messages: [{ role: 'user', content: 'hi' }],
+        max_tokens: 40,
+        temperature: 0,
+        ignore_eos: true,
+      })
+    ).json()) as {
       choices: { message: { content: string } }[];
     };
     const text = r.choices[0]!.message.content;
     // Pinned: a seed's text depends on the exact list the simulator picks from (seed 1, greedy, prompt "hi").
-    expect(text).toBe(' was oil after day were new or me not our there go about could we water., year on its live go her but and these by this were could your is may the most more thing his most');
+    expect(text).toBe(
+      ' was oil after day were new or me not our there go about could we water., year on its live go her but and these by this were could your is may the most more thing his most',
+    );
     // Every generated piece is one token: re-tokenized (its first space is the one SentencePiece adds), 40 tokens.
     expect(tokenPieces(text.slice(1))).toHaveLength(40);
   });

@@ -5,7 +5,12 @@ import { describeStoreContract, expectStoreError, makeRun } from '../contracts/s
 /** A wall clock the test moves by hand. */
 function manualClock(start = '2026-11-24T12:00:00.000Z') {
   let t = Date.parse(start);
-  return { now: () => new Date(t), advance: (ms: number) => void (t += ms) };
+  return {
+    now: () => new Date(t),
+    advance: (ms: number) => {
+      t += ms;
+    },
+  };
 }
 
 // Shared state stands in for the storage a persistent store would reopen, or a second process would open.
@@ -22,7 +27,9 @@ describe('memory store', () => {
   it('stamps records and lease expiry from the injected clock', async () => {
     const clock = manualClock();
     const store = createMemoryStore({ now: clock.now });
-    expect((await store.suites.put('s', { name: 's', models: ['m'], promptTokens: [1], maxTokens: [1], concurrency: [1] })).updatedAt).toBe('2026-11-24T12:00:00.000Z');
+    expect((await store.suites.put('s', { name: 's', models: ['m'], promptTokens: [1], maxTokens: [1], concurrency: [1] })).updatedAt).toBe(
+      '2026-11-24T12:00:00.000Z',
+    );
     clock.advance(1500);
     expect((await store.hosts.put({ id: 'h', baseUrl: 'http://h:1' })).updatedAt).toBe('2026-11-24T12:00:01.500Z');
     const lease = await store.leases.acquire({ hostId: 'h', holder: 'a', purpose: 'p', ttlMs: 1000 });

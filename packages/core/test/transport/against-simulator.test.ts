@@ -26,7 +26,16 @@ describe('llama transport against the simulator (real loopback HTTP)', () => {
     sim = await startSimulator({ mode: 'llama-swap', models });
     transport = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-swap' });
     const events: TransportEvent[] = [];
-    for await (const e of transport.stream({ endpoint: 'chat', messages: [{ role: 'user', content: 'hi' }], model: 'a', maxTokens: 12, sampling: { seed: 1 }, ignoreEos: true, cachePrompt: false })) events.push(e);
+    for await (const e of transport.stream({
+      endpoint: 'chat',
+      messages: [{ role: 'user', content: 'hi' }],
+      model: 'a',
+      maxTokens: 12,
+      sampling: { seed: 1 },
+      ignoreEos: true,
+      cachePrompt: false,
+    }))
+      events.push(e);
     expect(events[0]!.type).toBe('response-start');
     expect(events.filter((e) => e.type === 'delta')).toHaveLength(12);
     const final = events.at(-1)!;
@@ -35,26 +44,53 @@ describe('llama transport against the simulator (real loopback HTTP)', () => {
     const truth = sim.groundTruth[0]!;
     expect(final.responseId).toBe(truth.id);
     // The raw record normalizes to what the simulator did.
-    expect(parseLlamaTimings(final.raw)).toMatchObject({ source: 'llama', generatedTokens: truth.predictedTokens, promptTokens: truth.promptTokens, cachedTokens: truth.cachedTokens });
+    expect(parseLlamaTimings(final.raw)).toMatchObject({
+      source: 'llama',
+      generatedTokens: truth.predictedTokens,
+      promptTokens: truth.promptTokens,
+      cachedTokens: truth.cachedTokens,
+    });
   });
 
-  it('a native completion\'s raw final object normalizes to the ground truth too', async () => {
+  it("a native completion's raw final object normalizes to the ground truth too", async () => {
     sim = await startSimulator({ mode: 'llama-server', models });
     transport = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-server' });
     const events: TransportEvent[] = [];
-    for await (const e of transport.stream({ endpoint: 'completion', prompt: 'Once upon a time', model: 'a', maxTokens: 7, sampling: {}, ignoreEos: true, cachePrompt: false })) events.push(e);
+    for await (const e of transport.stream({
+      endpoint: 'completion',
+      prompt: 'Once upon a time',
+      model: 'a',
+      maxTokens: 7,
+      sampling: {},
+      ignoreEos: true,
+      cachePrompt: false,
+    }))
+      events.push(e);
     const final = events.at(-1)!;
     expect(final).toMatchObject({ type: 'final', raw: { stop: true } });
     if (final.type !== 'final') return;
     const truth = sim.groundTruth[0]!;
-    expect(parseLlamaTimings(final.raw)).toMatchObject({ source: 'llama', generatedTokens: truth.predictedTokens, promptTokens: truth.promptTokens });
+    expect(parseLlamaTimings(final.raw)).toMatchObject({
+      source: 'llama',
+      generatedTokens: truth.predictedTokens,
+      promptTokens: truth.promptTokens,
+    });
   });
 
   it('streams a native completion through llama-swap', async () => {
     sim = await startSimulator({ mode: 'llama-swap', models });
     transport = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-swap' });
     const events: TransportEvent[] = [];
-    for await (const e of transport.stream({ endpoint: 'completion', prompt: 'Once upon a time', model: 'b', maxTokens: 5, sampling: {}, ignoreEos: true, cachePrompt: true })) events.push(e);
+    for await (const e of transport.stream({
+      endpoint: 'completion',
+      prompt: 'Once upon a time',
+      model: 'b',
+      maxTokens: 5,
+      sampling: {},
+      ignoreEos: true,
+      cachePrompt: true,
+    }))
+      events.push(e);
     expect(events.filter((e) => e.type === 'delta')).toHaveLength(5);
     expect(events.at(-1)).toMatchObject({ type: 'final', finishReason: 'length' });
   });
@@ -62,13 +98,32 @@ describe('llama transport against the simulator (real loopback HTTP)', () => {
   it('tokenizes exactly as the server counts the prompt, chat and completion', async () => {
     sim = await startSimulator({ mode: 'llama-swap', models });
     transport = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-swap' });
-    const messages = [{ role: 'system' as const, content: 'Be brief.' }, { role: 'user' as const, content: 'Request 000042: the quick brown fox jumps' }];
+    const messages = [
+      { role: 'system' as const, content: 'Be brief.' },
+      { role: 'user' as const, content: 'Request 000042: the quick brown fox jumps' },
+    ];
     // The template is the simulator's own.
     expect(await transport.applyTemplate!('a', messages)).toBe(applyTemplate(messages));
     const chatCount = await transport.tokenize!('a', { endpoint: 'chat', messages });
     const completionCount = await transport.tokenize!('a', { endpoint: 'completion', prompt: 'the quick brown fox' });
-    for await (const _ of transport.stream({ endpoint: 'chat', messages, model: 'a', maxTokens: 1, sampling: {}, ignoreEos: true, cachePrompt: false }));
-    for await (const _ of transport.stream({ endpoint: 'completion', prompt: 'the quick brown fox', model: 'a', maxTokens: 1, sampling: {}, ignoreEos: true, cachePrompt: false }));
+    for await (const _ of transport.stream({
+      endpoint: 'chat',
+      messages,
+      model: 'a',
+      maxTokens: 1,
+      sampling: {},
+      ignoreEos: true,
+      cachePrompt: false,
+    }));
+    for await (const _ of transport.stream({
+      endpoint: 'completion',
+      prompt: 'the quick brown fox',
+      model: 'a',
+      maxTokens: 1,
+      sampling: {},
+      ignoreEos: true,
+      cachePrompt: false,
+    }));
     expect(sim.groundTruth.map((g) => g.promptTokens)).toEqual([chatCount, completionCount]);
   });
 
@@ -83,7 +138,18 @@ describe('llama transport against the simulator (real loopback HTTP)', () => {
     const info = await transport.describe!(['a', 'b']);
     // Describing did not load b: only the loaded model is described, from its own /props.
     const props = (await (await fetch(`${sim.url}/upstream/a/props`)).json()) as Record<string, unknown>;
-    expect(info.models).toEqual([{ id: 'a', build: 'b10470-sim', contextPerSlot: 8192, slots: 2, path: 'models/a.gguf', alias: 'a', chatTemplate: props.chat_template, raw: props }]);
+    expect(info.models).toEqual([
+      {
+        id: 'a',
+        build: 'b10470-sim',
+        contextPerSlot: 8192,
+        slots: 2,
+        path: 'models/a.gguf',
+        alias: 'a',
+        chatTemplate: props.chat_template,
+        raw: props,
+      },
+    ]);
     expect(Object.keys(info.raw)).toEqual(['/v1/models', '/running']);
     expect(sim.loadedModels()).toEqual(['a']);
     await transport.unload!('a');
@@ -95,8 +161,24 @@ describe('llama transport against the simulator (real loopback HTTP)', () => {
     transport = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-server' });
     const info = await transport.describe!(['a', 'alias-of-a']);
     const props = (await (await fetch(`${sim.url}/props`)).json()) as Record<string, unknown>;
-    const described = { build: 'b10470-sim', contextPerSlot: 4096, slots: 3, path: 'models/a.gguf', alias: 'a', chatTemplate: props.chat_template, raw: props };
-    expect(info).toEqual({ kind: 'llama-server', baseUrl: sim.url, models: [{ id: 'a', ...described }, { id: 'alias-of-a', ...described }], raw: { '/v1/models': expect.objectContaining({ data: [expect.objectContaining({ id: 'a' })] }) } });
+    const described = {
+      build: 'b10470-sim',
+      contextPerSlot: 4096,
+      slots: 3,
+      path: 'models/a.gguf',
+      alias: 'a',
+      chatTemplate: props.chat_template,
+      raw: props,
+    };
+    expect(info).toEqual({
+      kind: 'llama-server',
+      baseUrl: sim.url,
+      models: [
+        { id: 'a', ...described },
+        { id: 'alias-of-a', ...described },
+      ],
+      raw: { '/v1/models': expect.objectContaining({ data: [expect.objectContaining({ id: 'a' })] }) },
+    });
     expect(typeof described.chatTemplate).toBe('string');
   });
 
@@ -107,7 +189,15 @@ describe('llama transport against the simulator (real loopback HTTP)', () => {
     const other = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-server' });
     let probe: ActivityProbe | undefined;
     try {
-      const stream = other.stream({ endpoint: 'chat', messages: [{ role: 'user', content: 'x' }], model: 'a', maxTokens: 200, sampling: {}, ignoreEos: true, cachePrompt: false });
+      const stream = other.stream({
+        endpoint: 'chat',
+        messages: [{ role: 'user', content: 'x' }],
+        model: 'a',
+        maxTokens: 200,
+        sampling: {},
+        ignoreEos: true,
+        cachePrompt: false,
+      });
       for await (const e of stream) {
         if (e.type !== 'delta') continue;
         // The first token is out and 199 more follow at 20 tokens/s: the slot is busy for seconds.
@@ -131,7 +221,9 @@ describe('llama transport against the simulator (real loopback HTTP)', () => {
     expect([llama.kind, typeof llama.unload, typeof llama.tokenize]).toEqual(['llama-server', 'undefined', 'function']);
     await llama.close();
     await server.close();
-    const vllm = await startMswServer([http.get('*/v1/models', () => HttpResponse.json({ object: 'list', data: [{ id: 'Qwen/Qwen3-8B' }] }))]);
+    const vllm = await startMswServer([
+      http.get('*/v1/models', () => HttpResponse.json({ object: 'list', data: [{ id: 'Qwen/Qwen3-8B' }] })),
+    ]);
     const openai = await connectLlamaTransport({ baseUrl: vllm.url });
     expect([openai.kind, typeof openai.tokenize]).toEqual(['openai', 'undefined']);
     expect((await openai.listModels()).map((m) => m.id)).toEqual(['Qwen/Qwen3-8B']);
@@ -146,7 +238,15 @@ describe('llama transport against the simulator (real loopback HTTP)', () => {
 
 /** The simulator's ground truth is on `process.hrtime.bigint()`: the transport stamps on the same clock. */
 const hrClock = () => Number(process.hrtime.bigint()) / 1e6;
-const chatTo = (model: string, maxTokens: number): StreamRequest => ({ endpoint: 'chat', messages: [{ role: 'user', content: 'hello' }], model, maxTokens, sampling: { seed: 1 }, ignoreEos: true, cachePrompt: false });
+const chatTo = (model: string, maxTokens: number): StreamRequest => ({
+  endpoint: 'chat',
+  messages: [{ role: 'user', content: 'hello' }],
+  model,
+  maxTokens,
+  sampling: { seed: 1 },
+  ignoreEos: true,
+  cachePrompt: false,
+});
 
 describe('llama transport against the simulator: timing and faults', () => {
   it('stamps each delta just after the simulator wrote its token (ground truth, same clock)', async () => {
@@ -173,30 +273,45 @@ describe('llama transport against the simulator: timing and faults', () => {
   });
 
   const faults: [FaultKind, (error: unknown, events: TransportEvent[]) => void][] = [
-    ['reset', (error, events) => {
-      expect(error).toBeInstanceOf(StreamProtocolError);
-      expect(events.filter((e) => e.type === 'delta')).toHaveLength(2);
-    }],
+    [
+      'reset',
+      (error, events) => {
+        expect(error).toBeInstanceOf(StreamProtocolError);
+        expect(events.filter((e) => e.type === 'delta')).toHaveLength(2);
+      },
+    ],
     ['malformed-chunk', (error) => expect(error).toBeInstanceOf(StreamProtocolError)],
     ['http-500', (error) => expect(error).toMatchObject({ status: 500, code: 'HTTP_STATUS' })],
     ['http-503', (error) => expect(error).toBeInstanceOf(ServerLoadingError)],
     ['unknown-model', (error) => expect(error).toBeInstanceOf(ModelNotFoundError)],
-    ['missing-timings', (error, events) => {
-      expect(error).toBeUndefined();
-      const final = events.at(-1);
-      expect(final?.type).toBe('final');
-      expect(final?.type === 'final' && final.raw).not.toHaveProperty('timings');
-    }],
-    ['no-done', (error, events) => {
-      // Lenient: the finish chunk came, only [DONE] is missing.
-      expect(error).toBeUndefined();
-      expect(events.at(-1)).toMatchObject({ type: 'final', finishReason: 'length' });
-    }],
+    [
+      'missing-timings',
+      (error, events) => {
+        expect(error).toBeUndefined();
+        const final = events.at(-1);
+        expect(final?.type).toBe('final');
+        expect(final?.type === 'final' && final.raw).not.toHaveProperty('timings');
+      },
+    ],
+    [
+      'no-done',
+      (error, events) => {
+        // Lenient: the finish chunk came, only [DONE] is missing.
+        expect(error).toBeUndefined();
+        expect(events.at(-1)).toMatchObject({ type: 'final', finishReason: 'length' });
+      },
+    ],
     ['stall', (error) => expect(error).toMatchObject({ phase: 'body' })],
   ];
   for (const [kind, check] of faults) {
     it(`fault ${kind}`, async () => {
-      sim = await startSimulator({ mode: 'llama-swap', models: [{ name: 'a', genTps: 500 }], seed: 1, initiallyLoaded: 'a', faults: [{ kind, afterTokens: 2, stallMs: 2000 }] });
+      sim = await startSimulator({
+        mode: 'llama-swap',
+        models: [{ name: 'a', genTps: 500 }],
+        seed: 1,
+        initiallyLoaded: 'a',
+        faults: [{ kind, afterTokens: 2, stallMs: 2000 }],
+      });
       transport = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-swap', bodyTimeoutMs: 200, connections: 1 });
       const events: TransportEvent[] = [];
       const error = await (async () => {

@@ -6,7 +6,13 @@ import { http, HttpResponse } from 'msw';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HostUnreachableError, UnsupportedError } from '../../src/errors/index.js';
 import { connectLlamaTransport, createLlamaTransport, type LlamaServerKind } from '../../src/transport/llama/index.js';
-import { capabilitiesOf, TRANSPORT_CAPABILITIES, type Transport, type TransportCapability, type TransportTraits } from '../../src/transport/transport.js';
+import {
+  capabilitiesOf,
+  TRANSPORT_CAPABILITIES,
+  type Transport,
+  type TransportCapability,
+  type TransportTraits,
+} from '../../src/transport/transport.js';
 import { startMswServer, type MswServer } from './msw-loopback.js';
 import { llamaServerHandlers, llamaSwapHandlers } from './recorded-servers.js';
 
@@ -31,8 +37,14 @@ function keep(t: Transport): Transport {
 
 /** What each kind offers: the table the engine's fallbacks depend on. */
 const EXPECTED: Record<LlamaServerKind, { capabilities: TransportCapability[]; traits: TransportTraits }> = {
-  'llama-server': { capabilities: ['tokenize', 'applyTemplate', 'describe', 'probeActivity'], traits: { anyModelName: true, describesLoadedModelsOnly: false } },
-  'llama-swap': { capabilities: ['tokenize', 'applyTemplate', 'describe', 'runningModels', 'unload', 'probeActivity'], traits: { anyModelName: false, describesLoadedModelsOnly: true } },
+  'llama-server': {
+    capabilities: ['tokenize', 'applyTemplate', 'describe', 'probeActivity'],
+    traits: { anyModelName: true, describesLoadedModelsOnly: false },
+  },
+  'llama-swap': {
+    capabilities: ['tokenize', 'applyTemplate', 'describe', 'runningModels', 'unload', 'probeActivity'],
+    traits: { anyModelName: false, describesLoadedModelsOnly: true },
+  },
   openai: { capabilities: ['describe'], traits: { anyModelName: false, describesLoadedModelsOnly: false } },
 };
 const KINDS = Object.keys(EXPECTED) as LlamaServerKind[];

@@ -71,15 +71,36 @@ describe('llamaContentText', () => {
 describe('StreamParser with the shortcut', () => {
   it('gives the same events as parsing every chunk whole', () => {
     const contents = ['Hello', ' "quoted"', ' wörld', '', ' end\n'];
-    const role = JSON.stringify({ choices: [{ finish_reason: null, index: 0, delta: { role: 'assistant', content: null } }], created: 1, id: 'chatcmpl-abc', model: 'm', system_fingerprint: 'f', object: 'chat.completion.chunk' });
-    const finish = JSON.stringify({ choices: [{ finish_reason: 'length', index: 0, delta: {} }], created: 1, id: 'chatcmpl-abc', model: 'm', system_fingerprint: 'f', object: 'chat.completion.chunk' });
+    const role = JSON.stringify({
+      choices: [{ finish_reason: null, index: 0, delta: { role: 'assistant', content: null } }],
+      created: 1,
+      id: 'chatcmpl-abc',
+      model: 'm',
+      system_fingerprint: 'f',
+      object: 'chat.completion.chunk',
+    });
+    const finish = JSON.stringify({
+      choices: [{ finish_reason: 'length', index: 0, delta: {} }],
+      created: 1,
+      id: 'chatcmpl-abc',
+      model: 'm',
+      system_fingerprint: 'f',
+      object: 'chat.completion.chunk',
+    });
     const body = [role, ...contents.map((c) => chunk(c)), finish, '[DONE]'].map((d) => `data: ${d}\n\n`).join('');
     const parser = new StreamParser(false);
     const events = parser.feed(new TextEncoder().encode(body), 7);
     const deltas = events.filter((e) => e.type === 'delta');
     expect(deltas.map((e) => e.type === 'delta' && e.text)).toEqual(['Hello', ' "quoted"', ' wörld', ' end\n']);
     expect(deltas.every((e) => e.type === 'delta' && e.tokens === 1 && e.at === 7)).toBe(true);
-    expect(events.at(-1)).toMatchObject({ type: 'final', responseId: 'chatcmpl-abc', finishReason: 'length', model: 'm', systemFingerprint: 'f', raw: {} });
+    expect(events.at(-1)).toMatchObject({
+      type: 'final',
+      responseId: 'chatcmpl-abc',
+      finishReason: 'length',
+      model: 'm',
+      systemFingerprint: 'f',
+      raw: {},
+    });
     expect(parser.end(8)).toEqual([]);
     expect(parser.error).toBeUndefined();
   });

@@ -56,9 +56,7 @@ describe('llama-server endpoints', () => {
 
   it('applyTemplate: an answer without a prompt is UnsupportedError', async () => {
     const s = await serve([http.post('*/apply-template', () => HttpResponse.json({ text: 'x' }))]);
-    const error = await open(s.url, 'llama-server')
-      .applyTemplate!('m', [{ role: 'user', content: 'hi' }])
-      .catch((e: unknown) => e);
+    const error = await open(s.url, 'llama-server').applyTemplate!('m', [{ role: 'user', content: 'hi' }]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnsupportedError);
     expect(s.hits.map((h) => h.path)).toEqual(['/apply-template']);
   });
@@ -97,7 +95,10 @@ describe('llama-server endpoints', () => {
 
   it('describe still answers when /props fails, with what /v1/models said', async () => {
     const models = await fixture('07_v1_models.json');
-    const s = await serve([http.get('*/v1/models', () => json(models)), http.get('*/props', () => json('{"error":{"code":500,"message":"boom"}}', 500))]);
+    const s = await serve([
+      http.get('*/v1/models', () => json(models)),
+      http.get('*/props', () => json('{"error":{"code":500,"message":"boom"}}', 500)),
+    ]);
     const info = await open(s.url, 'llama-server').describe!(['tiny-llama']);
     expect(info).toEqual({ kind: 'llama-server', baseUrl: s.url, models: [], raw: { '/v1/models': JSON.parse(models) } });
     expect(s.hits.map((h) => h.path)).toEqual(['/v1/models', '/props']);
@@ -119,7 +120,9 @@ describe('llama-server endpoints', () => {
   it('probeActivity falls back to the requests_processing gauge when /slots is disabled', async () => {
     const metrics = (await fixture('07_metrics.txt')).replace('llamacpp:requests_processing 0', 'llamacpp:requests_processing 2');
     const s = await serve([
-      http.get('*/slots', () => json('{"error":{"code":501,"message":"This server does not support slots endpoint.","type":"not_supported_error"}}', 501)),
+      http.get('*/slots', () =>
+        json('{"error":{"code":501,"message":"This server does not support slots endpoint.","type":"not_supported_error"}}', 501),
+      ),
       http.get('*/metrics', () => new HttpResponse(metrics)),
     ]);
     expect(await open(s.url, 'llama-server').probeActivity!()).toEqual({ busy: true, evidence: ['2 request(s) processing (metrics)'] });
@@ -129,9 +132,7 @@ describe('llama-server endpoints', () => {
   it('a llama.cpp 404 "File Not Found" is a missing endpoint, not a missing model', async () => {
     const body = await fixture('08g_err_unknown_endpoint.json');
     const s = await serve([http.post('*/apply-template', () => json(body, 404))]);
-    const error = await open(s.url, 'llama-server')
-      .tokenize!('m', { endpoint: 'chat', messages: [] })
-      .catch((e: unknown) => e);
+    const error = await open(s.url, 'llama-server').tokenize!('m', { endpoint: 'chat', messages: [] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HttpStatusError);
     expect(error).not.toBeInstanceOf(ModelNotFoundError);
     expect((error as Error).message).toContain('File Not Found');
@@ -175,9 +176,7 @@ describe('llama-swap endpoints', () => {
 
   it('unloading an unknown model → ModelNotFoundError listing the models there are', async () => {
     const s = await llamaSwap();
-    const error = await open(s.url, 'llama-swap')
-      .unload!('zzz')
-      .catch((e: unknown) => e);
+    const error = await open(s.url, 'llama-swap').unload!('zzz').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelNotFoundError);
     expect(error).toMatchObject({ model: 'zzz', available: ['a', 'b', 'org/c'], status: 404 });
   });
@@ -208,10 +207,26 @@ describe('llama-swap endpoints', () => {
     const s = await llamaSwap();
     const props = JSON.parse(await fixture('07_props.json')) as Record<string, unknown>;
     const info = await open(s.url, 'llama-swap').describe!(['a', 'b', 'org/c']);
-    expect(info.models).toEqual([{ id: 'a', build: 'b10470-34af94c', contextPerSlot: 2048, slots: 1, path: 'models/tiny-llama-spm-f16.gguf', alias: 'tiny-llama', chatTemplate: props.chat_template, raw: props }]);
+    expect(info.models).toEqual([
+      {
+        id: 'a',
+        build: 'b10470-34af94c',
+        contextPerSlot: 2048,
+        slots: 1,
+        path: 'models/tiny-llama-spm-f16.gguf',
+        alias: 'tiny-llama',
+        chatTemplate: props.chat_template,
+        raw: props,
+      },
+    ]);
     expect(info.raw).toEqual({
       '/v1/models': { object: 'list', data: [{ id: 'a' }, { id: 'b' }, { id: 'org/c' }] },
-      '/running': { running: [{ model: 'a', state: 'ready' }, { model: 'b', state: 'starting' }] },
+      '/running': {
+        running: [
+          { model: 'a', state: 'ready' },
+          { model: 'b', state: 'starting' },
+        ],
+      },
     });
     expect(s.hits.map((h) => h.path)).toEqual(['/v1/models', '/running', '/upstream/a/props']);
   });
@@ -224,12 +239,27 @@ describe('llama-swap endpoints', () => {
 });
 
 function chatRequest(model: string, over: Partial<StreamRequest> = {}): StreamRequest {
-  return { endpoint: 'chat', messages: [{ role: 'user', content: 'hi' }], model, maxTokens: 7, sampling: { temperature: 0, seed: 3 }, ignoreEos: true, cachePrompt: false, ...over } as StreamRequest;
+  return {
+    endpoint: 'chat',
+    messages: [{ role: 'user', content: 'hi' }],
+    model,
+    maxTokens: 7,
+    sampling: { temperature: 0, seed: 3 },
+    ignoreEos: true,
+    cachePrompt: false,
+    ...over,
+  } as StreamRequest;
 }
 
 describe('what a stream sends', () => {
   const body = async (kind: LlamaServerKind, request: StreamRequest) => {
-    const s = await serve([http.post('*', ({ request: r }) => new HttpResponse(new URL(r.url).pathname === '/completion' ? NATIVE_FINISHED : FINISHED, { headers: SSE_HEADERS }))]);
+    const s = await serve([
+      http.post(
+        '*',
+        ({ request: r }) =>
+          new HttpResponse(new URL(r.url).pathname === '/completion' ? NATIVE_FINISHED : FINISHED, { headers: SSE_HEADERS }),
+      ),
+    ]);
     for await (const _ of open(s.url, kind).stream(request));
     expect(s.hits).toHaveLength(1);
     return { path: s.hits[0]!.path, body: JSON.parse(s.hits[0]!.body) as Record<string, unknown> };
@@ -238,7 +268,17 @@ describe('what a stream sends', () => {
   it('chat to llama.cpp: usage requested, ignore_eos and cache_prompt, sampling as given', async () => {
     expect(await body('llama-server', chatRequest('m'))).toEqual({
       path: '/v1/chat/completions',
-      body: { model: 'm', messages: [{ role: 'user', content: 'hi' }], max_tokens: 7, stream: true, stream_options: { include_usage: true }, ignore_eos: true, cache_prompt: false, temperature: 0, seed: 3 },
+      body: {
+        model: 'm',
+        messages: [{ role: 'user', content: 'hi' }],
+        max_tokens: 7,
+        stream: true,
+        stream_options: { include_usage: true },
+        ignore_eos: true,
+        cache_prompt: false,
+        temperature: 0,
+        seed: 3,
+      },
     });
   });
 
@@ -249,22 +289,50 @@ describe('what a stream sends', () => {
   });
 
   it('completion to llama.cpp: native /completion with n_predict; through llama-swap too, routed by model', async () => {
-    const request = { endpoint: 'completion', prompt: 'Once', model: 'm', maxTokens: 5, sampling: {}, ignoreEos: false, cachePrompt: true } as const;
-    const want = { path: '/completion', body: { model: 'm', prompt: 'Once', n_predict: 5, stream: true, ignore_eos: false, cache_prompt: true } };
+    const request = {
+      endpoint: 'completion',
+      prompt: 'Once',
+      model: 'm',
+      maxTokens: 5,
+      sampling: {},
+      ignoreEos: false,
+      cachePrompt: true,
+    } as const;
+    const want = {
+      path: '/completion',
+      body: { model: 'm', prompt: 'Once', n_predict: 5, stream: true, ignore_eos: false, cache_prompt: true },
+    };
     expect(await body('llama-server', request)).toEqual(want);
     expect(await body('llama-swap', request)).toEqual(want);
   });
 
   it('completion to an OpenAI-compatible server: /v1/completions with max_tokens', async () => {
-    const { path, body: sent } = await body('openai', { endpoint: 'completion', prompt: 'Once', model: 'm', maxTokens: 5, sampling: {}, ignoreEos: true, cachePrompt: true });
+    const { path, body: sent } = await body('openai', {
+      endpoint: 'completion',
+      prompt: 'Once',
+      model: 'm',
+      maxTokens: 5,
+      sampling: {},
+      ignoreEos: true,
+      cachePrompt: true,
+    });
     expect(path).toBe('/v1/completions');
-    expect(sent).toEqual({ model: 'm', prompt: 'Once', max_tokens: 5, stream: true, stream_options: { include_usage: true }, ignore_eos: true });
+    expect(sent).toEqual({
+      model: 'm',
+      prompt: 'Once',
+      max_tokens: 5,
+      stream: true,
+      stream_options: { include_usage: true },
+      ignore_eos: true,
+    });
   });
 
   it('sends the API key as a bearer token, and tolerates a /v1 base URL', async () => {
     const s = await serve([
       http.get('*/v1/models', ({ request }) =>
-        request.headers.get('authorization') === 'Bearer sk-1' ? HttpResponse.json({ data: [{ id: 'x' }] }) : json('{"error":"unauthorized"}', 401),
+        request.headers.get('authorization') === 'Bearer sk-1'
+          ? HttpResponse.json({ data: [{ id: 'x' }] })
+          : json('{"error":"unauthorized"}', 401),
       ),
     ]);
     const t = createLlamaTransport({ baseUrl: `${s.url}/v1/`, kind: 'openai', apiKey: 'sk-1' });
@@ -296,10 +364,16 @@ describe('injected dispatcher', () => {
     const agent = new MockAgent();
     agent.disableNetConnect();
     const pool = agent.get('http://llama.test');
-    pool.intercept({ path: '/v1/models', method: 'GET' }).reply(200, { data: [{ id: 'm', status: { value: 'loaded' } }] }, { headers: { 'content-type': 'application/json' } });
+    pool
+      .intercept({ path: '/v1/models', method: 'GET' })
+      .reply(200, { data: [{ id: 'm', status: { value: 'loaded' } }] }, { headers: { 'content-type': 'application/json' } });
     pool
       .intercept({ path: '/v1/chat/completions', method: 'POST' })
-      .reply(200, 'data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"hé"},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n', { headers: SSE_HEADERS });
+      .reply(
+        200,
+        'data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"hé"},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n',
+        { headers: SSE_HEADERS },
+      );
     const t = createLlamaTransport({ baseUrl: 'http://llama.test', kind: 'llama-swap', dispatcher: agent });
     expect(await t.listModels()).toMatchObject([{ id: 'm', loaded: true }]);
     const types: string[] = [];

@@ -54,7 +54,12 @@ class ByteParser implements BodyParser {
 /** A stream whose request was "sent" and answered 200; returns what undici would hold. */
 function started(parser: BodyParser = new ByteParser()) {
   let handler: Dispatcher.DispatchHandler | undefined;
-  const http = { dispatch: (_request: unknown, h: Dispatcher.DispatchHandler) => void (handler = h), mapError: (err: unknown) => err } as unknown as HttpClient;
+  const http = {
+    dispatch: (_request: unknown, h: Dispatcher.DispatchHandler) => {
+      handler = h;
+    },
+    mapError: (err: unknown) => err,
+  } as unknown as HttpClient;
   let t = 0;
   const stream = new EventStream(http, { method: 'POST', path: '/x' }, parser, () => ++t);
   const controller = new FakeController();

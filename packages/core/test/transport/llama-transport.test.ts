@@ -37,8 +37,15 @@ const chatRequest: StreamRequest = {
   ignoreEos: true,
   cachePrompt: false,
 };
-const completionRequest: StreamRequest = { endpoint: 'completion', prompt: 'Once upon a time', model: 'tiny-llama', maxTokens: 32, sampling: {}, ignoreEos: true, cachePrompt: false };
-
+const completionRequest: StreamRequest = {
+  endpoint: 'completion',
+  prompt: 'Once upon a time',
+  model: 'tiny-llama',
+  maxTokens: 32,
+  sampling: {},
+  ignoreEos: true,
+  cachePrompt: false,
+};
 
 /** What a recording says the client should see: content pieces, the server's figures, the response id. */
 async function expected(name: string, native: boolean) {
@@ -57,7 +64,11 @@ async function expected(name: string, native: boolean) {
   return { pieces, timings, raw, id: chunks.find((c) => c.id)?.id };
 }
 
-async function serve(path: string, body: () => ReadableStream<Uint8Array> | string, init: { status?: number; headers?: Record<string, string> } = {}) {
+async function serve(
+  path: string,
+  body: () => ReadableStream<Uint8Array> | string,
+  init: { status?: number; headers?: Record<string, string> } = {},
+) {
   server = await startMswServer([
     http.all(`*${path}`, () => new HttpResponse(body(), { status: init.status ?? 200, headers: init.headers ?? SSE_HEADERS })),
   ]);
@@ -66,13 +77,55 @@ async function serve(path: string, body: () => ReadableStream<Uint8Array> | stri
 
 describe('llama transport: replaying real llama-server streams', () => {
   const cases = [
-    { name: '01_chat_stream_usage.sse', path: '/v1/chat/completions', request: chatRequest, native: false, kind: 'llama-server', finish: 'length' },
-    { name: '01b_chat_stream_no_stream_options.sse', path: '/v1/chat/completions', request: chatRequest, native: false, kind: 'llama-server', finish: 'length' },
-    { name: '05_chat_ignore_eos_64_stream.sse', path: '/v1/chat/completions', request: chatRequest, native: false, kind: 'llama-server', finish: 'length' },
-    { name: '05c_chat_no_ignore_eos_eosmodel_natural_stop_stream.sse', path: '/v1/chat/completions', request: chatRequest, native: false, kind: 'llama-server', finish: 'stop' },
-    { name: '03_completion_stream.sse', path: '/completion', request: completionRequest, native: true, kind: 'llama-server', finish: 'length' },
+    {
+      name: '01_chat_stream_usage.sse',
+      path: '/v1/chat/completions',
+      request: chatRequest,
+      native: false,
+      kind: 'llama-server',
+      finish: 'length',
+    },
+    {
+      name: '01b_chat_stream_no_stream_options.sse',
+      path: '/v1/chat/completions',
+      request: chatRequest,
+      native: false,
+      kind: 'llama-server',
+      finish: 'length',
+    },
+    {
+      name: '05_chat_ignore_eos_64_stream.sse',
+      path: '/v1/chat/completions',
+      request: chatRequest,
+      native: false,
+      kind: 'llama-server',
+      finish: 'length',
+    },
+    {
+      name: '05c_chat_no_ignore_eos_eosmodel_natural_stop_stream.sse',
+      path: '/v1/chat/completions',
+      request: chatRequest,
+      native: false,
+      kind: 'llama-server',
+      finish: 'stop',
+    },
+    {
+      name: '03_completion_stream.sse',
+      path: '/completion',
+      request: completionRequest,
+      native: true,
+      kind: 'llama-server',
+      finish: 'length',
+    },
     // llama.cpp's /v1/completions, read as an OpenAI-compatible server's.
-    { name: '04_v1_completions_stream.sse', path: '/v1/completions', request: completionRequest, native: false, kind: 'openai', finish: 'length' },
+    {
+      name: '04_v1_completions_stream.sse',
+      path: '/v1/completions',
+      request: completionRequest,
+      native: false,
+      kind: 'openai',
+      finish: 'length',
+    },
   ] as const;
   const splits: Record<string, (n: number) => number[]> = {
     whole: () => [],
@@ -97,12 +150,18 @@ describe('llama transport: replaying real llama-server streams', () => {
         expect(final.type).toBe('final');
         if (final.type !== 'final') return;
         expect(final.raw).toEqual(want.raw);
-        expect(parseLlamaTimings(final.raw)).toMatchObject({ source: 'llama', generatedTokens: want.timings.predicted_n, promptMs: want.timings.prompt_ms });
+        expect(parseLlamaTimings(final.raw)).toMatchObject({
+          source: 'llama',
+          generatedTokens: want.timings.predicted_n,
+          promptMs: want.timings.prompt_ms,
+        });
         expect(final.finishReason).toBe(c.finish);
         // One token per chunk: the deltas add up to the server's count, less the EOS of a natural stop
         // (llama.cpp counts it in predicted_n but sends no text for it).
         const eos = c.finish === 'stop' ? 1 : 0;
-        expect(deltas.reduce((n, d) => n + (d.type === 'delta' ? d.tokens : 0), 0)).toBe((want.timings as { predicted_n: number }).predicted_n - eos);
+        expect(deltas.reduce((n, d) => n + (d.type === 'delta' ? d.tokens : 0), 0)).toBe(
+          (want.timings as { predicted_n: number }).predicted_n - eos,
+        );
         if (!c.native) expect(final.responseId).toBe(want.id);
         expect(events.filter((e) => e.type === 'final')).toHaveLength(1);
       });
@@ -138,7 +197,13 @@ describe('llama transport: replaying real llama-server streams', () => {
 describe('llama transport: stream edge cases', () => {
   const sse = (...lines: string[]) => lines.map((l) => `data: ${l}\n\n`).join('');
   const chunk = (delta: object, finish: string | null = null, extra: object = {}) =>
-    JSON.stringify({ choices: [{ finish_reason: finish, index: 0, delta }], id: 'chatcmpl-x', model: 'm', object: 'chat.completion.chunk', ...extra });
+    JSON.stringify({
+      choices: [{ finish_reason: finish, index: 0, delta }],
+      id: 'chatcmpl-x',
+      model: 'm',
+      object: 'chat.completion.chunk',
+      ...extra,
+    });
 
   it('counts a multi-token native chunk as several tokens', async () => {
     const s = await serve('/completion', () =>
@@ -152,11 +217,17 @@ describe('llama transport: stream edge cases', () => {
     const deltas = events.filter((e) => e.type === 'delta');
     expect(deltas).toMatchObject([{ text: 'a b c', tokens: 3 }]);
     // The native final object is the raw record, whole.
-    expect(events.at(-1)).toMatchObject({ type: 'final', finishReason: 'length', raw: { stop: true, stop_type: 'limit', timings: { predicted_n: 3 } } });
+    expect(events.at(-1)).toMatchObject({
+      type: 'final',
+      finishReason: 'length',
+      raw: { stop: true, stop_type: 'limit', timings: { predicted_n: 3 } },
+    });
   });
 
   it('ends with an empty raw record when the server sends no figures', async () => {
-    const s = await serve('/v1/chat/completions', () => sse(chunk({ role: 'assistant', content: null }), chunk({ content: 'hi' }), chunk({}, 'length'), '[DONE]'));
+    const s = await serve('/v1/chat/completions', () =>
+      sse(chunk({ role: 'assistant', content: null }), chunk({ content: 'hi' }), chunk({}, 'length'), '[DONE]'),
+    );
     transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server' });
     const final = (await collect(transport.stream(chatRequest))).at(-1)!;
     expect(final).toMatchObject({ type: 'final', finishReason: 'length', raw: {}, responseId: 'chatcmpl-x' });
@@ -187,7 +258,9 @@ describe('llama transport: stream edge cases', () => {
   });
 
   it('throws the server message of an error sent mid-stream', async () => {
-    const s = await serve('/v1/chat/completions', () => sse(chunk({ content: 'ok' }), JSON.stringify({ error: { code: 500, message: 'slot died', type: 'server_error' } })));
+    const s = await serve('/v1/chat/completions', () =>
+      sse(chunk({ content: 'ok' }), JSON.stringify({ error: { code: 500, message: 'slot died', type: 'server_error' } })),
+    );
     transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server' });
     const error = await collect(transport.stream(chatRequest)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StreamProtocolError);
@@ -195,7 +268,9 @@ describe('llama transport: stream edge cases', () => {
   });
 
   it('reads reasoning_content as a reasoning delta', async () => {
-    const s = await serve('/v1/chat/completions', () => sse(chunk({ reasoning_content: 'think' }), chunk({ content: 'answer' }), chunk({}, 'length'), '[DONE]'));
+    const s = await serve('/v1/chat/completions', () =>
+      sse(chunk({ reasoning_content: 'think' }), chunk({ content: 'answer' }), chunk({}, 'length'), '[DONE]'),
+    );
     transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server' });
     const deltas = (await collect(transport.stream(chatRequest))).filter((e) => e.type === 'delta');
     expect(deltas.map((d) => d.type === 'delta' && d.channel)).toEqual(['reasoning', 'content']);
@@ -224,7 +299,10 @@ describe('llama transport: HTTP errors', () => {
   });
 
   it('llama-swap 404 for an unknown model → ModelNotFoundError', async () => {
-    const s = await serve('/v1/chat/completions', () => JSON.stringify({ src: 'llama-swap', error: 'no router for requested model' }), { status: 404, headers: { 'content-type': 'application/json' } });
+    const s = await serve('/v1/chat/completions', () => JSON.stringify({ src: 'llama-swap', error: 'no router for requested model' }), {
+      status: 404,
+      headers: { 'content-type': 'application/json' },
+    });
     transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-swap' });
     const error = await collect(transport.stream(chatRequest)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelNotFoundError);
@@ -232,7 +310,10 @@ describe('llama transport: HTTP errors', () => {
   });
 
   it('503 loading → ServerLoadingError', async () => {
-    const s = await serve('/v1/chat/completions', () => '{"error":{"code":503,"message":"Loading model","type":"unavailable_error"}}', { status: 503, headers: { 'content-type': 'application/json' } });
+    const s = await serve('/v1/chat/completions', () => '{"error":{"code":503,"message":"Loading model","type":"unavailable_error"}}', {
+      status: 503,
+      headers: { 'content-type': 'application/json' },
+    });
     transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server' });
     expect(await collect(transport.stream(chatRequest)).catch((e: unknown) => e)).toBeInstanceOf(ServerLoadingError);
   });
@@ -259,7 +340,8 @@ describe('llama transport: HTTP errors', () => {
 });
 
 describe('llama transport: cancellation', () => {
-  const FINISHED_SSE = 'data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"finish_reason":"length","delta":{}}]}\n\ndata: [DONE]\n\n';
+  const FINISHED_SSE =
+    'data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"finish_reason":"length","delta":{}}]}\n\ndata: [DONE]\n\n';
 
   const slowStream = async () => {
     const bytes = await fixture('05_chat_ignore_eos_64_stream.sse');

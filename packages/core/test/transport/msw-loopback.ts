@@ -90,7 +90,11 @@ export interface ControlledBody {
 /** A body that sends what the test pushes, when it pushes it, and ends when the test says so. */
 export function controlledBody(): ControlledBody {
   let controller!: ReadableStreamDefaultController<Uint8Array>;
-  const body = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
+  const body = new ReadableStream<Uint8Array>({
+    start: (c) => {
+      controller = c;
+    },
+  });
   return {
     body,
     push: (piece) => controller.enqueue(typeof piece === 'string' ? new TextEncoder().encode(piece) : piece),

@@ -12,16 +12,20 @@ const FIXTURES = new URL('../fixtures/llama-server/', import.meta.url);
 export const fixture = async (name: string) => (await readFile(new URL(name, FIXTURES))).toString();
 
 /** A JSON answer with the given status, as llama-server sends it. */
-export const json = (text: string, status = 200) => new HttpResponse(text, { status, headers: { 'content-type': 'application/json; charset=utf-8' } });
+export const json = (text: string, status = 200) =>
+  new HttpResponse(text, { status, headers: { 'content-type': 'application/json; charset=utf-8' } });
 
 /** A finished OAI chat stream with no content. */
-export const FINISHED = 'data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"finish_reason":"length","delta":{}}]}\n\ndata: [DONE]\n\n';
+export const FINISHED =
+  'data: {"id":"c","object":"chat.completion.chunk","choices":[{"index":0,"finish_reason":"length","delta":{}}]}\n\ndata: [DONE]\n\n';
 /** A finished native `/completion` stream with no content. */
 export const NATIVE_FINISHED = 'data: {"index":0,"content":"","stop":true,"stop_type":"limit"}\n\n';
 
 /** A llama-server: recorded /props, /v1/models, /slots, /metrics; a fake template and tokenizer. */
 export async function llamaServerHandlers(): Promise<RequestHandler[]> {
-  const [props, models, slots, metrics] = await Promise.all(['07_props.json', '07_v1_models.json', '07_slots_after_requests.json', '07_metrics.txt'].map(fixture));
+  const [props, models, slots, metrics] = await Promise.all(
+    ['07_props.json', '07_v1_models.json', '07_slots_after_requests.json', '07_metrics.txt'].map(fixture),
+  );
   return [
     http.get('*/props', () => json(props!)),
     http.get('*/v1/models', () => json(models!)),
@@ -45,10 +49,22 @@ export async function llamaServerHandlers(): Promise<RequestHandler[]> {
 export async function llamaSwapHandlers(): Promise<RequestHandler[]> {
   const props = await fixture('07_props.json');
   return [
-    http.get('*/running', () => HttpResponse.json({ running: [{ model: 'a', state: 'ready' }, { model: 'b', state: 'starting' }] })),
+    http.get('*/running', () =>
+      HttpResponse.json({
+        running: [
+          { model: 'a', state: 'ready' },
+          { model: 'b', state: 'starting' },
+        ],
+      }),
+    ),
     http.get('*/v1/models', () => HttpResponse.json({ object: 'list', data: [{ id: 'a' }, { id: 'b' }, { id: 'org/c' }] })),
     http.get('*/upstream/a/props', () => json(props)),
-    http.get('*/upstream/a/slots', () => HttpResponse.json([{ id: 0, is_processing: false }, { id: 1, is_processing: true }])),
+    http.get('*/upstream/a/slots', () =>
+      HttpResponse.json([
+        { id: 0, is_processing: false },
+        { id: 1, is_processing: true },
+      ]),
+    ),
     http.post('*/upstream/a/apply-template', () => HttpResponse.json({ prompt: '[INST] hi [/INST]' })),
     http.post('*/upstream/a/tokenize', () => HttpResponse.json({ tokens: [1, 2, 3, 4] })),
     http.post('*/api/models/unload/org/c', () => new HttpResponse('OK')),

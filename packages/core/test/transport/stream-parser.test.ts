@@ -10,7 +10,13 @@ import { StreamParser } from '../../src/transport/llama/stream-parser.js';
 const bytes = (text: string) => new TextEncoder().encode(text);
 const sse = (...data: string[]) => data.map((d) => `data: ${d}\n\n`).join('');
 const chunk = (delta: object, finish: string | null = null, extra: object = {}) =>
-  JSON.stringify({ id: 'chatcmpl-x', object: 'chat.completion.chunk', model: 'm', choices: [{ index: 0, finish_reason: finish, delta }], ...extra });
+  JSON.stringify({
+    id: 'chatcmpl-x',
+    object: 'chat.completion.chunk',
+    model: 'm',
+    choices: [{ index: 0, finish_reason: finish, delta }],
+    ...extra,
+  });
 
 describe('StreamParser returns the events of each call', () => {
   it('a read returns the events it completed, stamped with its time, and never returns them again', () => {
@@ -71,7 +77,10 @@ describe('StreamParser on a broken stream', () => {
 
   it('an error object sent mid-stream sets error with the server message', () => {
     const parser = new StreamParser(true);
-    const events = parser.feed(bytes(sse(JSON.stringify({ content: 'x', stop: false }), JSON.stringify({ error: { code: 500, message: 'slot died' } }))), 1);
+    const events = parser.feed(
+      bytes(sse(JSON.stringify({ content: 'x', stop: false }), JSON.stringify({ error: { code: 500, message: 'slot died' } }))),
+      1,
+    );
     expect(events).toMatchObject([{ type: 'delta', text: 'x' }]);
     expect(parser.error?.message).toContain('slot died');
   });

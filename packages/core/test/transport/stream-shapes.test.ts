@@ -21,15 +21,39 @@ afterEach(async () => {
   transport = undefined;
 });
 
-const chat: StreamRequest = { endpoint: 'chat', messages: [{ role: 'user', content: 'hi' }], model: 'm', maxTokens: 8, sampling: {}, ignoreEos: true, cachePrompt: false };
-const text: StreamRequest = { endpoint: 'completion', prompt: 'p', model: 'm', maxTokens: 8, sampling: {}, ignoreEos: true, cachePrompt: false };
+const chat: StreamRequest = {
+  endpoint: 'chat',
+  messages: [{ role: 'user', content: 'hi' }],
+  model: 'm',
+  maxTokens: 8,
+  sampling: {},
+  ignoreEos: true,
+  cachePrompt: false,
+};
+const text: StreamRequest = {
+  endpoint: 'completion',
+  prompt: 'p',
+  model: 'm',
+  maxTokens: 8,
+  sampling: {},
+  ignoreEos: true,
+  cachePrompt: false,
+};
 
 const sse = (...events: string[]) => events.map((e) => `data: ${e}\n\n`).join('');
 const chunk = (delta: object, finish: string | null = null, extra: object = {}) =>
-  JSON.stringify({ id: 'chatcmpl-x', object: 'chat.completion.chunk', model: 'm', choices: [{ index: 0, finish_reason: finish, delta }], ...extra });
+  JSON.stringify({
+    id: 'chatcmpl-x',
+    object: 'chat.completion.chunk',
+    model: 'm',
+    choices: [{ index: 0, finish_reason: finish, delta }],
+    ...extra,
+  });
 
 async function serveText(body: string | (() => ReadableStream<Uint8Array>), kind: LlamaServerKind = 'llama-server') {
-  const s = await startMswServer([http.post('*', () => new HttpResponse(typeof body === 'string' ? body : body(), { headers: SSE_HEADERS }))]);
+  const s = await startMswServer([
+    http.post('*', () => new HttpResponse(typeof body === 'string' ? body : body(), { headers: SSE_HEADERS })),
+  ]);
   server = s;
   transport = createLlamaTransport({ baseUrl: s.url, kind, connections: 1 });
   return s;
@@ -86,7 +110,18 @@ describe('token counts per chunk', () => {
       JSON.stringify({ id: 'cmpl-1', object: 'text_completion', choices: [{ text: textPiece, index: 0, finish_reason: finish }], usage });
     const zero = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
     const s = await serveText(
-      sse(ollama('a', null, zero), ollama('b', null, zero), ollama('', 'length', zero), JSON.stringify({ id: 'cmpl-1', object: 'text_completion', choices: [], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } }), '[DONE]'),
+      sse(
+        ollama('a', null, zero),
+        ollama('b', null, zero),
+        ollama('', 'length', zero),
+        JSON.stringify({
+          id: 'cmpl-1',
+          object: 'text_completion',
+          choices: [],
+          usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
+        }),
+        '[DONE]',
+      ),
       'openai',
     );
     const events = await collect(text);
@@ -97,9 +132,17 @@ describe('token counts per chunk', () => {
     ]);
     // The last usage sent wins over the zeroed ones before it.
     const final = events.at(-1);
-    expect(final).toMatchObject({ type: 'final', finishReason: 'length', raw: { usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } } });
+    expect(final).toMatchObject({
+      type: 'final',
+      finishReason: 'length',
+      raw: { usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } },
+    });
     expect(final?.type === 'final' && final.raw).not.toHaveProperty('timings');
-    expect(final?.type === 'final' && parseLlamaTimings(final.raw)).toMatchObject({ source: 'openai', promptTokens: 3, generatedTokens: 2 });
+    expect(final?.type === 'final' && parseLlamaTimings(final.raw)).toMatchObject({
+      source: 'openai',
+      promptTokens: 3,
+      generatedTokens: 2,
+    });
   });
 });
 
@@ -107,28 +150,59 @@ describe('the final raw record', () => {
   it('gathers timings and usage sent on different chunks, for parseLlamaTimings to read together', async () => {
     const timings = { prompt_n: 4, prompt_ms: 8, cache_n: 6, predicted_n: 3, predicted_ms: 20 };
     const usage = { prompt_tokens: 10, completion_tokens: 3, total_tokens: 13, prompt_tokens_details: { cached_tokens: 6 } };
-    const s = await serveText(sse(chunk({ content: 'a' }), chunk({ content: 'b' }), chunk({ content: 'c' }), chunk({}, 'length', { timings }), JSON.stringify({ id: 'chatcmpl-x', object: 'chat.completion.chunk', model: 'm', choices: [], usage }), '[DONE]'));
+    const s = await serveText(
+      sse(
+        chunk({ content: 'a' }),
+        chunk({ content: 'b' }),
+        chunk({ content: 'c' }),
+        chunk({}, 'length', { timings }),
+        JSON.stringify({ id: 'chatcmpl-x', object: 'chat.completion.chunk', model: 'm', choices: [], usage }),
+        '[DONE]',
+      ),
+    );
     const final = (await collect()).at(-1)!;
     expect(s.hits).toHaveLength(1);
     expect(final).toMatchObject({ type: 'final', raw: { timings, usage } });
     if (final.type !== 'final') return;
     // Cached tokens counted in: 4 evaluated + 6 from the cache; speed over the N − 1 intervals of predicted_ms.
-    expect(parseLlamaTimings(final.raw)).toMatchObject({ source: 'llama', promptTokens: 10, promptEvaluatedTokens: 4, cachedTokens: 6, generatedTokens: 3, genTps: 100 });
+    expect(parseLlamaTimings(final.raw)).toMatchObject({
+      source: 'llama',
+      promptTokens: 10,
+      promptEvaluatedTokens: 4,
+      cachedTokens: 6,
+      generatedTokens: 3,
+      genTps: 100,
+    });
   });
 
   it('is the native final object itself', async () => {
-    const last = { index: 0, content: '', stop: true, stop_type: 'eos', tokens_predicted: 2, timings: { prompt_n: 5, predicted_n: 2, predicted_ms: 10 } };
+    const last = {
+      index: 0,
+      content: '',
+      stop: true,
+      stop_type: 'eos',
+      tokens_predicted: 2,
+      timings: { prompt_n: 5, predicted_n: 2, predicted_ms: 10 },
+    };
     await serveText(sse(JSON.stringify({ index: 0, content: 'ab', tokens: [1, 2], stop: false }), JSON.stringify(last)));
     const final = (await collect(text)).at(-1)!;
     expect(final).toMatchObject({ type: 'final', finishReason: 'stop', raw: last });
-    expect(final.type === 'final' && parseLlamaTimings(final.raw)).toMatchObject({ source: 'llama', promptEvaluatedTokens: 5, generatedTokens: 2, genTps: 100 });
+    expect(final.type === 'final' && parseLlamaTimings(final.raw)).toMatchObject({
+      source: 'llama',
+      promptEvaluatedTokens: 5,
+      generatedTokens: 2,
+      genTps: 100,
+    });
   });
 });
 
 describe('quirks and errors inside the stream', () => {
   it('skips llama-swap loading-state chunks (no id, no object) so they do not start the TTFT clock', async () => {
     const loading = JSON.stringify({ choices: [{ index: 0, delta: { reasoning_content: 'loading model…' } }] });
-    const s = await serveText(sse(loading, loading, chunk({ role: 'assistant', content: null }), chunk({ content: 'hi' }), chunk({}, 'length'), '[DONE]'), 'llama-swap');
+    const s = await serveText(
+      sse(loading, loading, chunk({ role: 'assistant', content: null }), chunk({ content: 'hi' }), chunk({}, 'length'), '[DONE]'),
+      'llama-swap',
+    );
     expect(deltas(await collect())).toEqual([['hi', 1, 'content']]);
     expect(s.hits).toHaveLength(1);
   });
@@ -143,7 +217,9 @@ describe('quirks and errors inside the stream', () => {
   });
 
   it('throws the message of an old-build `error:` line instead of finishing at the [DONE] after it', async () => {
-    const s = await serveText(`${sse(chunk({ content: 'a' }))}error: {"code":500,"message":"slot crashed","type":"server_error"}\n\n${sse('[DONE]')}`);
+    const s = await serveText(
+      `${sse(chunk({ content: 'a' }))}error: {"code":500,"message":"slot crashed","type":"server_error"}\n\n${sse('[DONE]')}`,
+    );
     const error = await collect().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StreamProtocolError);
     expect((error as Error).message).toContain('slot crashed');

@@ -22,8 +22,24 @@ afterEach(async () => {
   transport = undefined;
 });
 
-const chat: StreamRequest = { endpoint: 'chat', messages: [{ role: 'user', content: 'hi' }], model: 'tiny-llama', maxTokens: 32, sampling: {}, ignoreEos: true, cachePrompt: true };
-const completion: StreamRequest = { endpoint: 'completion', prompt: 'Once upon a time', model: 'tiny-llama', maxTokens: 32, sampling: {}, ignoreEos: true, cachePrompt: true };
+const chat: StreamRequest = {
+  endpoint: 'chat',
+  messages: [{ role: 'user', content: 'hi' }],
+  model: 'tiny-llama',
+  maxTokens: 32,
+  sampling: {},
+  ignoreEos: true,
+  cachePrompt: true,
+};
+const completion: StreamRequest = {
+  endpoint: 'completion',
+  prompt: 'Once upon a time',
+  model: 'tiny-llama',
+  maxTokens: 32,
+  sampling: {},
+  ignoreEos: true,
+  cachePrompt: true,
+};
 
 /** Events without their timestamps: what must not change with the split. */
 const shape = (events: TransportEvent[]) => events.map(({ at: _at, ...rest }) => rest);

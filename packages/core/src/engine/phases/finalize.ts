@@ -35,7 +35,9 @@ export async function finalize(ctx: RunContext, health: ClientHealth, startedAt:
   }
   warnAboutFlags(ctx);
   if (health.clientSaturated) {
-    ctx.warn(`client saturated: its event loop lagged ${health.eventLoopDelayP99Ms?.toFixed(1)} ms at p99, so timings are late by up to that much`);
+    ctx.warn(
+      `client saturated: its event loop lagged ${health.eventLoopDelayP99Ms?.toFixed(1)} ms at p99, so timings are late by up to that much`,
+    );
   }
   await ctx.flushSamples();
   await ctx.store.runs.finish(result).catch((err: unknown) => ctx.warn(`could not store the result: ${errorMessage(err)}`));

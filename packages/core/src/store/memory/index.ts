@@ -50,9 +50,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
     if (!entry) throw new RunNotFoundError(runId);
     return entry;
   };
-  const live = (lease: LeaseRecord | undefined, at: number): lease is LeaseRecord => lease !== undefined && Date.parse(lease.expiresAt) > at;
+  const live = (lease: LeaseRecord | undefined, at: number): lease is LeaseRecord =>
+    lease !== undefined && Date.parse(lease.expiresAt) > at;
   const expiry = (at: number, ttlMs: number): string => {
-    if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new ConfigError([{ path: 'ttlMs', message: `must be a positive number of ms, got ${String(ttlMs)}` }]);
+    if (!Number.isFinite(ttlMs) || ttlMs <= 0)
+      throw new ConfigError([{ path: 'ttlMs', message: `must be a positive number of ms, got ${String(ttlMs)}` }]);
     return new Date(at + ttlMs).toISOString();
   };
 
@@ -94,7 +96,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
       },
       async list(query = {}, o) {
         enter(o);
-        return pageOfRuns([...data.runs.values()].map(({ run }) => runSummary(run)), query);
+        return pageOfRuns(
+          [...data.runs.values()].map(({ run }) => runSummary(run)),
+          query,
+        );
       },
       samples(runId, o) {
         return (async function* () {

@@ -25,10 +25,14 @@ export function runSummary(run: RunRecord): RunSummary {
 /** One page of `summaries` for `query`: filtered, newest first, after the query's cursor. */
 export function pageOfRuns(summaries: Iterable<RunSummary>, query: RunQuery): Page<RunSummary> {
   const limit = query.limit ?? DEFAULT_RUN_PAGE_SIZE;
-  if (!Number.isInteger(limit) || limit < 1) throw new ConfigError([{ path: 'limit', message: `must be a positive integer, got ${String(limit)}` }]);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new ConfigError([{ path: 'limit', message: `must be a positive integer, got ${String(limit)}` }]);
   const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
   const rest = [...summaries]
-    .filter((s) => (query.suiteName === undefined || s.suiteName === query.suiteName) && (query.status === undefined || s.status === query.status))
+    .filter(
+      (s) =>
+        (query.suiteName === undefined || s.suiteName === query.suiteName) && (query.status === undefined || s.status === query.status),
+    )
     // The cursor is the last item's sort key, not an offset, so runs created meanwhile do not shift pages.
     .filter((s) => after === undefined || newestFirst(s, after) > 0)
     .sort(newestFirst);

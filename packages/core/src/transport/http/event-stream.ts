@@ -122,7 +122,10 @@ export class EventStream implements AsyncIterableIterator<TransportEvent>, Dispa
       return;
     }
     this.enqueue(this.parser.end(at));
-    if (this.parser.error) return this.fail(this.parser.error);
+    if (this.parser.error) {
+      this.fail(this.parser.error);
+      return;
+    }
     this.ended = true;
     this.wake();
   }
@@ -136,7 +139,10 @@ export class EventStream implements AsyncIterableIterator<TransportEvent>, Dispa
   private start(): void {
     this.started = true;
     const { signal } = this.request;
-    if (signal?.aborted) return this.fail(signal.reason);
+    if (signal?.aborted) {
+      this.fail(signal.reason);
+      return;
+    }
     signal?.addEventListener('abort', this.onAbort, { once: true });
     try {
       this.http.dispatch(this.request, this);

@@ -38,7 +38,17 @@ export interface MapErrorContext {
 }
 
 /** Network error codes that mean nobody (or nothing sane) answered at that address. */
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET', 'EPIPE']);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNRESET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'EPIPE',
+]);
 
 /** Map a thrown error: the caller's abort stays the abort; network failures become SwapbenchErrors. */
 export function mapRequestError(err: unknown, context: MapErrorContext): unknown {
@@ -60,7 +70,13 @@ export function mapRequestError(err: unknown, context: MapErrorContext): unknown
 }
 
 /** The error for a non-2xx answer from `url`, carrying the server's own message. */
-export function statusError(status: number, url: string, body: string, model: string | undefined, rules: StatusErrorRules): HttpStatusError {
+export function statusError(
+  status: number,
+  url: string,
+  body: string,
+  model: string | undefined,
+  rules: StatusErrorRules,
+): HttpStatusError {
   const message = serverMessage(body);
   if (status === 503 && rules.loading?.test(message ?? body)) return new ServerLoadingError(url, body);
   if (model !== undefined && (status === 404 || status === 400) && isModelNotFound(message ?? '', rules)) {
@@ -70,7 +86,7 @@ export function statusError(status: number, url: string, body: string, model: st
 }
 
 function isModelNotFound(message: string, rules: StatusErrorRules): boolean {
-  return rules.modelNotFound !== undefined && rules.modelNotFound.test(message) && !rules.notModelNotFound?.test(message);
+  return rules.modelNotFound?.test(message) === true && !rules.notModelNotFound?.test(message);
 }
 
 /** The first network code along the cause chain; undici's own abort code says nothing, so it is skipped. */

@@ -11,7 +11,8 @@ export function serverMessage(body: string): string | undefined {
   try {
     const json = JSON.parse(body) as { error?: unknown; message?: unknown; detail?: unknown } | null;
     if (typeof json?.error === 'string') return json.error;
-    if (json?.error && typeof (json.error as { message?: unknown }).message === 'string') return (json.error as { message: string }).message;
+    if (json?.error && typeof (json.error as { message?: unknown }).message === 'string')
+      return (json.error as { message: string }).message;
     if (typeof json?.message === 'string') return json.message;
     if (typeof json?.detail === 'string') return json.detail;
   } catch {

@@ -29,7 +29,13 @@ export function mapProps(props: Record<string, unknown>): Omit<ServerModelInfo, 
  * Describe the server and `models` (none: whatever it serves). Each route is best effort: one that fails
  * is left out, so a server without `/props` is still described by its model list.
  */
-export async function describeServer(http: HttpClient, kind: LlamaServerKind, baseUrl: string, models: string[], signal: AbortSignal | undefined): Promise<ServerInfo> {
+export async function describeServer(
+  http: HttpClient,
+  kind: LlamaServerKind,
+  baseUrl: string,
+  models: string[],
+  signal: AbortSignal | undefined,
+): Promise<ServerInfo> {
   const raw: Record<string, unknown> = {};
   const info: ServerInfo = { kind, baseUrl, models: [], raw };
   const getJson = <T>(path: string) => bestEffort(http.json<T>({ method: 'GET', path, signal }), signal);

@@ -13,7 +13,12 @@ export async function detectKind(http: HttpClient, signal: AbortSignal | undefin
   return 'openai';
 }
 
-async function answers(http: HttpClient, path: string, signal: AbortSignal | undefined, test: (json: Record<string, unknown>) => boolean): Promise<boolean> {
+async function answers(
+  http: HttpClient,
+  path: string,
+  signal: AbortSignal | undefined,
+  test: (json: Record<string, unknown>) => boolean,
+): Promise<boolean> {
   try {
     const json = await http.json<unknown>({ method: 'GET', path, signal });
     return typeof json === 'object' && json !== null && test(json as Record<string, unknown>);

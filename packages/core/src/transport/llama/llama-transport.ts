@@ -101,7 +101,12 @@ function buildTransport(kind: LlamaServerKind, http: HttpClient, options: LlamaT
     /** Stamping and parsing happen in the socket's read callback (EventStream); leaving the loop cancels. */
     stream(request: StreamRequest, o?: CallOptions): AsyncIterable<TransportEvent> {
       const { path, native, body } = streamRoute(kind, request);
-      return new EventStream(http, { method: 'POST', path, body, signal: o?.signal, model: request.model }, new StreamParser(native), clock);
+      return new EventStream(
+        http,
+        { method: 'POST', path, body, signal: o?.signal, model: request.model },
+        new StreamParser(native),
+        clock,
+      );
     },
     describe: (models, o) => describeServer(http, kind, baseUrl, models, o?.signal),
     close: () => http.close(),

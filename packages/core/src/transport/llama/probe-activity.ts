@@ -31,12 +31,19 @@ export async function probeActivity(http: HttpClient, kind: LlamaServerKind, sig
 }
 
 /** One llama-server's activity: `model` names it behind llama-swap, undefined for the server itself. */
-async function slotActivity(http: HttpClient, kind: LlamaServerKind, model: string | undefined, signal: AbortSignal | undefined): Promise<ActivityProbe> {
+async function slotActivity(
+  http: HttpClient,
+  kind: LlamaServerKind,
+  model: string | undefined,
+  signal: AbortSignal | undefined,
+): Promise<ActivityProbe> {
   const route = (path: string) => (model === undefined ? path : upstreamPath(kind, model, path));
   const who = model === undefined ? '' : `${model} `;
   const slots = await bestEffort(http.json<unknown>({ method: 'GET', path: route('/slots'), signal }), signal);
   if (Array.isArray(slots)) {
-    const evidence = slots.flatMap((s: { id?: unknown; is_processing?: unknown }) => (s?.is_processing === true ? [`${who}slot ${String(s.id)} is processing`] : []));
+    const evidence = slots.flatMap((s: { id?: unknown; is_processing?: unknown }) =>
+      s?.is_processing === true ? [`${who}slot ${String(s.id)} is processing`] : [],
+    );
     return { busy: evidence.length > 0, evidence };
   }
   // `/slots` can be disabled (`--no-slots`): the Prometheus gauge says the same when `--metrics` is on.

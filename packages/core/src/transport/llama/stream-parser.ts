@@ -40,7 +40,8 @@ interface Chunk {
  * (the largest per-token cost on the profile); any other chunk, or any text with an escape, is parsed whole.
  */
 const CHAT_CONTENT_HEAD = '{"choices":[{"finish_reason":null,"index":0,"delta":{"content":"';
-const CHAT_CONTENT_TAIL = /"\}\}\],"created":\d+,"id":"[^"\\]*","model":"[^"\\]*","system_fingerprint":"[^"\\]*","object":"chat\.completion\.chunk"\}$/y;
+const CHAT_CONTENT_TAIL =
+  /"\}\}\],"created":\d+,"id":"[^"\\]*","model":"[^"\\]*","system_fingerprint":"[^"\\]*","object":"chat\.completion\.chunk"\}$/y;
 
 /** The text of a llama-server chat content chunk in its usual shape, else undefined (parse it whole). */
 export function llamaContentText(data: string): string | undefined {
@@ -48,8 +49,8 @@ export function llamaContentText(data: string): string | undefined {
   const start = CHAT_CONTENT_HEAD.length;
   const end = data.indexOf('"', start);
   if (end < 0) return undefined;
-  const escape = data.indexOf('\\', start);
-  if (escape >= 0 && escape < end) return undefined;
+  const backslash = data.indexOf('\\', start);
+  if (backslash >= 0 && backslash < end) return undefined;
   CHAT_CONTENT_TAIL.lastIndex = end;
   return CHAT_CONTENT_TAIL.test(data) ? data.slice(start, end) : undefined;
 }
@@ -69,7 +70,15 @@ export class StreamParser implements BodyParser {
   private failure: Error | undefined;
   /** `[DONE]` seen (OAI), or the native final object. */
   private done = false;
-  private final: FinalEvent = { type: 'final', at: 0, finishReason: undefined, raw: {}, responseId: undefined, model: undefined, systemFingerprint: undefined };
+  private final: FinalEvent = {
+    type: 'final',
+    at: 0,
+    finishReason: undefined,
+    raw: {},
+    responseId: undefined,
+    model: undefined,
+    systemFingerprint: undefined,
+  };
   /** Events of the current `feed` or `end` call; created on the first one, so a read with none costs nothing. */
   private out: TransportEvent[] | undefined;
   private sawFinish = false;
@@ -114,7 +123,12 @@ export class StreamParser implements BodyParser {
       this.sse.feed(`${this.decoder.decode()}\n\n`);
       // Lenient: finish_reason came but [DONE] did not (some proxies drop it); the figures are complete.
       if (!this.done && this.sawFinish) this.finish();
-      if (!this.done) throw new StreamProtocolError(this.native ? 'stream ended before its final chunk (no `stop: true`)' : 'stream ended before the response finished (no finish_reason, no [DONE])');
+      if (!this.done)
+        throw new StreamProtocolError(
+          this.native
+            ? 'stream ended before its final chunk (no `stop: true`)'
+            : 'stream ended before the response finished (no finish_reason, no [DONE])',
+        );
     } catch (err) {
       this.failure = err as Error;
     }
@@ -123,13 +137,17 @@ export class StreamParser implements BodyParser {
 
   private onData(data: string): void {
     if (this.done) return;
-    if (data === '[DONE]') return this.finish();
+    if (data === '[DONE]') {
+      this.finish();
+      return;
+    }
     // Once the response's id is known, a plain content chunk needs nothing but its text (one token).
     if (!this.native && this.final.responseId !== undefined) {
       const text = llamaContentText(data);
       if (text) {
         this.generated++;
-        return this.delta(text, 1, 'content');
+        this.delta(text, 1, 'content');
+        return;
       }
     }
     let chunk: Chunk;
@@ -155,7 +173,8 @@ export class StreamParser implements BodyParser {
       if (chunk.stop === true) {
         // The native final object is the whole record: timings, the prompt, the generation settings.
         f.raw = chunk as Record<string, unknown>;
-        f.finishReason = chunk.stop_type === 'limit' ? 'length' : chunk.stop_type === 'eos' || chunk.stop_type === 'word' ? 'stop' : chunk.stop_type;
+        f.finishReason =
+          chunk.stop_type === 'limit' ? 'length' : chunk.stop_type === 'eos' || chunk.stop_type === 'word' ? 'stop' : chunk.stop_type;
         this.finish();
       }
       return;
@@ -240,7 +259,11 @@ export class StreamParser implements BodyParser {
 function midStreamError(error: unknown, excerpt: string): StreamProtocolError {
   const inner = (error as { error?: unknown } | null)?.error ?? error;
   const message =
-    typeof inner === 'string' ? inner : typeof (inner as { message?: unknown } | null)?.message === 'string' ? (inner as { message: string }).message : JSON.stringify(inner);
+    typeof inner === 'string'
+      ? inner
+      : typeof (inner as { message?: unknown } | null)?.message === 'string'
+        ? (inner as { message: string }).message
+        : JSON.stringify(inner);
   return new StreamProtocolError(`server error mid-stream: ${message}`, excerpt);
 }
 

@@ -8,7 +8,13 @@ import type { ChatMessage, PromptInput } from '../transport.js';
 import { upstreamPath, type LlamaServerKind } from './routes.js';
 
 /** The prompt text the server's chat template makes of `messages`. */
-export async function applyTemplate(http: HttpClient, kind: LlamaServerKind, model: string, messages: ChatMessage[], signal: AbortSignal | undefined): Promise<string> {
+export async function applyTemplate(
+  http: HttpClient,
+  kind: LlamaServerKind,
+  model: string,
+  messages: ChatMessage[],
+  signal: AbortSignal | undefined,
+): Promise<string> {
   const path = upstreamPath(kind, model, '/apply-template');
   const json = await http.json<{ prompt?: unknown }>({ method: 'POST', path, body: { messages }, signal, model });
   if (typeof json.prompt !== 'string') throw new UnsupportedError(`${http.url(path)} returned no prompt`);
@@ -16,12 +22,24 @@ export async function applyTemplate(http: HttpClient, kind: LlamaServerKind, mod
 }
 
 /** Prompt tokens as the server counts them: chat through its template, special tokens (BOS) included. */
-export async function tokenize(http: HttpClient, kind: LlamaServerKind, model: string, input: PromptInput, signal: AbortSignal | undefined): Promise<number> {
+export async function tokenize(
+  http: HttpClient,
+  kind: LlamaServerKind,
+  model: string,
+  input: PromptInput,
+  signal: AbortSignal | undefined,
+): Promise<number> {
   const content = input.endpoint === 'chat' ? await applyTemplate(http, kind, model, input.messages, signal) : input.prompt;
   const path = upstreamPath(kind, model, '/tokenize');
   // add_special is on for chat too: llama.cpp strips the template's leading BOS text when the vocab adds
   // BOS (common/chat.cpp), then tokenizes the chat prompt with add_special and parse_special on.
-  const json = await http.json<{ tokens?: unknown[] }>({ method: 'POST', path, body: { content, add_special: true, parse_special: true }, signal, model });
+  const json = await http.json<{ tokens?: unknown[] }>({
+    method: 'POST',
+    path,
+    body: { content, add_special: true, parse_special: true },
+    signal,
+    model,
+  });
   if (!Array.isArray(json.tokens)) throw new UnsupportedError(`${http.url(path)} returned no tokens`);
   return json.tokens.length;
 }

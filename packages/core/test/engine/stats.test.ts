@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeStats, percentile } from './stats.js';
+import { computeStats, percentile } from '../../src/engine/stats.js';
 
 describe('computeStats', () => {
   it('returns nulls for no values, never NaN', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { runSlidingWindow } from './sliding-window.js';
-import { createVirtualClock } from '../testing/virtual-clock.js';
+import { runSlidingWindow } from '../../src/engine/sliding-window.js';
+import { createVirtualClock } from '../../src/testing/virtual-clock.js';
 
 describe('runSlidingWindow', () => {
   it('keeps exactly C tasks in flight and starts a new one while the slowest earlier one still runs', async () => {
@@ -34,10 +34,15 @@ describe('runSlidingWindow', () => {
   it('takes no new task after the signal aborts', async () => {
     const controller = new AbortController();
     const seen: number[] = [];
-    await runSlidingWindow(10, 2, async (i) => {
-      seen.push(i);
-      if (i === 3) controller.abort();
-    }, controller.signal);
+    await runSlidingWindow(
+      10,
+      2,
+      async (i) => {
+        seen.push(i);
+        if (i === 3) controller.abort();
+      },
+      controller.signal,
+    );
     expect(seen).toEqual([0, 1, 2, 3]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeServer } from './table.js';
+import { describeServer } from '../src/output/table.js';
 
 describe('describeServer', () => {
   it('writes the server, then one line per model with what it knows', () => {
@@ -20,6 +20,8 @@ describe('describeServer', () => {
   });
 
   it('writes the server alone when it described no model', () => {
-    expect(describeServer({ kind: 'openai', baseUrl: 'http://127.0.0.1:1234', models: [], raw: {} })).toEqual(['server  openai at http://127.0.0.1:1234']);
+    expect(describeServer({ kind: 'openai', baseUrl: 'http://127.0.0.1:1234', models: [], raw: {} })).toEqual([
+      'server  openai at http://127.0.0.1:1234',
+    ]);
   });
 });

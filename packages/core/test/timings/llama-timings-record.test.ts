@@ -1,9 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { llamaTimingsRecord } from './llama-timings-record.js';
-import { parseLlamaTimings } from './parse-llama-timings.js';
+import { llamaTimingsRecord } from '../../src/timings/llama-timings-record.js';
+import { parseLlamaTimings } from '../../src/timings/parse-llama-timings.js';
 
-const FIXTURES = new URL('../../test/fixtures/llama-server/', import.meta.url);
+const FIXTURES = new URL('../fixtures/llama-server/', import.meta.url);
 type Timings = Record<string, number | null>;
 
 /** Every recorded non-streamed body that carries llama.cpp `timings`. */
@@ -22,7 +22,13 @@ describe('llamaTimingsRecord', () => {
     const recorded = await recordedTimings();
     expect(recorded.length).toBeGreaterThanOrEqual(5);
     for (const [name, t] of recorded) {
-      const ours = llamaTimingsRecord({ cacheN: t.cache_n!, promptN: t.prompt_n!, promptMs: t.prompt_ms!, predictedN: t.predicted_n!, predictedMs: t.predicted_ms! });
+      const ours = llamaTimingsRecord({
+        cacheN: t.cache_n!,
+        promptN: t.prompt_n!,
+        promptMs: t.prompt_ms!,
+        predictedN: t.predicted_n!,
+        predictedMs: t.predicted_ms!,
+      });
       expect(Object.keys(ours), name).toEqual(Object.keys(t));
       for (const [key, value] of Object.entries(t)) expect(ours[key as keyof typeof ours], `${name} ${key}`).toBeCloseTo(value!, 9);
     }
@@ -45,13 +51,28 @@ describe('llamaTimingsRecord', () => {
 
   it('writes null where llama.cpp divides by zero: one token, no tokens, no time', () => {
     const one = llamaTimingsRecord({ cacheN: 0, promptN: 0, promptMs: 0, predictedN: 1, predictedMs: 0 });
-    expect([one.prompt_per_token_ms, one.prompt_per_second, one.predicted_per_token_ms, one.predicted_per_second]).toEqual([null, null, null, null]);
+    expect([one.prompt_per_token_ms, one.prompt_per_second, one.predicted_per_token_ms, one.predicted_per_second]).toEqual([
+      null,
+      null,
+      null,
+      null,
+    ]);
     const none = llamaTimingsRecord({ cacheN: 0, promptN: 5, promptMs: 4, predictedN: 0, predictedMs: 0 });
     expect([none.prompt_per_second, none.predicted_per_second]).toEqual([1250, null]);
   });
 
   it('reads back through parseLlamaTimings unchanged', () => {
     const n = parseLlamaTimings({ timings: llamaTimingsRecord({ cacheN: 4, promptN: 12, promptMs: 30, predictedN: 9, predictedMs: 40 }) });
-    expect(n).toMatchObject({ source: 'llama', promptTokens: 16, promptEvaluatedTokens: 12, cachedTokens: 4, promptMs: 30, promptTps: 400, generatedTokens: 9, generationMs: 40, genTps: 200 });
+    expect(n).toMatchObject({
+      source: 'llama',
+      promptTokens: 16,
+      promptEvaluatedTokens: 12,
+      cachedTokens: 4,
+      promptMs: 30,
+      promptTps: 400,
+      generatedTokens: 9,
+      generationMs: 40,
+      genTps: 200,
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, type ErrorCode } from '@swapbench/core/errors';
-import { EXIT, EXIT_CODE_BY_ERROR, exitCodeFor, exitCodeForRun } from './exit-codes.js';
+import { EXIT, EXIT_CODE_BY_ERROR, exitCodeFor, exitCodeForRun } from '../src/exit-codes.js';
 
 describe('exit codes', () => {
   it('gives every error code of core an exit code of the contract, never 0 or 130', () => {

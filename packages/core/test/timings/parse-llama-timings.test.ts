@@ -1,9 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { createParser } from 'eventsource-parser';
 import { describe, expect, it } from 'vitest';
-import { parseLlamaTimings, type NormalizedTimings } from './parse-llama-timings.js';
+import { parseLlamaTimings, type NormalizedTimings } from '../../src/timings/parse-llama-timings.js';
 
-const FIXTURES = new URL('../../test/fixtures/llama-server/', import.meta.url);
+const FIXTURES = new URL('../fixtures/llama-server/', import.meta.url);
 const names = await readdir(FIXTURES);
 type Obj = Record<string, unknown>;
 
@@ -95,7 +95,14 @@ for (const name of names.filter((n) => n.endsWith('.json') && !n.endsWith('.meta
 
 describe('parseLlamaTimings on recorded llama-server streams', () => {
   it('finds the recordings it is meant to check', () => {
-    expect(streams).toEqual(expect.arrayContaining(['01_chat_stream_usage.sse', '01b_chat_stream_no_stream_options.sse', '03_completion_stream.sse', '04_v1_completions_stream.sse']));
+    expect(streams).toEqual(
+      expect.arrayContaining([
+        '01_chat_stream_usage.sse',
+        '01b_chat_stream_no_stream_options.sse',
+        '03_completion_stream.sse',
+        '04_v1_completions_stream.sse',
+      ]),
+    );
     expect(streams.length).toBeGreaterThanOrEqual(6);
   });
 
@@ -123,7 +130,14 @@ describe('parseLlamaTimings on recorded llama-server streams', () => {
 
   it('pins 01_chat_stream_usage: 35 prompt tokens, none cached, 32 generated', async () => {
     const out = parseLlamaTimings(await finalChunk('01_chat_stream_usage.sse'));
-    expect(out).toMatchObject({ promptTokens: 35, promptEvaluatedTokens: 35, cachedTokens: 0, generatedTokens: 32, promptMs: 5.567, generationMs: 36.099 });
+    expect(out).toMatchObject({
+      promptTokens: 35,
+      promptEvaluatedTokens: 35,
+      cachedTokens: 0,
+      generatedTokens: 32,
+      promptMs: 5.567,
+      generationMs: 36.099,
+    });
     expect(out.genTps).toBeCloseTo(858.7495, 3);
   });
 
@@ -134,7 +148,13 @@ describe('parseLlamaTimings on recorded llama-server streams', () => {
     const final = await finalChunk('01b_chat_stream_no_stream_options.sse');
     expect((final.choices as { finish_reason: string }[])[0]?.finish_reason).toBe('length');
     // Same prompt as 01, sent right after it: all but one token came from the cache.
-    expect(parseLlamaTimings(final)).toMatchObject({ source: 'llama', promptTokens: 35, promptEvaluatedTokens: 1, cachedTokens: 34, generatedTokens: 32 });
+    expect(parseLlamaTimings(final)).toMatchObject({
+      source: 'llama',
+      promptTokens: 35,
+      promptEvaluatedTokens: 1,
+      cachedTokens: 34,
+      generatedTokens: 32,
+    });
   });
 
   it('reads the native /completion stream, which ends without [DONE] (03)', async () => {
@@ -147,7 +167,14 @@ describe('parseLlamaTimings on recorded llama-server streams', () => {
 
 describe('parseLlamaTimings on recorded non-streaming bodies', () => {
   it('finds the recordings it is meant to check', () => {
-    expect(bodies.map((b) => b.name)).toEqual(expect.arrayContaining(['02_chat_nonstream.json', '03b_completion_nonstream.json', '04c_v1_completions_nonstream.json', '06a_cache_default_first.json']));
+    expect(bodies.map((b) => b.name)).toEqual(
+      expect.arrayContaining([
+        '02_chat_nonstream.json',
+        '03b_completion_nonstream.json',
+        '04c_v1_completions_nonstream.json',
+        '06a_cache_default_first.json',
+      ]),
+    );
   });
 
   for (const { name, body } of bodies) {
@@ -166,7 +193,11 @@ describe('parseLlamaTimings on recorded non-streaming bodies', () => {
 
   it('finds nothing in error bodies', async () => {
     // index.tsv: name, method, path, port, status, ...
-    const rows = (await readText('index.tsv')).trim().split('\n').slice(1).map((l) => l.split('\t'));
+    const rows = (await readText('index.tsv'))
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split('\t'));
     const errors = rows.filter((r) => Number(r[4]) >= 400 && names.includes(`${r[0]}.json`)).map((r) => `${r[0]}.json`);
     expect(errors.length).toBeGreaterThan(3);
     for (const name of errors) {
@@ -185,7 +216,11 @@ describe('parseLlamaTimings on recorded non-streaming bodies', () => {
 
 describe('cache_n semantics (06a–06d)', () => {
   const load = async () => {
-    const [a, b, c, d] = await Promise.all(['06a_cache_default_first', '06b_cache_default_second', '06c_cache_false_first', '06d_cache_false_second'].map((n) => readJson(`${n}.json`)));
+    const [a, b, c, d] = await Promise.all(
+      ['06a_cache_default_first', '06b_cache_default_second', '06c_cache_false_first', '06d_cache_false_second'].map((n) =>
+        readJson(`${n}.json`),
+      ),
+    );
     return { a: a!, b: b!, c: c!, d: d! };
   };
 
@@ -231,7 +266,11 @@ describe('cache_n semantics (06a–06d)', () => {
 
 describe('parseLlamaTimings on OpenAI usage only (vLLM, Ollama /v1)', () => {
   it('reads totals and cached tokens', () => {
-    expect(parseLlamaTimings({ usage: { prompt_tokens: 512, completion_tokens: 128, total_tokens: 640, prompt_tokens_details: { cached_tokens: 12 } } })).toEqual({
+    expect(
+      parseLlamaTimings({
+        usage: { prompt_tokens: 512, completion_tokens: 128, total_tokens: 640, prompt_tokens_details: { cached_tokens: 12 } },
+      }),
+    ).toEqual({
       source: 'openai',
       promptTokens: 512,
       cachedTokens: 12,
@@ -242,8 +281,16 @@ describe('parseLlamaTimings on OpenAI usage only (vLLM, Ollama /v1)', () => {
 
   it('leaves the evaluated and cached counts unknown without prompt_tokens_details', () => {
     for (const details of [undefined, null]) {
-      const out = parseLlamaTimings({ usage: { prompt_tokens: 512, completion_tokens: 128, total_tokens: 640, prompt_tokens_details: details } });
-      expect(out).toEqual({ source: 'openai', promptTokens: 512, generatedTokens: 128, cachedTokens: undefined, promptEvaluatedTokens: undefined });
+      const out = parseLlamaTimings({
+        usage: { prompt_tokens: 512, completion_tokens: 128, total_tokens: 640, prompt_tokens_details: details },
+      });
+      expect(out).toEqual({
+        source: 'openai',
+        promptTokens: 512,
+        generatedTokens: 128,
+        cachedTokens: undefined,
+        promptEvaluatedTokens: undefined,
+      });
     }
   });
 
@@ -264,7 +311,11 @@ describe('parseLlamaTimings on OpenAI usage only (vLLM, Ollama /v1)', () => {
     const body = await readJson('02_chat_nonstream.json');
     const usage = body.usage as RawUsage;
     const { timings: _dropped, ...usageOnly } = body;
-    expect(parseLlamaTimings(usageOnly)).toMatchObject({ source: 'openai', promptTokens: usage.prompt_tokens, generatedTokens: usage.completion_tokens });
+    expect(parseLlamaTimings(usageOnly)).toMatchObject({
+      source: 'openai',
+      promptTokens: usage.prompt_tokens,
+      generatedTokens: usage.completion_tokens,
+    });
   });
 });
 
@@ -286,7 +337,15 @@ describe('parseLlamaTimings on Ollama native durations (nanoseconds)', () => {
 
   it('converts nanoseconds to milliseconds and computes speeds', () => {
     const out = parseLlamaTimings(done);
-    expect(out).toMatchObject({ source: 'ollama', promptTokens: 512, promptMs: 211, generatedTokens: 128, generationMs: 1504, loadMs: 812, totalMs: 2350 });
+    expect(out).toMatchObject({
+      source: 'ollama',
+      promptTokens: 512,
+      promptMs: 211,
+      generatedTokens: 128,
+      generationMs: 1504,
+      loadMs: 812,
+      totalMs: 2350,
+    });
     expect(out.genTps).toBeCloseTo((done.eval_count / done.eval_duration) * 1e9, 9);
     expect(out.promptTps).toBeCloseTo((done.prompt_eval_count / done.prompt_eval_duration) * 1e9, 9);
   });
@@ -313,7 +372,15 @@ describe('parseLlamaTimings on Ollama native durations (nanoseconds)', () => {
 describe('parseLlamaTimings on missing and garbage fields', () => {
   const FIELDS = ['cache_n', 'prompt_n', 'prompt_ms', 'prompt_per_second', 'predicted_n', 'predicted_ms', 'predicted_per_second'] as const;
   const GARBAGE: unknown[] = [null, undefined, 'x', '12', Number.NaN, Infinity, -Infinity, -1, {}, [], true];
-  const good: RawTimings = { cache_n: 2, prompt_n: 100, prompt_ms: 50, prompt_per_second: 2000, predicted_n: 10, predicted_ms: 100, predicted_per_second: 100 };
+  const good: RawTimings = {
+    cache_n: 2,
+    prompt_n: 100,
+    prompt_ms: 50,
+    prompt_per_second: 2000,
+    predicted_n: 10,
+    predicted_ms: 100,
+    predicted_per_second: 100,
+  };
 
   const expectAllFinite = (out: NormalizedTimings) => {
     for (const [key, value] of Object.entries(out)) {
@@ -338,14 +405,21 @@ describe('parseLlamaTimings on missing and garbage fields', () => {
 
   it('recomputes a speed the server left out, or sent as null (its division by zero)', () => {
     // Generation: 11 tokens over 100 ms are 10 intervals, 100 tokens/s (as llama-server computes it).
-    expect(parseLlamaTimings({ timings: { prompt_n: 100, prompt_ms: 50, predicted_n: 11, predicted_ms: 100 } })).toMatchObject({ promptTps: 2000, genTps: 100 });
-    expect(parseLlamaTimings({ timings: { ...good, predicted_n: 11, prompt_per_second: null, predicted_per_second: 'NaN' } })).toMatchObject({ promptTps: 2000, genTps: 100 });
+    expect(parseLlamaTimings({ timings: { prompt_n: 100, prompt_ms: 50, predicted_n: 11, predicted_ms: 100 } })).toMatchObject({
+      promptTps: 2000,
+      genTps: 100,
+    });
+    expect(
+      parseLlamaTimings({ timings: { ...good, predicted_n: 11, prompt_per_second: null, predicted_per_second: 'NaN' } }),
+    ).toMatchObject({ promptTps: 2000, genTps: 100 });
     // One token has no interval to divide by.
     expect(parseLlamaTimings({ timings: { predicted_n: 1, predicted_ms: 0.5, predicted_per_second: null } }).genTps).toBeUndefined();
   });
 
   it('leaves speeds undefined for a zero duration, whatever the server claimed', () => {
-    const out = parseLlamaTimings({ timings: { cache_n: 0, prompt_n: 0, prompt_ms: 0, prompt_per_second: 0, predicted_n: 4, predicted_ms: 0, predicted_per_second: 1e9 } });
+    const out = parseLlamaTimings({
+      timings: { cache_n: 0, prompt_n: 0, prompt_ms: 0, prompt_per_second: 0, predicted_n: 4, predicted_ms: 0, predicted_per_second: 1e9 },
+    });
     expect(out.promptTps).toBeUndefined();
     expect(out.genTps).toBeUndefined();
     expect(out.promptMs).toBe(0);
@@ -353,18 +427,49 @@ describe('parseLlamaTimings on missing and garbage fields', () => {
   });
 
   it('treats -1 (unknown, as llama-swap writes it) as missing', () => {
-    const out = parseLlamaTimings({ timings: { cache_n: -1, prompt_n: 10, prompt_ms: -1, prompt_per_second: -1, predicted_n: -1, predicted_ms: 20, predicted_per_second: -1 } });
-    expect(out).toMatchObject({ cachedTokens: undefined, promptMs: undefined, promptTps: undefined, generatedTokens: undefined, generationMs: 20, genTps: undefined });
+    const out = parseLlamaTimings({
+      timings: {
+        cache_n: -1,
+        prompt_n: 10,
+        prompt_ms: -1,
+        prompt_per_second: -1,
+        predicted_n: -1,
+        predicted_ms: 20,
+        predicted_per_second: -1,
+      },
+    });
+    expect(out).toMatchObject({
+      cachedTokens: undefined,
+      promptMs: undefined,
+      promptTps: undefined,
+      generatedTokens: undefined,
+      generationMs: 20,
+      genTps: undefined,
+    });
     // Unknown cache_n leaves prompt_n as the only total there is.
     expect(out.promptTokens).toBe(10);
   });
 
   it('keeps speculative-decoding counts when present', () => {
-    expect(parseLlamaTimings({ timings: { ...good, draft_n: 40, draft_n_accepted: 31 } })).toMatchObject({ draftTokens: 40, draftAcceptedTokens: 31 });
+    expect(parseLlamaTimings({ timings: { ...good, draft_n: 40, draft_n_accepted: 31 } })).toMatchObject({
+      draftTokens: 40,
+      draftAcceptedTokens: 31,
+    });
   });
 
   it('says `none` for input with nothing in it', () => {
-    for (const input of [undefined, null, 'timings', 42, [], [{ timings: good }], {}, { choices: [] }, { timings: null }, { timings: 'x', usage: [] }]) {
+    for (const input of [
+      undefined,
+      null,
+      'timings',
+      42,
+      [],
+      [{ timings: good }],
+      {},
+      { choices: [] },
+      { timings: null },
+      { timings: 'x', usage: [] },
+    ]) {
       expect(parseLlamaTimings(input)).toEqual({ source: 'none' });
     }
   });
