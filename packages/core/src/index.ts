@@ -61,26 +61,5 @@ export type {
   SuiteStore,
 } from './store/store.js';
 export { createMemoryStore } from './store/memory/index.js';
-export {
-  ConfigError,
-  CorruptRecordError,
-  ERROR_CODES,
-  HostBusyError,
-  HostUnreachableError,
-  HttpStatusError,
-  LeaseHeldError,
-  ModelNotFoundError,
-  RequestTimeoutError,
-  RunExistsError,
-  RunFailedError,
-  RunNotFoundError,
-  SchemaVersionError,
-  ServerLoadingError,
-  StoreClosedError,
-  StreamProtocolError,
-  SwapbenchError,
-  UnsupportedError,
-  type ConfigIssue,
-  type ErrorCode,
-  type SampleErrorCode,
-} from './errors/index.js';
+// The error classes and codes, exactly as the light `@swapbench/core/errors` entry lists them.
+export * from './errors/index.js';
