@@ -56,6 +56,22 @@ export function responseId(): string {
   return `chatcmpl-${Array.from(randomBytes(32), (b) => alphabet[b % alphabet.length]).join('')}`;
 }
 
+/** The ground-truth record of a generation request just received: nothing written, counted or loaded yet. */
+export function newTruth(id: string, model: string, req: SimRequest): GroundTruthRequest {
+  return {
+    id,
+    model,
+    endpoint: req.path,
+    receivedAt: req.receivedAt,
+    tokenWrites: [],
+    promptTokens: 0,
+    cachedTokens: 0,
+    predictedTokens: 0,
+    swapped: false,
+    loadMs: 0,
+  };
+}
+
 export const ENDPOINTS: Record<string, GenerationEndpoint | undefined> = {
   '/v1/chat/completions': 'chat',
   '/chat/completions': 'chat',
@@ -206,20 +222,7 @@ async function startGeneration(
   }
 
   const id = routed?.id ?? responseId();
-  const truth = routed
-    ? routed.truth
-    : ctx.record({
-        id,
-        model: runtime.name,
-        endpoint: req.path,
-        receivedAt: req.receivedAt,
-        tokenWrites: [],
-        promptTokens: 0,
-        cachedTokens: 0,
-        predictedTokens: 0,
-        swapped: false,
-        loadMs: 0,
-      });
+  const truth = routed ? routed.truth : ctx.record(newTruth(id, runtime.name, req));
   if (truth) {
     truth.promptTokens = prompt.tokens.length;
     truth.swapped = routed?.swapped ?? false;

@@ -3,7 +3,7 @@
  * configured models, `/health`), routing by the body's `model`, `/props?model=` and `/upstream/<model>/...`.
  * Anything routed to a model waits for llama-swap to load it; errors use llama-swap's own body.
  */
-import { ENDPOINTS, responseId, serveLlama, type SimContext, type SimRequest } from './llama-routes.js';
+import { ENDPOINTS, newTruth, responseId, serveLlama, type SimContext, type SimRequest } from './llama-routes.js';
 import type { ModelRuntime } from './model-runtime.js';
 import { sendSwapJson, sendSwapText, swapError } from './send.js';
 import type { SwapGrant, SwapManager } from './swap-manager.js';
@@ -77,20 +77,7 @@ async function forward(front: SwapFront, model: string, req: SimRequest, generat
   const ordinal = generation ? ctx.nextOrdinal() : 0;
   const fault = generation ? ctx.pickFault(model, ordinal) : undefined;
   const id = responseId();
-  const truth = generation
-    ? ctx.record({
-        id,
-        model,
-        endpoint: req.path,
-        receivedAt: req.receivedAt,
-        tokenWrites: [],
-        promptTokens: 0,
-        cachedTokens: 0,
-        predictedTokens: 0,
-        swapped: false,
-        loadMs: 0,
-      })
-    : undefined;
+  const truth = generation ? ctx.record(newTruth(id, model, req)) : undefined;
   // An unknown-model fault is llama-swap's answer: nothing gets loaded.
   if (fault?.kind === 'unknown-model') return serveLlama(ctx, runtime, req, { ordinal, fault, swapped: false, loadMs: 0, id, truth });
   let grant: SwapGrant;

@@ -1,20 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ModelNotFoundError, RequestTimeoutError, ServerLoadingError, StreamProtocolError } from '../../src/errors/index.js';
-import { applyTemplate, startSimulator, type FaultKind, type Simulator } from '../../src/simulator/index.js';
+import { applyTemplate, startSimulator, type FaultKind } from '../../src/simulator/index.js';
 import { parseLlamaTimings } from '../../src/timings/parse-llama-timings.js';
 import { connectLlamaTransport, createLlamaTransport } from '../../src/transport/llama/index.js';
-import type { ActivityProbe, StreamRequest, Transport, TransportEvent } from '../../src/transport/transport.js';
+import type { ActivityProbe, TransportEvent } from '../../src/transport/transport.js';
+import { chatRequest, closeAfterEach, completionRequest } from './helpers.js';
 import { startMswServer } from './msw-loopback.js';
 import { http, HttpResponse } from 'msw';
 
-let sim: Simulator | undefined;
-let transport: Transport | undefined;
-afterEach(async () => {
-  await transport?.close();
-  await sim?.close();
-  sim = undefined;
-  transport = undefined;
-});
+const keep = closeAfterEach();
 
 const models = [
   { name: 'a', genTps: 2000, ttftMs: 1, loadMs: 30, slots: 2 },
@@ -23,19 +17,10 @@ const models = [
 
 describe('llama transport against the simulator (real loopback HTTP)', () => {
   it('streams a chat request: response-start, one delta per token, final with timings', async () => {
-    sim = await startSimulator({ mode: 'llama-swap', models });
-    transport = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-swap' });
+    const sim = keep(await startSimulator({ mode: 'llama-swap', models }));
+    const transport = keep(createLlamaTransport({ baseUrl: sim.url, kind: 'llama-swap' }));
     const events: TransportEvent[] = [];
-    for await (const e of transport.stream({
-      endpoint: 'chat',
-      messages: [{ role: 'user', content: 'hi' }],
-      model: 'a',
-      maxTokens: 12,
-      sampling: { seed: 1 },
-      ignoreEos: true,
-      cachePrompt: false,
-    }))
-      events.push(e);
+    for await (const e of transport.stream(chatRequest({ model: 'a', maxTokens: 12, sampling: { seed: 1 } }))) events.push(e);
     expect(events[0]!.type).toBe('response-start');
     expect(events.filter((e) => e.type === 'delta')).toHaveLength(12);
     const final = events.at(-1)!;
@@ -53,19 +38,10 @@ describe('llama transport against the simulator (real loopback HTTP)', () => {
   });
 
   it("a native completion's raw final object normalizes to the ground truth too", async () => {
-    sim = await startSimulator({ mode: 'llama-server', models });
-    transport = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-server' });
+    const sim = keep(await startSimulator({ mode: 'llama-server', models }));
+    const transport = keep(createLlamaTransport({ baseUrl: sim.url, kind: 'llama-server' }));
     const events: TransportEvent[] = [];
-    for await (const e of transport.stream({
-      endpoint: 'completion',
-      prompt: 'Once upon a time',
-      model: 'a',
-      maxTokens: 7,
-      sampling: {},
-      ignoreEos: true,
-      cachePrompt: false,
-    }))
-      events.push(e);
+    for await (const e of transport.stream(completionRequest({ model: 'a', maxTokens: 7 }))) events.push(e);
     const final = events.at(-1)!;
     expect(final).toMatchObject({ type: 'final', raw: { stop: true } });
     if (final.type !== 'final') return;
@@ -78,26 +54,17 @@ describe('llama transport against the simulator (real loopback HTTP)', () => {
   });
 
   it('streams a native completion through llama-swap', async () => {
-    sim = await startSimulator({ mode: 'llama-swap', models });
-    transport = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-swap' });
+    const sim = keep(await startSimulator({ mode: 'llama-swap', models }));
+    const transport = keep(createLlamaTransport({ baseUrl: sim.url, kind: 'llama-swap' }));
     const events: TransportEvent[] = [];
-    for await (const e of transport.stream({
-      endpoint: 'completion',
-      prompt: 'Once upon a time',
-      model: 'b',
-      maxTokens: 5,
-      sampling: {},
-      ignoreEos: true,
-      cachePrompt: true,
-    }))
-      events.push(e);
+    for await (const e of transport.stream(completionRequest({ model: 'b', maxTokens: 5, cachePrompt: true }))) events.push(e);
     expect(events.filter((e) => e.type === 'delta')).toHaveLength(5);
     expect(events.at(-1)).toMatchObject({ type: 'final', finishReason: 'length' });
   });
 
   it('tokenizes exactly as the server counts the prompt, chat and completion', async () => {
-    sim = await startSimulator({ mode: 'llama-swap', models });
-    transport = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-swap' });
+    const sim = keep(await startSimulator({ mode: 'llama-swap', models }));
+    const transport = keep(createLlamaTransport({ baseUrl: sim.url, kind: 'llama-swap' }));
     const messages = [
       { role: 'system' as const, content: 'Be brief.' },
       { role: 'user' as const, content: 'Request 000042: the quick brown fox jumps' },
@@ -106,30 +73,14 @@ describe('llama transport against the simulator (real loopback HTTP)', () => {
     expect(await transport.applyTemplate!('a', messages)).toBe(applyTemplate(messages));
     const chatCount = await transport.tokenize!('a', { endpoint: 'chat', messages });
     const completionCount = await transport.tokenize!('a', { endpoint: 'completion', prompt: 'the quick brown fox' });
-    for await (const _ of transport.stream({
-      endpoint: 'chat',
-      messages,
-      model: 'a',
-      maxTokens: 1,
-      sampling: {},
-      ignoreEos: true,
-      cachePrompt: false,
-    }));
-    for await (const _ of transport.stream({
-      endpoint: 'completion',
-      prompt: 'the quick brown fox',
-      model: 'a',
-      maxTokens: 1,
-      sampling: {},
-      ignoreEos: true,
-      cachePrompt: false,
-    }));
+    for await (const _ of transport.stream(chatRequest({ messages, model: 'a', maxTokens: 1 })));
+    for await (const _ of transport.stream(completionRequest({ prompt: 'the quick brown fox', model: 'a', maxTokens: 1 })));
     expect(sim.groundTruth.map((g) => g.promptTokens)).toEqual([chatCount, completionCount]);
   });
 
   it('lists models, lists running ones, unloads, and describes loaded models only', async () => {
-    sim = await startSimulator({ mode: 'llama-swap', models, initiallyLoaded: 'a' });
-    transport = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-swap' });
+    const sim = keep(await startSimulator({ mode: 'llama-swap', models, initiallyLoaded: 'a' }));
+    const transport = keep(createLlamaTransport({ baseUrl: sim.url, kind: 'llama-swap' }));
     expect((await transport.listModels()).map((m) => [m.id, m.loaded])).toEqual([
       ['a', true],
       ['b', false],
@@ -157,8 +108,8 @@ describe('llama transport against the simulator (real loopback HTTP)', () => {
   });
 
   it('describes a llama-server by its /props, under every name asked', async () => {
-    sim = await startSimulator({ mode: 'llama-server', models: [{ name: 'a', slots: 3, ctxSize: 4096 }] });
-    transport = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-server' });
+    const sim = keep(await startSimulator({ mode: 'llama-server', models: [{ name: 'a', slots: 3, ctxSize: 4096 }] }));
+    const transport = keep(createLlamaTransport({ baseUrl: sim.url, kind: 'llama-server' }));
     const info = await transport.describe!(['a', 'alias-of-a']);
     const props = (await (await fetch(`${sim.url}/props`)).json()) as Record<string, unknown>;
     const described = {
@@ -183,21 +134,13 @@ describe('llama transport against the simulator (real loopback HTTP)', () => {
   });
 
   it('probeActivity sees a busy slot', async () => {
-    sim = await startSimulator({ mode: 'llama-server', models: [{ name: 'a', genTps: 20, ttftMs: 1 }] });
-    transport = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-server' });
+    const sim = keep(await startSimulator({ mode: 'llama-server', models: [{ name: 'a', genTps: 20, ttftMs: 1 }] }));
+    const transport = keep(createLlamaTransport({ baseUrl: sim.url, kind: 'llama-server' }));
     expect(await transport.probeActivity!()).toEqual({ busy: false, evidence: [] });
     const other = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-server' });
     let probe: ActivityProbe | undefined;
     try {
-      const stream = other.stream({
-        endpoint: 'chat',
-        messages: [{ role: 'user', content: 'x' }],
-        model: 'a',
-        maxTokens: 200,
-        sampling: {},
-        ignoreEos: true,
-        cachePrompt: false,
-      });
+      const stream = other.stream(chatRequest({ messages: [{ role: 'user', content: 'x' }], model: 'a', maxTokens: 200 }));
       for await (const e of stream) {
         if (e.type !== 'delta') continue;
         // The first token is out and 199 more follow at 20 tokens/s: the slot is busy for seconds.
@@ -212,7 +155,7 @@ describe('llama transport against the simulator (real loopback HTTP)', () => {
   });
 
   it('connectLlamaTransport detects llama-swap, llama-server and plain OpenAI servers', async () => {
-    sim = await startSimulator({ mode: 'llama-swap', models });
+    const sim = keep(await startSimulator({ mode: 'llama-swap', models }));
     const swap = await connectLlamaTransport({ baseUrl: sim.url });
     expect([swap.kind, typeof swap.unload]).toEqual(['llama-swap', 'function']);
     await swap.close();
@@ -238,22 +181,15 @@ describe('llama transport against the simulator (real loopback HTTP)', () => {
 
 /** The simulator's ground truth is on `process.hrtime.bigint()`: the transport stamps on the same clock. */
 const hrClock = () => Number(process.hrtime.bigint()) / 1e6;
-const chatTo = (model: string, maxTokens: number): StreamRequest => ({
-  endpoint: 'chat',
-  messages: [{ role: 'user', content: 'hello' }],
-  model,
-  maxTokens,
-  sampling: { seed: 1 },
-  ignoreEos: true,
-  cachePrompt: false,
-});
+const chatTo = (model: string, maxTokens: number) =>
+  chatRequest({ messages: [{ role: 'user', content: 'hello' }], model, maxTokens, sampling: { seed: 1 } });
 
 describe('llama transport against the simulator: timing and faults', () => {
   it('stamps each delta just after the simulator wrote its token (ground truth, same clock)', async () => {
     // 100 tokens/s: 10 ms between writes, so a stamp taken anywhere but on arrival (at the end of the
     // stream, say) is off by far more than the tolerance for most tokens.
-    sim = await startSimulator({ mode: 'llama-swap', models: [{ name: 'a', genTps: 100, jitter: 0 }], seed: 1 });
-    transport = await connectLlamaTransport({ baseUrl: sim.url, clock: hrClock });
+    const sim = keep(await startSimulator({ mode: 'llama-swap', models: [{ name: 'a', genTps: 100, jitter: 0 }], seed: 1 }));
+    const transport = keep(await connectLlamaTransport({ baseUrl: sim.url, clock: hrClock }));
     expect(transport.kind).toBe('llama-swap');
     const events: TransportEvent[] = [];
     for await (const e of transport.stream(chatTo('a', 24))) events.push(e);
@@ -305,17 +241,19 @@ describe('llama transport against the simulator: timing and faults', () => {
   ];
   for (const [kind, check] of faults) {
     it(`fault ${kind}`, async () => {
-      sim = await startSimulator({
-        mode: 'llama-swap',
-        models: [{ name: 'a', genTps: 500 }],
-        seed: 1,
-        initiallyLoaded: 'a',
-        faults: [{ kind, afterTokens: 2, stallMs: 2000 }],
-      });
-      transport = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-swap', bodyTimeoutMs: 200, connections: 1 });
+      const sim = keep(
+        await startSimulator({
+          mode: 'llama-swap',
+          models: [{ name: 'a', genTps: 500 }],
+          seed: 1,
+          initiallyLoaded: 'a',
+          faults: [{ kind, afterTokens: 2, stallMs: 2000 }],
+        }),
+      );
+      const transport = keep(createLlamaTransport({ baseUrl: sim.url, kind: 'llama-swap', bodyTimeoutMs: 200, connections: 1 }));
       const events: TransportEvent[] = [];
       const error = await (async () => {
-        for await (const e of transport!.stream(chatTo('a', 8))) events.push(e);
+        for await (const e of transport.stream(chatTo('a', 8))) events.push(e);
       })().then(
         () => undefined,
         (e: unknown) => e,

@@ -3,37 +3,16 @@
  * detected; and the auto-detecting facade: every capability until detection, then only the kind's own.
  */
 import { http, HttpResponse } from 'msw';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HostUnreachableError, UnsupportedError } from '../../src/errors/index.js';
 import { connectLlamaTransport, createLlamaTransport, type LlamaServerKind } from '../../src/transport/llama/index.js';
-import {
-  capabilitiesOf,
-  TRANSPORT_CAPABILITIES,
-  type Transport,
-  type TransportCapability,
-  type TransportTraits,
-} from '../../src/transport/transport.js';
-import { startMswServer, type MswServer } from './msw-loopback.js';
+import { capabilitiesOf, TRANSPORT_CAPABILITIES, type TransportCapability, type TransportTraits } from '../../src/transport/transport.js';
+import { closeAfterEach } from './helpers.js';
+import { startMswServer } from './msw-loopback.js';
 import { llamaServerHandlers, llamaSwapHandlers } from './recorded-servers.js';
 
-let servers: MswServer[] = [];
-let transports: Transport[] = [];
-afterEach(async () => {
-  for (const t of transports) await t.close();
-  for (const s of servers) await s.close();
-  servers = [];
-  transports = [];
-});
-
-async function serve(handlers: Parameters<typeof startMswServer>[0]) {
-  const s = await startMswServer(handlers);
-  servers.push(s);
-  return s;
-}
-function keep(t: Transport): Transport {
-  transports.push(t);
-  return t;
-}
+const keep = closeAfterEach();
+const serve = async (handlers: Parameters<typeof startMswServer>[0]) => keep(await startMswServer(handlers));
 
 /** What each kind offers: the table the engine's fallbacks depend on. */
 const EXPECTED: Record<LlamaServerKind, { capabilities: TransportCapability[]; traits: TransportTraits }> = {

@@ -2,17 +2,16 @@
  * The content-chunk shortcut in the stream parser: where it answers, it must give exactly what JSON.parse
  * would; where the chunk carries anything else we read (or an escape), it must decline.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { llamaContentText, StreamParser } from '../../src/transport/llama/stream-parser.js';
-
-const FIXTURES = new URL('../fixtures/llama-server/', import.meta.url);
+import { FIXTURES, fixtureText } from './helpers.js';
 
 async function recordedDataLines(): Promise<string[]> {
   const names = (await readdir(FIXTURES)).filter((n) => n.endsWith('.sse'));
   const lines: string[] = [];
   for (const name of names) {
-    const text = await readFile(new URL(name, FIXTURES), 'utf8');
+    const text = await fixtureText(name);
     for (const line of text.split('\n')) if (line.startsWith('data: ') && line !== 'data: [DONE]') lines.push(line.slice(6));
   }
   return lines;

@@ -5,32 +5,17 @@
  */
 import { http, HttpResponse } from 'msw';
 import { MockAgent } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HttpStatusError, ModelNotFoundError, UnsupportedError } from '../../src/errors/index.js';
 import { createLlamaTransport, type LlamaServerKind } from '../../src/transport/llama/index.js';
-import type { StreamRequest, Transport } from '../../src/transport/transport.js';
-import { SSE_HEADERS, startMswServer, type MswServer } from './msw-loopback.js';
-import { FINISHED, fixture, json, llamaServerHandlers, llamaSwapHandlers, NATIVE_FINISHED } from './recorded-servers.js';
+import type { StreamRequest } from '../../src/transport/transport.js';
+import { chatRequest, closeAfterEach, fixtureText } from './helpers.js';
+import { SSE_HEADERS, startMswServer } from './msw-loopback.js';
+import { FINISHED, json, llamaServerHandlers, llamaSwapHandlers, NATIVE_FINISHED } from './recorded-servers.js';
 
-let servers: MswServer[] = [];
-let transports: Transport[] = [];
-afterEach(async () => {
-  for (const t of transports) await t.close();
-  for (const s of servers) await s.close();
-  servers = [];
-  transports = [];
-});
-
-async function serve(handlers: Parameters<typeof startMswServer>[0]) {
-  const s = await startMswServer(handlers);
-  servers.push(s);
-  return s;
-}
-function open(url: string, kind?: LlamaServerKind | 'auto') {
-  const t = createLlamaTransport({ baseUrl: url, ...(kind ? { kind } : {}) });
-  transports.push(t);
-  return t;
-}
+const keep = closeAfterEach();
+const serve = async (handlers: Parameters<typeof startMswServer>[0]) => keep(await startMswServer(handlers));
+const open = (url: string, kind?: LlamaServerKind | 'auto') => keep(createLlamaTransport({ baseUrl: url, ...(kind ? { kind } : {}) }));
 const llamaServer = async () => serve(await llamaServerHandlers());
 const llamaSwap = async () => serve(await llamaSwapHandlers());
 
@@ -63,7 +48,7 @@ describe('llama-server endpoints', () => {
 
   it('describe maps the recorded /props for every model asked about, keeping /props and /v1/models raw', async () => {
     const s = await llamaServer();
-    const props = JSON.parse(await fixture('07_props.json')) as Record<string, unknown>;
+    const props = JSON.parse(await fixtureText('07_props.json')) as Record<string, unknown>;
     const info = await open(s.url, 'llama-server').describe!(['tiny-llama', 'other-name']);
     const described = {
       build: 'b10470-34af94c',
@@ -82,7 +67,7 @@ describe('llama-server endpoints', () => {
         { id: 'tiny-llama', ...described },
         { id: 'other-name', ...described },
       ],
-      raw: { '/v1/models': JSON.parse(await fixture('07_v1_models.json')) },
+      raw: { '/v1/models': JSON.parse(await fixtureText('07_v1_models.json')) },
     });
     expect(s.hits.map((h) => h.path)).toEqual(['/v1/models', '/props']);
   });
@@ -94,7 +79,7 @@ describe('llama-server endpoints', () => {
   });
 
   it('describe still answers when /props fails, with what /v1/models said', async () => {
-    const models = await fixture('07_v1_models.json');
+    const models = await fixtureText('07_v1_models.json');
     const s = await serve([
       http.get('*/v1/models', () => json(models)),
       http.get('*/props', () => json('{"error":{"code":500,"message":"boom"}}', 500)),
@@ -118,7 +103,7 @@ describe('llama-server endpoints', () => {
   });
 
   it('probeActivity falls back to the requests_processing gauge when /slots is disabled', async () => {
-    const metrics = (await fixture('07_metrics.txt')).replace('llamacpp:requests_processing 0', 'llamacpp:requests_processing 2');
+    const metrics = (await fixtureText('07_metrics.txt')).replace('llamacpp:requests_processing 0', 'llamacpp:requests_processing 2');
     const s = await serve([
       http.get('*/slots', () =>
         json('{"error":{"code":501,"message":"This server does not support slots endpoint.","type":"not_supported_error"}}', 501),
@@ -130,7 +115,7 @@ describe('llama-server endpoints', () => {
   });
 
   it('a llama.cpp 404 "File Not Found" is a missing endpoint, not a missing model', async () => {
-    const body = await fixture('08g_err_unknown_endpoint.json');
+    const body = await fixtureText('08g_err_unknown_endpoint.json');
     const s = await serve([http.post('*/apply-template', () => json(body, 404))]);
     const error = await open(s.url, 'llama-server').tokenize!('m', { endpoint: 'chat', messages: [] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HttpStatusError);
@@ -142,10 +127,10 @@ describe('llama-server endpoints', () => {
     ['08a_err_prompt_too_long_chat.json', 400, 'exceeds the available context size'],
     ['08e_err_malformed_json_chat.json', 500, 'parse error'],
   ])('%s → HttpStatusError %i with the server message', async (name, status, message) => {
-    const body = await fixture(name);
+    const body = await fixtureText(name);
     const s = await serve([http.post('*/v1/chat/completions', () => json(body, status))]);
     const error = await (async () => {
-      for await (const _ of open(s.url, 'llama-server').stream(chatRequest('m')));
+      for await (const _ of open(s.url, 'llama-server').stream(chatTo('m')));
     })().catch((e: unknown) => e);
     expect(error).toMatchObject({ status, code: 'HTTP_STATUS', body });
     expect((error as Error).message).toContain(message);
@@ -184,7 +169,7 @@ describe('llama-swap endpoints', () => {
   it('a stream for an unknown model → ModelNotFoundError with the available models', async () => {
     const s = await llamaSwap();
     const error = await (async () => {
-      for await (const _ of open(s.url, 'llama-swap').stream(chatRequest('nope')));
+      for await (const _ of open(s.url, 'llama-swap').stream(chatTo('nope')));
     })().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelNotFoundError);
     expect(error).toMatchObject({ model: 'nope', available: ['a', 'b', 'org/c'] });
@@ -205,7 +190,7 @@ describe('llama-swap endpoints', () => {
 
   it('describe asks /upstream/<model>/props of ready models only (asking others would load them)', async () => {
     const s = await llamaSwap();
-    const props = JSON.parse(await fixture('07_props.json')) as Record<string, unknown>;
+    const props = JSON.parse(await fixtureText('07_props.json')) as Record<string, unknown>;
     const info = await open(s.url, 'llama-swap').describe!(['a', 'b', 'org/c']);
     expect(info.models).toEqual([
       {
@@ -238,18 +223,8 @@ describe('llama-swap endpoints', () => {
   });
 });
 
-function chatRequest(model: string, over: Partial<StreamRequest> = {}): StreamRequest {
-  return {
-    endpoint: 'chat',
-    messages: [{ role: 'user', content: 'hi' }],
-    model,
-    maxTokens: 7,
-    sampling: { temperature: 0, seed: 3 },
-    ignoreEos: true,
-    cachePrompt: false,
-    ...over,
-  } as StreamRequest;
-}
+/** The chat request of these tests, to `model`. */
+const chatTo = (model: string) => chatRequest({ model, maxTokens: 7, sampling: { temperature: 0, seed: 3 } });
 
 describe('what a stream sends', () => {
   const body = async (kind: LlamaServerKind, request: StreamRequest) => {
@@ -266,7 +241,7 @@ describe('what a stream sends', () => {
   };
 
   it('chat to llama.cpp: usage requested, ignore_eos and cache_prompt, sampling as given', async () => {
-    expect(await body('llama-server', chatRequest('m'))).toEqual({
+    expect(await body('llama-server', chatTo('m'))).toEqual({
       path: '/v1/chat/completions',
       body: {
         model: 'm',
@@ -283,7 +258,7 @@ describe('what a stream sends', () => {
   });
 
   it('chat to an OpenAI-compatible server: no cache_prompt', async () => {
-    const { body: sent } = await body('openai', chatRequest('m'));
+    const { body: sent } = await body('openai', chatTo('m'));
     expect(sent).not.toHaveProperty('cache_prompt');
     expect(sent).toMatchObject({ ignore_eos: true, stream_options: { include_usage: true } });
   });
@@ -335,8 +310,7 @@ describe('what a stream sends', () => {
           : json('{"error":"unauthorized"}', 401),
       ),
     ]);
-    const t = createLlamaTransport({ baseUrl: `${s.url}/v1/`, kind: 'openai', apiKey: 'sk-1' });
-    transports.push(t);
+    const t = keep(createLlamaTransport({ baseUrl: `${s.url}/v1/`, kind: 'openai', apiKey: 'sk-1' }));
     expect((await t.listModels()).map((m) => m.id)).toEqual(['x']);
     expect(s.hits.map((h) => h.path)).toEqual(['/v1/models']);
   });
@@ -377,7 +351,7 @@ describe('injected dispatcher', () => {
     const t = createLlamaTransport({ baseUrl: 'http://llama.test', kind: 'llama-swap', dispatcher: agent });
     expect(await t.listModels()).toMatchObject([{ id: 'm', loaded: true }]);
     const types: string[] = [];
-    for await (const e of t.stream(chatRequest('m'))) types.push(e.type === 'delta' ? `delta:${e.text}` : e.type);
+    for await (const e of t.stream(chatTo('m'))) types.push(e.type === 'delta' ? `delta:${e.text}` : e.type);
     expect(types).toEqual(['response-start', 'delta:hé', 'final']);
     agent.assertNoPendingInterceptors();
     await t.close();

@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { http, HttpResponse } from 'msw';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   HostUnreachableError,
   HttpStatusError,
@@ -11,45 +10,20 @@ import {
 } from '../../src/errors/index.js';
 import { parseLlamaTimings } from '../../src/timings/parse-llama-timings.js';
 import { createLlamaTransport } from '../../src/transport/llama/index.js';
-import type { StreamRequest, Transport, TransportEvent } from '../../src/transport/transport.js';
+import type { TransportEvent } from '../../src/transport/transport.js';
 import { collect, collectUntilError } from './collect.js';
+import { chatRequest, closeAfterEach, completionRequest, fixture, fixtureText } from './helpers.js';
 import { manualClock, sendAt } from './manual-clock.js';
-import { chunkedBody, controlledBody, SSE_HEADERS, startMswServer, type MswServer } from './msw-loopback.js';
+import { chunkedBody, controlledBody, SSE_HEADERS, startMswServer } from './msw-loopback.js';
 
-const FIXTURES = new URL('../fixtures/llama-server/', import.meta.url);
-const fixture = (name: string) => readFile(new URL(name, FIXTURES));
+const keep = closeAfterEach();
 
-let server: MswServer | undefined;
-let transport: Transport | undefined;
-afterEach(async () => {
-  await transport?.close();
-  await server?.close();
-  server = undefined;
-  transport = undefined;
-});
-
-const chatRequest: StreamRequest = {
-  endpoint: 'chat',
-  messages: [{ role: 'user', content: 'hi' }],
-  model: 'tiny-llama',
-  maxTokens: 32,
-  sampling: { temperature: 0, seed: 42 },
-  ignoreEos: true,
-  cachePrompt: false,
-};
-const completionRequest: StreamRequest = {
-  endpoint: 'completion',
-  prompt: 'Once upon a time',
-  model: 'tiny-llama',
-  maxTokens: 32,
-  sampling: {},
-  ignoreEos: true,
-  cachePrompt: false,
-};
+const chat = chatRequest({ model: 'tiny-llama', maxTokens: 32, sampling: { temperature: 0, seed: 42 } });
+const completion = completionRequest({ model: 'tiny-llama', maxTokens: 32 });
 
 /** What a recording says the client should see: content pieces, the server's figures, the response id. */
 async function expected(name: string, native: boolean) {
-  const text = (await fixture(name)).toString();
+  const text = await fixtureText(name);
   const chunks = text
     .split('\n')
     .filter((l) => l.startsWith('data: ') && l !== 'data: [DONE]')
@@ -69,10 +43,11 @@ async function serve(
   body: () => ReadableStream<Uint8Array> | string,
   init: { status?: number; headers?: Record<string, string> } = {},
 ) {
-  server = await startMswServer([
-    http.all(`*${path}`, () => new HttpResponse(body(), { status: init.status ?? 200, headers: init.headers ?? SSE_HEADERS })),
-  ]);
-  return server;
+  return keep(
+    await startMswServer([
+      http.all(`*${path}`, () => new HttpResponse(body(), { status: init.status ?? 200, headers: init.headers ?? SSE_HEADERS })),
+    ]),
+  );
 }
 
 describe('llama transport: replaying real llama-server streams', () => {
@@ -80,7 +55,7 @@ describe('llama transport: replaying real llama-server streams', () => {
     {
       name: '01_chat_stream_usage.sse',
       path: '/v1/chat/completions',
-      request: chatRequest,
+      request: chat,
       native: false,
       kind: 'llama-server',
       finish: 'length',
@@ -88,7 +63,7 @@ describe('llama transport: replaying real llama-server streams', () => {
     {
       name: '01b_chat_stream_no_stream_options.sse',
       path: '/v1/chat/completions',
-      request: chatRequest,
+      request: chat,
       native: false,
       kind: 'llama-server',
       finish: 'length',
@@ -96,7 +71,7 @@ describe('llama transport: replaying real llama-server streams', () => {
     {
       name: '05_chat_ignore_eos_64_stream.sse',
       path: '/v1/chat/completions',
-      request: chatRequest,
+      request: chat,
       native: false,
       kind: 'llama-server',
       finish: 'length',
@@ -104,7 +79,7 @@ describe('llama transport: replaying real llama-server streams', () => {
     {
       name: '05c_chat_no_ignore_eos_eosmodel_natural_stop_stream.sse',
       path: '/v1/chat/completions',
-      request: chatRequest,
+      request: chat,
       native: false,
       kind: 'llama-server',
       finish: 'stop',
@@ -112,7 +87,7 @@ describe('llama transport: replaying real llama-server streams', () => {
     {
       name: '03_completion_stream.sse',
       path: '/completion',
-      request: completionRequest,
+      request: completion,
       native: true,
       kind: 'llama-server',
       finish: 'length',
@@ -121,7 +96,7 @@ describe('llama transport: replaying real llama-server streams', () => {
     {
       name: '04_v1_completions_stream.sse',
       path: '/v1/completions',
-      request: completionRequest,
+      request: completion,
       native: false,
       kind: 'openai',
       finish: 'length',
@@ -138,7 +113,7 @@ describe('llama transport: replaying real llama-server streams', () => {
       it(`${c.name}, ${splitName}`, async () => {
         const bytes = await fixture(c.name);
         const s = await serve(c.path, () => chunkedBody(bytes, cuts(bytes.length)));
-        transport = createLlamaTransport({ baseUrl: s.url, kind: c.kind, connections: 1 });
+        const transport = keep(createLlamaTransport({ baseUrl: s.url, kind: c.kind, connections: 1 }));
         const events = await collect(transport.stream(c.request));
         const want = await expected(c.name, c.native);
         expect(s.hits.map((h) => h.path)).toEqual([c.path]);
@@ -169,13 +144,13 @@ describe('llama transport: replaying real llama-server streams', () => {
   }
 
   it('stamps each event with the clock reading of the network read that brought it', async () => {
-    const text = (await fixture('01_chat_stream_usage.sse')).toString();
+    const text = await fixtureText('01_chat_stream_usage.sse');
     const pieces = text.split(/(?<=\n\n)/).filter((p) => p.trim() !== '');
     const body = controlledBody();
     const s = await serve('/v1/chat/completions', () => body.body);
     const clock = manualClock();
-    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server', connections: 1, clock: clock.read });
-    const iterator = transport.stream(chatRequest)[Symbol.asyncIterator]();
+    const transport = keep(createLlamaTransport({ baseUrl: s.url, kind: 'llama-server', connections: 1, clock: clock.read }));
+    const iterator = transport.stream(chat)[Symbol.asyncIterator]();
     expect((await iterator.next()).value).toEqual({ type: 'response-start', at: 0, status: 200 });
     // Piece i is sent when the clock reads 10·(i+1); the consumer reads nothing until the end.
     for (const [i, piece] of pieces.entries()) await sendAt(clock, body, piece, 10 * (i + 1));
@@ -212,8 +187,8 @@ describe('llama transport: stream edge cases', () => {
         JSON.stringify({ index: 0, content: '', tokens: [], stop: true, stop_type: 'limit', timings: { predicted_n: 3 } }),
       ),
     );
-    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server' });
-    const events = await collect(transport.stream(completionRequest));
+    const transport = keep(createLlamaTransport({ baseUrl: s.url, kind: 'llama-server' }));
+    const events = await collect(transport.stream(completion));
     const deltas = events.filter((e) => e.type === 'delta');
     expect(deltas).toMatchObject([{ text: 'a b c', tokens: 3 }]);
     // The native final object is the raw record, whole.
@@ -228,31 +203,31 @@ describe('llama transport: stream edge cases', () => {
     const s = await serve('/v1/chat/completions', () =>
       sse(chunk({ role: 'assistant', content: null }), chunk({ content: 'hi' }), chunk({}, 'length'), '[DONE]'),
     );
-    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server' });
-    const final = (await collect(transport.stream(chatRequest))).at(-1)!;
+    const transport = keep(createLlamaTransport({ baseUrl: s.url, kind: 'llama-server' }));
+    const final = (await collect(transport.stream(chat))).at(-1)!;
     expect(final).toMatchObject({ type: 'final', finishReason: 'length', raw: {}, responseId: 'chatcmpl-x' });
     expect(final.type === 'final' && parseLlamaTimings(final.raw).source).toBe('none');
   });
 
   it('accepts a finished stream whose [DONE] is missing', async () => {
     const s = await serve('/v1/chat/completions', () => sse(chunk({ content: 'hi' }), chunk({}, 'stop', { timings: { predicted_n: 1 } })));
-    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server' });
-    const final = (await collect(transport.stream(chatRequest))).at(-1)!;
+    const transport = keep(createLlamaTransport({ baseUrl: s.url, kind: 'llama-server' }));
+    const final = (await collect(transport.stream(chat))).at(-1)!;
     expect(final).toMatchObject({ type: 'final', finishReason: 'stop', raw: { timings: { predicted_n: 1 } } });
   });
 
   it('throws StreamProtocolError when the stream ends unfinished, keeping the deltas already yielded', async () => {
     const s = await serve('/v1/chat/completions', () => sse(chunk({ content: 'hi' })));
-    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server' });
-    const { events: seen, error } = await collectUntilError(transport.stream(chatRequest));
+    const transport = keep(createLlamaTransport({ baseUrl: s.url, kind: 'llama-server' }));
+    const { events: seen, error } = await collectUntilError(transport.stream(chat));
     expect(error).toBeInstanceOf(StreamProtocolError);
     expect(seen.map((e) => e.type)).toEqual(['response-start', 'delta']);
   });
 
   it('throws StreamProtocolError with an excerpt on a malformed chunk', async () => {
     const s = await serve('/v1/chat/completions', () => sse(chunk({ content: 'ok' }), '{"choices":[{"delta":{"content":"tru', '[DONE]'));
-    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server' });
-    const error = await collect(transport.stream(chatRequest)).catch((e: unknown) => e);
+    const transport = keep(createLlamaTransport({ baseUrl: s.url, kind: 'llama-server' }));
+    const error = await collect(transport.stream(chat)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StreamProtocolError);
     expect((error as Error).message).toContain('{"choices":[{"delta":{"content":"tru');
   });
@@ -261,8 +236,8 @@ describe('llama transport: stream edge cases', () => {
     const s = await serve('/v1/chat/completions', () =>
       sse(chunk({ content: 'ok' }), JSON.stringify({ error: { code: 500, message: 'slot died', type: 'server_error' } })),
     );
-    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server' });
-    const error = await collect(transport.stream(chatRequest)).catch((e: unknown) => e);
+    const transport = keep(createLlamaTransport({ baseUrl: s.url, kind: 'llama-server' }));
+    const error = await collect(transport.stream(chat)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StreamProtocolError);
     expect((error as Error).message).toContain('slot died');
   });
@@ -271,18 +246,18 @@ describe('llama transport: stream edge cases', () => {
     const s = await serve('/v1/chat/completions', () =>
       sse(chunk({ reasoning_content: 'think' }), chunk({ content: 'answer' }), chunk({}, 'length'), '[DONE]'),
     );
-    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server' });
-    const deltas = (await collect(transport.stream(chatRequest))).filter((e) => e.type === 'delta');
+    const transport = keep(createLlamaTransport({ baseUrl: s.url, kind: 'llama-server' }));
+    const deltas = (await collect(transport.stream(chat))).filter((e) => e.type === 'delta');
     expect(deltas.map((d) => d.type === 'delta' && d.channel)).toEqual(['reasoning', 'content']);
   });
 });
 
 describe('llama transport: HTTP errors', () => {
   const errorCase = async (name: string, status: number, path = '/v1/chat/completions') => {
-    const body = (await fixture(name)).toString();
+    const body = await fixtureText(name);
     const s = await serve(path, () => body, { status, headers: { 'content-type': 'application/json; charset=utf-8' } });
-    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server' });
-    return collect(transport.stream(path === '/completion' ? completionRequest : chatRequest)).catch((e: unknown) => e);
+    const transport = keep(createLlamaTransport({ baseUrl: s.url, kind: 'llama-server' }));
+    return collect(transport.stream(path === '/completion' ? completion : chat)).catch((e: unknown) => e);
   };
 
   it('400 exceed_context_size on a streaming request → HttpStatusError with the server message', async () => {
@@ -303,8 +278,8 @@ describe('llama transport: HTTP errors', () => {
       status: 404,
       headers: { 'content-type': 'application/json' },
     });
-    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-swap' });
-    const error = await collect(transport.stream(chatRequest)).catch((e: unknown) => e);
+    const transport = keep(createLlamaTransport({ baseUrl: s.url, kind: 'llama-swap' }));
+    const error = await collect(transport.stream(chat)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelNotFoundError);
     expect((error as Error).message).toContain('tiny-llama');
   });
@@ -314,26 +289,28 @@ describe('llama transport: HTTP errors', () => {
       status: 503,
       headers: { 'content-type': 'application/json' },
     });
-    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server' });
-    expect(await collect(transport.stream(chatRequest)).catch((e: unknown) => e)).toBeInstanceOf(ServerLoadingError);
+    const transport = keep(createLlamaTransport({ baseUrl: s.url, kind: 'llama-server' }));
+    expect(await collect(transport.stream(chat)).catch((e: unknown) => e)).toBeInstanceOf(ServerLoadingError);
   });
 
   it('connection refused → HostUnreachableError naming the host', async () => {
-    transport = createLlamaTransport({ baseUrl: 'http://127.0.0.1:9', kind: 'llama-server' });
+    const transport = keep(createLlamaTransport({ baseUrl: 'http://127.0.0.1:9', kind: 'llama-server' }));
     const error = await transport.listModels().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HostUnreachableError);
     expect((error as Error).message).toContain('127.0.0.1:9');
   });
 
   it('no response headers in time → RequestTimeoutError(headers)', async () => {
-    server = await startMswServer([
-      http.post('*/v1/chat/completions', async () => {
-        await new Promise((r) => setTimeout(r, 1000));
-        return new HttpResponse('late');
-      }),
-    ]);
-    transport = createLlamaTransport({ baseUrl: server.url, kind: 'llama-server', headersTimeoutMs: 100 });
-    const error = await collect(transport.stream(chatRequest)).catch((e: unknown) => e);
+    const server = keep(
+      await startMswServer([
+        http.post('*/v1/chat/completions', async () => {
+          await new Promise((r) => setTimeout(r, 1000));
+          return new HttpResponse('late');
+        }),
+      ]),
+    );
+    const transport = keep(createLlamaTransport({ baseUrl: server.url, kind: 'llama-server', headersTimeoutMs: 100 }));
+    const error = await collect(transport.stream(chat)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RequestTimeoutError);
     expect((error as RequestTimeoutError).phase).toBe('headers');
   });
@@ -351,26 +328,26 @@ describe('llama transport: cancellation', () => {
 
   it('abort mid-stream throws the signal reason and frees the connection', async () => {
     const s = await slowStream();
-    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server', connections: 1 });
+    const transport = keep(createLlamaTransport({ baseUrl: s.url, kind: 'llama-server', connections: 1 }));
     const controller = new AbortController();
     const reason = new Error('stop now');
     let deltas = 0;
     const error = await (async () => {
-      for await (const e of transport!.stream(chatRequest, { signal: controller.signal })) {
+      for await (const e of transport.stream(chat, { signal: controller.signal })) {
         if (e.type === 'delta' && ++deltas === 2) controller.abort(reason);
       }
     })().catch((e: unknown) => e);
     expect(error).toBe(reason);
     // The only connection is usable again.
-    const again = await collect(transport.stream(chatRequest));
+    const again = await collect(transport.stream(chat));
     expect(again.at(-1)?.type).toBe('final');
   });
 
   it('an already-aborted signal sends nothing', async () => {
     const s = await slowStream();
-    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server' });
+    const transport = keep(createLlamaTransport({ baseUrl: s.url, kind: 'llama-server' }));
     const reason = new Error('before');
-    const error = await collect(transport.stream(chatRequest, { signal: AbortSignal.abort(reason) })).catch((e: unknown) => e);
+    const error = await collect(transport.stream(chat, { signal: AbortSignal.abort(reason) })).catch((e: unknown) => e);
     expect(error).toBe(reason);
     expect(s.hits).toHaveLength(0);
   });
@@ -378,15 +355,17 @@ describe('llama transport: cancellation', () => {
   it('abort while the request waits for a busy connection rejects while it is still busy, and never sends it', async () => {
     const held = controlledBody();
     let requests = 0;
-    server = await startMswServer([
-      http.post('*/v1/chat/completions', () => new HttpResponse(++requests === 1 ? held.body : FINISHED_SSE, { headers: SSE_HEADERS })),
-    ]);
-    transport = createLlamaTransport({ baseUrl: server.url, kind: 'llama-server', connections: 1 });
-    const first = transport.stream(chatRequest)[Symbol.asyncIterator]();
+    const server = keep(
+      await startMswServer([
+        http.post('*/v1/chat/completions', () => new HttpResponse(++requests === 1 ? held.body : FINISHED_SSE, { headers: SSE_HEADERS })),
+      ]),
+    );
+    const transport = keep(createLlamaTransport({ baseUrl: server.url, kind: 'llama-server', connections: 1 }));
+    const first = transport.stream(chat)[Symbol.asyncIterator]();
     expect((await first.next()).value).toMatchObject({ type: 'response-start' });
     const controller = new AbortController();
     const reason = new Error('give up waiting');
-    const queued = collect(transport.stream(chatRequest, { signal: controller.signal })).catch((e: unknown) => e);
+    const queued = collect(transport.stream(chat, { signal: controller.signal })).catch((e: unknown) => e);
     controller.abort(reason);
     // The only connection stays busy until the test ends the first body: the rejection cannot have waited for it.
     expect(await queued).toBe(reason);
@@ -396,24 +375,24 @@ describe('llama transport: cancellation', () => {
     for (let r = await first.next(); !r.done; r = await first.next()) rest.push(r.value.type);
     expect(rest).toEqual(['final']);
     // The aborted request would go out before this one on the single connection, had it been sent.
-    expect((await collect(transport.stream(chatRequest))).at(-1)?.type).toBe('final');
+    expect((await collect(transport.stream(chat))).at(-1)?.type).toBe('final');
     expect(server.hits).toHaveLength(2);
   });
 
   it('leaving the loop at response-start, before any body was read, frees the connection', async () => {
     const s = await slowStream();
-    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server', connections: 1 });
-    for await (const e of transport.stream(chatRequest)) if (e.type === 'response-start') break;
-    const again = await collect(transport.stream(chatRequest));
+    const transport = keep(createLlamaTransport({ baseUrl: s.url, kind: 'llama-server', connections: 1 }));
+    for await (const e of transport.stream(chat)) if (e.type === 'response-start') break;
+    const again = await collect(transport.stream(chat));
     expect(again.at(-1)?.type).toBe('final');
     expect(s.hits).toHaveLength(2);
   });
 
   it('leaving the loop early cancels the request and frees the connection', async () => {
     const s = await slowStream();
-    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server', connections: 1 });
-    for await (const e of transport.stream(chatRequest)) if (e.type === 'delta') break;
-    const again = await collect(transport.stream(chatRequest));
+    const transport = keep(createLlamaTransport({ baseUrl: s.url, kind: 'llama-server', connections: 1 }));
+    for await (const e of transport.stream(chat)) if (e.type === 'delta') break;
+    const again = await collect(transport.stream(chat));
     expect(again.filter((e) => e.type === 'delta').length).toBeGreaterThan(10);
     expect(s.hits).toHaveLength(2);
   });

@@ -2,14 +2,9 @@
  * Loopback servers shaped like llama-server and llama-swap, answering from msw handlers with the recorded
  * bodies in `test/fixtures/llama-server` (props, models, slots, metrics) and a fake template and tokenizer.
  */
-import { readFile } from 'node:fs/promises';
 import { http, HttpResponse, type RequestHandler } from 'msw';
+import { fixtureText } from './helpers.js';
 import { SSE_HEADERS } from './msw-loopback.js';
-
-const FIXTURES = new URL('../fixtures/llama-server/', import.meta.url);
-
-/** A recorded file's text. */
-export const fixture = async (name: string) => (await readFile(new URL(name, FIXTURES))).toString();
 
 /** A JSON answer with the given status, as llama-server sends it. */
 export const json = (text: string, status = 200) =>
@@ -24,7 +19,7 @@ export const NATIVE_FINISHED = 'data: {"index":0,"content":"","stop":true,"stop_
 /** A llama-server: recorded /props, /v1/models, /slots, /metrics; a fake template and tokenizer. */
 export async function llamaServerHandlers(): Promise<RequestHandler[]> {
   const [props, models, slots, metrics] = await Promise.all(
-    ['07_props.json', '07_v1_models.json', '07_slots_after_requests.json', '07_metrics.txt'].map(fixture),
+    ['07_props.json', '07_v1_models.json', '07_slots_after_requests.json', '07_metrics.txt'].map(fixtureText),
   );
   return [
     http.get('*/props', () => json(props!)),
@@ -47,7 +42,7 @@ export async function llamaServerHandlers(): Promise<RequestHandler[]> {
 
 /** A llama-swap with models a (ready), b (starting) and org/c (not loaded); `/v1/models` without status. */
 export async function llamaSwapHandlers(): Promise<RequestHandler[]> {
-  const props = await fixture('07_props.json');
+  const props = await fixtureText('07_props.json');
   return [
     http.get('*/running', () =>
       HttpResponse.json({

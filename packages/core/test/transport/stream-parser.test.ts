@@ -6,17 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { StreamProtocolError } from '../../src/errors/index.js';
 import { StreamParser } from '../../src/transport/llama/stream-parser.js';
+import { chunk, sse } from './helpers.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
-const sse = (...data: string[]) => data.map((d) => `data: ${d}\n\n`).join('');
-const chunk = (delta: object, finish: string | null = null, extra: object = {}) =>
-  JSON.stringify({
-    id: 'chatcmpl-x',
-    object: 'chat.completion.chunk',
-    model: 'm',
-    choices: [{ index: 0, finish_reason: finish, delta }],
-    ...extra,
-  });
 
 describe('StreamParser returns the events of each call', () => {
   it('a read returns the events it completed, stamped with its time, and never returns them again', () => {

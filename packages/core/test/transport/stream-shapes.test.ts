@@ -3,59 +3,28 @@
  * error lines, llama-swap loading chunks, and timing on arrival. Served over loopback from msw handlers.
  */
 import { http, HttpResponse } from 'msw';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RequestTimeoutError, StreamProtocolError } from '../../src/errors/index.js';
 import { parseLlamaTimings } from '../../src/timings/parse-llama-timings.js';
 import { createLlamaTransport, type LlamaServerKind } from '../../src/transport/llama/index.js';
 import type { StreamRequest, Transport, TransportEvent } from '../../src/transport/transport.js';
+import { chatRequest, chunk, closeAfterEach, completionRequest, sse } from './helpers.js';
 import { manualClock, sendAt } from './manual-clock.js';
-import { controlledBody, SSE_HEADERS, startMswServer, type MswServer } from './msw-loopback.js';
-import { startRawServer, type RawServer } from './raw-server.js';
+import { controlledBody, SSE_HEADERS, startMswServer } from './msw-loopback.js';
+import { startRawServer } from './raw-server.js';
 
-let server: MswServer | RawServer | undefined;
+const keep = closeAfterEach();
+/** The transport `collect` reads from: the latest `serveText`'s, unless a test opened its own. */
 let transport: Transport | undefined;
-afterEach(async () => {
-  await transport?.close();
-  await server?.close();
-  server = undefined;
-  transport = undefined;
-});
 
-const chat: StreamRequest = {
-  endpoint: 'chat',
-  messages: [{ role: 'user', content: 'hi' }],
-  model: 'm',
-  maxTokens: 8,
-  sampling: {},
-  ignoreEos: true,
-  cachePrompt: false,
-};
-const text: StreamRequest = {
-  endpoint: 'completion',
-  prompt: 'p',
-  model: 'm',
-  maxTokens: 8,
-  sampling: {},
-  ignoreEos: true,
-  cachePrompt: false,
-};
-
-const sse = (...events: string[]) => events.map((e) => `data: ${e}\n\n`).join('');
-const chunk = (delta: object, finish: string | null = null, extra: object = {}) =>
-  JSON.stringify({
-    id: 'chatcmpl-x',
-    object: 'chat.completion.chunk',
-    model: 'm',
-    choices: [{ index: 0, finish_reason: finish, delta }],
-    ...extra,
-  });
+const chat = chatRequest();
+const text = completionRequest({ prompt: 'p' });
 
 async function serveText(body: string | (() => ReadableStream<Uint8Array>), kind: LlamaServerKind = 'llama-server') {
-  const s = await startMswServer([
-    http.post('*', () => new HttpResponse(typeof body === 'string' ? body : body(), { headers: SSE_HEADERS })),
-  ]);
-  server = s;
-  transport = createLlamaTransport({ baseUrl: s.url, kind, connections: 1 });
+  const s = keep(
+    await startMswServer([http.post('*', () => new HttpResponse(typeof body === 'string' ? body : body(), { headers: SSE_HEADERS }))]),
+  );
+  transport = keep(createLlamaTransport({ baseUrl: s.url, kind, connections: 1 }));
   return s;
 }
 
@@ -257,10 +226,9 @@ describe('quirks and errors inside the stream', () => {
 describe('timing', () => {
   it('stamps events when their bytes arrive, not when the consumer reads them; one read, one stamp', async () => {
     const body = controlledBody();
-    const s = await startMswServer([http.post('*', () => new HttpResponse(body.body, { headers: SSE_HEADERS }))]);
-    server = s;
+    const s = keep(await startMswServer([http.post('*', () => new HttpResponse(body.body, { headers: SSE_HEADERS }))]));
     const clock = manualClock();
-    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server', connections: 1, clock: clock.read });
+    transport = keep(createLlamaTransport({ baseUrl: s.url, kind: 'llama-server', connections: 1, clock: clock.read }));
     const iterator = transport.stream(chat)[Symbol.asyncIterator]();
     expect((await iterator.next()).value).toMatchObject({ type: 'response-start', at: 0 });
     // Two chunks in one read, then one more, then the finish; the consumer is busy all along.
@@ -286,7 +254,7 @@ describe('timing', () => {
     const s = await serveText(sse(...parts, chunk({}, 'length'), '[DONE]'));
     const clock = manualClock();
     await transport?.close();
-    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server', connections: 1, clock: clock.read });
+    transport = keep(createLlamaTransport({ baseUrl: s.url, kind: 'llama-server', connections: 1, clock: clock.read }));
     const texts: string[] = [];
     let final: TransportEvent | undefined;
     for await (const e of transport.stream(chat)) {
@@ -301,14 +269,15 @@ describe('timing', () => {
   });
 
   it('a body silent for longer than bodyTimeoutMs → RequestTimeoutError(body)', async () => {
-    const s = await startRawServer((socket) => {
-      socket.write(`HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n`);
-      const first = sse(chunk({ content: 'a' }));
-      socket.write(`${Buffer.byteLength(first).toString(16)}\r\n${first}\r\n`);
-      // …and nothing more.
-    });
-    server = s;
-    transport = createLlamaTransport({ baseUrl: s.url, kind: 'llama-server', bodyTimeoutMs: 150 });
+    const s = keep(
+      await startRawServer((socket) => {
+        socket.write(`HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n`);
+        const first = sse(chunk({ content: 'a' }));
+        socket.write(`${Buffer.byteLength(first).toString(16)}\r\n${first}\r\n`);
+        // …and nothing more.
+      }),
+    );
+    transport = keep(createLlamaTransport({ baseUrl: s.url, kind: 'llama-server', bodyTimeoutMs: 150 }));
     const seen: string[] = [];
     const error = await (async () => {
       for await (const e of transport!.stream(chat)) seen.push(e.type);

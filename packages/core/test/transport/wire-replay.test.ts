@@ -2,54 +2,31 @@
  * The raw TCP bytes recorded from a real llama-server (status line, headers, chunked framing), replayed
  * over loopback cut at awkward places: the events must not depend on where the network splits the bytes.
  */
-import { readFile } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StreamProtocolError } from '../../src/errors/index.js';
 import { createLlamaTransport } from '../../src/transport/llama/index.js';
-import type { StreamRequest, Transport, TransportEvent } from '../../src/transport/transport.js';
-import { startRawServer, writePieces, type RawServer } from './raw-server.js';
+import type { StreamRequest, TransportEvent } from '../../src/transport/transport.js';
+import { startRawServer, writePieces } from './raw-server.js';
 import { collectUntilError } from './collect.js';
+import { chatRequest, closeAfterEach, completionRequest, fixture } from './helpers.js';
 import { manualClock } from './manual-clock.js';
 
-const FIXTURES = new URL('../fixtures/llama-server/', import.meta.url);
+const keep = closeAfterEach();
 
-let server: RawServer | undefined;
-let transport: Transport | undefined;
-afterEach(async () => {
-  await transport?.close();
-  await server?.close();
-  server = undefined;
-  transport = undefined;
-});
-
-const chat: StreamRequest = {
-  endpoint: 'chat',
-  messages: [{ role: 'user', content: 'hi' }],
-  model: 'tiny-llama',
-  maxTokens: 32,
-  sampling: {},
-  ignoreEos: true,
-  cachePrompt: true,
-};
-const completion: StreamRequest = {
-  endpoint: 'completion',
-  prompt: 'Once upon a time',
-  model: 'tiny-llama',
-  maxTokens: 32,
-  sampling: {},
-  ignoreEos: true,
-  cachePrompt: true,
-};
+const chat = chatRequest({ model: 'tiny-llama', maxTokens: 32, cachePrompt: true });
+const completion = completionRequest({ model: 'tiny-llama', maxTokens: 32, cachePrompt: true });
 
 /** Events without their timestamps: what must not change with the split. */
 const shape = (events: TransportEvent[]) => events.map(({ at: _at, ...rest }) => rest);
 
 async function replay(bytes: Uint8Array, cuts: number[], request: StreamRequest): Promise<TransportEvent[]> {
-  server = await startRawServer(async (socket) => {
-    await writePieces(socket, bytes, cuts);
-    socket.end();
-  });
-  transport = createLlamaTransport({ baseUrl: server.url, kind: 'llama-server', connections: 1 });
+  const server = keep(
+    await startRawServer(async (socket) => {
+      await writePieces(socket, bytes, cuts);
+      socket.end();
+    }),
+  );
+  const transport = keep(createLlamaTransport({ baseUrl: server.url, kind: 'llama-server', connections: 1 }));
   const events: TransportEvent[] = [];
   for await (const e of transport.stream(request)) events.push(e);
   expect(server.hits).toHaveLength(1);
@@ -64,7 +41,7 @@ describe('replaying recorded wire bytes', () => {
     ['03_completion_stream.wire', completion, 32],
   ] as const) {
     it(`${name}: same events however the bytes are cut`, async () => {
-      const bytes = await readFile(new URL(name, FIXTURES));
+      const bytes = await fixture(name);
       const whole = await replay(bytes, [], request);
       expect(whole.map((e) => e.type)).toEqual(['response-start', ...Array<string>(deltas).fill('delta'), 'final']);
       expect(whole.at(-1)).toMatchObject({ type: 'final', finishReason: 'length', raw: { timings: { predicted_n: 32 } } });
@@ -81,17 +58,19 @@ describe('replaying recorded wire bytes', () => {
   }
 
   it('a connection reset mid-stream is a StreamProtocolError, after the deltas that came', async () => {
-    const bytes = await readFile(new URL('01_chat_stream_usage.wire', FIXTURES));
+    const bytes = await fixture('01_chat_stream_usage.wire');
     const cut = bytes.indexOf('\r\n\r\n1f6\r\n') + 4 + 5 + 0x1f6 + 2;
     const clock = manualClock();
-    server = await startRawServer(async (socket) => {
-      await writePieces(socket, bytes.subarray(0, cut), []);
-      // Reset only once the client has read what was sent (its clock is read at the start and per read):
-      // a reset can discard data the receiver has not read yet.
-      await expect.poll(() => clock.reads, { interval: 2 }).toBeGreaterThanOrEqual(2);
-      socket.resetAndDestroy();
-    });
-    transport = createLlamaTransport({ baseUrl: server.url, kind: 'llama-server', connections: 1, clock: clock.read });
+    const server = keep(
+      await startRawServer(async (socket) => {
+        await writePieces(socket, bytes.subarray(0, cut), []);
+        // Reset only once the client has read what was sent (its clock is read at the start and per read):
+        // a reset can discard data the receiver has not read yet.
+        await expect.poll(() => clock.reads, { interval: 2 }).toBeGreaterThanOrEqual(2);
+        socket.resetAndDestroy();
+      }),
+    );
+    const transport = keep(createLlamaTransport({ baseUrl: server.url, kind: 'llama-server', connections: 1, clock: clock.read }));
     const { events: seen, error } = await collectUntilError(transport.stream(chat));
     expect(error).toBeInstanceOf(StreamProtocolError);
     // The first HTTP chunk held the role chunk and the first token.
@@ -99,14 +78,16 @@ describe('replaying recorded wire bytes', () => {
   });
 
   it('a connection closed before the last chunk is a StreamProtocolError', async () => {
-    const bytes = await readFile(new URL('03_completion_stream.wire', FIXTURES));
-    server = await startRawServer(async (socket) => {
-      await writePieces(socket, bytes.subarray(0, bytes.length - 400), []);
-      socket.end();
-    });
-    transport = createLlamaTransport({ baseUrl: server.url, kind: 'llama-server', connections: 1 });
+    const bytes = await fixture('03_completion_stream.wire');
+    const server = keep(
+      await startRawServer(async (socket) => {
+        await writePieces(socket, bytes.subarray(0, bytes.length - 400), []);
+        socket.end();
+      }),
+    );
+    const transport = keep(createLlamaTransport({ baseUrl: server.url, kind: 'llama-server', connections: 1 }));
     const error = await (async () => {
-      for await (const _ of transport!.stream(completion));
+      for await (const _ of transport.stream(completion));
     })().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StreamProtocolError);
   });
