@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeServer } from '../src/output/table.js';
+import { describeServer, renderErrors } from '../src/output/table.js';
 
 describe('describeServer', () => {
   it('writes the server, then one line per model with what it knows', () => {
@@ -22,6 +22,36 @@ describe('describeServer', () => {
   it('writes the server alone when it described no model', () => {
     expect(describeServer({ kind: 'openai', baseUrl: 'http://127.0.0.1:1234', models: [], raw: {} })).toEqual([
       'server  openai at http://127.0.0.1:1234',
+    ]);
+  });
+});
+
+describe('renderErrors', () => {
+  it("lists each distinct error once with its count, cells and the server's words", () => {
+    const lines = renderErrors([
+      {
+        code: 'HTTP_STATUS',
+        status: 400,
+        message: 'HTTP 400 from http://h/v1/chat/completions: request (2100 tokens) exceeds the available context size (2048 tokens)',
+        count: 3,
+        cells: [
+          { model: 'tiny', promptTokens: 2000, maxTokens: 128, concurrency: 1 },
+          { model: 'tiny', promptTokens: 2000, maxTokens: 128, concurrency: 2 },
+        ],
+      },
+      {
+        code: 'REQUEST_TIMEOUT',
+        message: 'request timed out after 400 ms waiting for the rest of the stream',
+        count: 1,
+        cells: [{ model: 'tiny', promptTokens: 32, maxTokens: 8, concurrency: 1 }],
+      },
+    ]);
+    expect(lines).toEqual([
+      'Errors (each distinct error once; warmups and swaps included):',
+      '  3× HTTP_STATUS HTTP 400 in tiny pp2000 tg128 c1, tiny pp2000 tg128 c2',
+      '      HTTP 400 from http://h/v1/chat/completions: request (2100 tokens) exceeds the available context size (2048 tokens)',
+      '  1× REQUEST_TIMEOUT in tiny pp32 tg8 c1',
+      '      request timed out after 400 ms waiting for the rest of the stream',
     ]);
   });
 });

@@ -9,6 +9,8 @@ export type {
   CellKey,
   CellResult,
   ClientHealth,
+  ErrorSummary,
+  SampleError,
   ClientInfo,
   ColdStart,
   PromptCalibration,

@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
-import type { CellResult, RunResult, ServerInfo } from '@swapbench/core';
-import { num } from './format.js';
+import type { CellResult, ErrorSummary, RunResult, ServerInfo } from '@swapbench/core';
+import { formatCell, num } from './format.js';
 
 /** The human-readable report of a run: what was measured, against what, then one row per cell. */
 export function renderReport(result: RunResult): string {
@@ -14,6 +14,7 @@ export function renderReport(result: RunResult): string {
     for (const c of cold) lines.push(`  ${c.model}: ${num(c.coldStartMs, 0)} ms`);
   }
   if (result.swaps.length > 0) lines.push('', renderSwaps(result));
+  if (result.errors.length > 0) lines.push('', ...renderErrors(result.errors));
   if (result.notes.length > 0) {
     lines.push('', 'Notes:');
     for (const note of result.notes) lines.push(`  - ${note}`);
@@ -50,6 +51,16 @@ function describeModel(model: ServerInfo['models'][number]): string {
   if (model.slots !== undefined) parts.push(`${model.slots} slots`);
   if (model.path) parts.push(model.path);
   return parts.length > 0 ? parts.join(' · ') : 'no details';
+}
+
+/** Each distinct error once: how often, in which cells, and what the server said. */
+export function renderErrors(errors: readonly ErrorSummary[]): string[] {
+  const lines = ['Errors (each distinct error once; warmups and swaps included):'];
+  for (const e of errors) {
+    const status = e.status === undefined ? '' : ` HTTP ${e.status}`;
+    lines.push(`  ${e.count}× ${e.code}${status} in ${e.cells.map(formatCell).join(', ')}`, `      ${e.message}`);
+  }
+  return lines;
 }
 
 function saturationWarning(result: RunResult): string {

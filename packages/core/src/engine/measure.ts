@@ -1,7 +1,7 @@
-import { errorCode, RequestTimeoutError } from '../errors/errors.js';
+import { errorCode, HttpStatusError, RequestTimeoutError } from '../errors/errors.js';
 import { parseLlamaTimings } from '../timings/parse-llama-timings.js';
 import type { StreamRequest, Transport } from '../transport/transport.js';
-import type { Sample, SampleFlag } from '../result/types.js';
+import type { Sample, SampleError, SampleFlag } from '../result/types.js';
 import { errorMessage } from '../util/error-message.js';
 
 /** What a single request's measurement needs to know about its context. */
@@ -66,13 +66,37 @@ export async function measureRequest(ctx: MeasureContext, request: StreamRequest
     if (ctx.runSignal.aborted) return undefined;
     const reason = controller.signal.aborted ? controller.signal.reason : err;
     m.ok = false;
-    m.error = { code: errorCode(reason), message: errorMessage(reason) };
+    m.error = sampleError(reason);
     m.e2eMs = clock() - t0;
   } finally {
     clearTimeout(timer);
   }
   finishMeasurement(m, ctx, request.maxTokens);
   return m;
+}
+
+/** Longest error message kept with a sample: enough for any server's own words, not a whole error page. */
+const MAX_MESSAGE_CHARS = 1000;
+
+/** What a failed sample keeps of its error: code, message (with the server's words), HTTP status. */
+export function sampleError(err: unknown): SampleError {
+  const message = errorMessage(err);
+  const status = err instanceof HttpStatusError ? err.status : undefined;
+  return {
+    code: errorCode(err),
+    message: message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…` : message,
+    ...(status === undefined ? {} : { status }),
+  };
+}
+
+/**
+ * Output tokens the client was meant to see. A stream that ended on end-of-sequence (`stop`) has the EOS
+ * token in the server's count but not in the text, so the server counts one more than the client.
+ */
+function generatedTokens(m: Measurement): number {
+  const server = m.server.generatedTokens;
+  if (server === undefined) return m.outputTokens;
+  return m.finishReason === 'stop' && server === m.outputTokens + 1 ? m.outputTokens : server;
 }
 
 /** Derived figures and cross-checks, once the stream is done. */
@@ -86,7 +110,7 @@ function finishMeasurement(m: Measurement, ctx: MeasureContext, maxTokens: numbe
   if (!m.ok) return;
   const flags: SampleFlag[] = [];
   if (ctx.bustCache && (m.server.cachedTokens ?? 0) > 0) flags.push('warm-cache');
-  if (ctx.ignoreEos && (m.server.generatedTokens ?? m.outputTokens) !== maxTokens) flags.push('length-mismatch');
+  if (ctx.ignoreEos && generatedTokens(m) !== maxTokens) flags.push('length-mismatch');
   if (m.promptTokensActual !== undefined && m.promptTokensActual !== ctx.requestedPromptTokens) flags.push('prompt-size-mismatch');
   m.flags = flags;
 }

@@ -77,7 +77,8 @@ export async function planPrompt(
         pad: 0,
         expectedTokens: overhead,
         method: 'tokenizer',
-        note: `${target} tokens is below the fixed part of the prompt (${overhead} tokens)`,
+        // Exactly the fixed part is an exact hit (a 1-token completion prompt is just BOS), not a shortfall.
+        ...(overhead > target ? { note: `${target} tokens is below the fixed part of the prompt (${overhead} tokens)` } : {}),
       };
     }
     // Words are about one token each; the loop corrects with the measured tokens-per-word ratio.

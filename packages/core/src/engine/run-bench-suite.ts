@@ -29,7 +29,7 @@ export async function runBenchSuite(suiteInput: SuiteInput | Suite, options: Run
     await preflight(ctx);
     const perModel = modelCells(suite, '').length;
     for (const [i, model] of suite.models.entries()) {
-      if (ctx.signal.aborted) break;
+      if (ctx.stopSignal.aborted) break;
       const prepared = await prepareModel(ctx, model);
       await runModelCells(ctx, prepared, i * perModel, size.cells);
     }

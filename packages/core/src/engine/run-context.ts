@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createMemoryStore } from '../store/memory/index.js';
 import type { Store } from '../store/store.js';
-import type { RunResult, Sample } from '../result/types.js';
+import { HostUnreachableError, type SwapbenchError } from '../errors/errors.js';
+import type { ErrorSummary, RunResult, Sample } from '../result/types.js';
 import type { Suite } from '../suite/schema.js';
 import type { Transport } from '../transport/transport.js';
 import type { BenchEvent } from './events.js';
 import { nonce } from './prompts.js';
+import { createErrorTally } from './error-tally.js';
 import { createSampleSink, type SampleSink } from './sample-sink.js';
 
 /** Options of `runBenchSuite`. */
@@ -39,16 +41,30 @@ export interface RunContext {
   readonly suite: Suite;
   readonly transport: Transport;
   readonly store: Store;
-  /** Aborts when the caller's signal does; phases stop taking new work and in-flight requests cancel. */
+  /** Aborts when the caller's signal does: in-flight requests cancel, and the run ends `cancelled`. */
   readonly signal: AbortSignal;
+  /**
+   * Aborts with `signal`, or when the run halts on its own (the host is gone): phases start no new request
+   * once it has, while requests in flight finish on their own.
+   */
+  readonly stopSignal: AbortSignal;
+  /** Why the run halted on its own, if it did. */
+  readonly haltReason: SwapbenchError | undefined;
+  /** Stop starting requests: the run ends `failed` with this error. The first reason wins. */
+  halt(reason: SwapbenchError): void;
   readonly clock: () => number;
   readonly result: RunResult;
   /** Send a progress event to the listener, numbered in order. */
   emit(event: EventInput): void;
   /** Something the reader should know: kept in `result.notes` and emitted as a `warning` event now. */
   warn(message: string): void;
-  /** Keep a finished sample: numbered, queued for the store (off the hot path) and emitted. */
+  /**
+   * Keep a finished sample: numbered, queued for the store (off the hot path), emitted, and its error
+   * tallied. Several connection failures in a row halt the run: the host is gone.
+   */
   record(sample: SampleInput): Sample;
+  /** The distinct errors so far. */
+  errors(): ErrorSummary[];
   /** The unique prefix of the next request, so no prompt cache can serve it. */
   nextNonce(): string;
   /** Wait until every sample is stored. */
@@ -85,8 +101,18 @@ export function createRunContext(suite: Suite, options: RunBenchSuiteOptions, cl
     calibration: [],
     environment: { client },
     client: { clientSaturated: false, eventLoopDelayP99Ms: null, eventLoopDelayMaxMs: null },
+    errors: [],
     notes: [],
   };
+
+  // Stopping: the caller's abort, or a halt of our own.
+  const stopper = new AbortController();
+  const onStop = () => stopper.abort(controller.signal.reason);
+  if (controller.signal.aborted) onStop();
+  else controller.signal.addEventListener('abort', onStop, { once: true });
+  let haltReason: SwapbenchError | undefined;
+  const errors = createErrorTally();
+  let unreachableInARow = 0;
 
   const emit = (event: EventInput): void => {
     try {
@@ -101,12 +127,23 @@ export function createRunContext(suite: Suite, options: RunBenchSuiteOptions, cl
   };
   const sink: SampleSink = createSampleSink(store, runId, warn);
 
+  const halt = (reason: SwapbenchError): void => {
+    if (haltReason || stopper.signal.aborted) return;
+    haltReason = reason;
+    stopper.abort(reason);
+  };
+
   return {
     runId,
     suite,
     transport: options.transport,
     store,
     signal: controller.signal,
+    stopSignal: stopper.signal,
+    get haltReason() {
+      return haltReason;
+    },
+    halt,
     clock: options.clock ?? (() => performance.now()),
     result,
     emit,
@@ -114,13 +151,32 @@ export function createRunContext(suite: Suite, options: RunBenchSuiteOptions, cl
     record(input) {
       const sample: Sample = { ...input, runId, seq: sampleSeq++ };
       sink.push(sample);
+      errors.add(sample);
       emit({ type: 'sample', sample });
+      // A refused connection, again and again: the server is down, and every request left would fail fast.
+      unreachableInARow = sample.error?.code === 'HOST_UNREACHABLE' ? unreachableInARow + 1 : sample.ok ? 0 : unreachableInARow;
+      if (unreachableInARow >= HOST_GONE_AFTER) {
+        halt(
+          new HostUnreachableError(options.transport.baseUrl, {
+            cause: new Error(
+              `${unreachableInARow} requests in a row could not connect; the run stopped early (last: ${sample.error?.message})`,
+            ),
+          }),
+        );
+      }
       return sample;
     },
+    errors: () => errors.summary(),
     nextNonce: () => nonce(requestNumber++),
     flushSamples: () => sink.flush(),
-    dispose: () => options.signal?.removeEventListener('abort', onAbort),
+    dispose: () => {
+      options.signal?.removeEventListener('abort', onAbort);
+      controller.signal.removeEventListener('abort', onStop);
+    },
   };
 }
+
+/** Connection failures in a row after which the host counts as gone and the run stops starting requests. */
+export const HOST_GONE_AFTER = 3;
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

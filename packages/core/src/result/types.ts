@@ -33,8 +33,8 @@ export interface Sample extends CellKey {
   /** Wall-clock start, ISO 8601 (for joining with server logs; durations use the monotonic clock). */
   startedAt: string;
   ok: boolean;
-  /** The error's stable code (`HOST_UNREACHABLE`, `HTTP_STATUS`, ...) and message, for a failed sample. */
-  error?: { code: SampleErrorCode; message: string } | undefined;
+  /** Why a failed sample failed: its stable code, the server's own words, the HTTP status if any. */
+  error?: SampleError | undefined;
   /** Time to response headers. */
   ttfbMs?: number | undefined;
   /** Time to the first non-empty content (or reasoning) delta. */
@@ -59,6 +59,24 @@ export interface Sample extends CellKey {
   /** The first request to a model that was not loaded: its TTFT includes the load. */
   coldStart?: boolean | undefined;
   flags: SampleFlag[];
+}
+
+/** Why one request failed. */
+export interface SampleError {
+  /** Stable code: `HOST_UNREACHABLE`, `HTTP_STATUS`, `REQUEST_TIMEOUT`, ... */
+  code: SampleErrorCode;
+  /** What went wrong, with the server's own message when it sent one (at most ~1,000 characters). */
+  message: string;
+  /** The HTTP status, when the server answered with an error status. */
+  status?: number | undefined;
+}
+
+/** One distinct error of a run: how often it happened, and in which cells. */
+export interface ErrorSummary extends SampleError {
+  /** Failed requests with this code, status and message (warmups, cold starts and swaps included). */
+  count: number;
+  /** The cells whose requests failed this way, in the order they first did. */
+  cells: CellKey[];
 }
 
 /** Distribution of one metric. Fields are null when there was nothing to measure. */
@@ -170,6 +188,8 @@ export interface RunResult {
   calibration: PromptCalibration[];
   environment: RunEnvironment;
   client: ClientHealth;
+  /** Every distinct error of the run, once each, with its count and cells (empty when nothing failed). */
+  errors: ErrorSummary[];
   /** Things the reader should know: fallbacks taken, flags raised, why the run stopped. */
   notes: string[];
   /** Set when the run stopped on an error it could not record as a sample. */

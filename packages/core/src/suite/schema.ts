@@ -46,6 +46,16 @@ export const SuiteSchema = z
     endpoint: z.enum(['chat', 'completion']).default('chat'),
     /** llama-swap: unload and reload each model this many times and report swap time on its own. */
     swaps: z.number().int().min(0).default(0),
+    /**
+     * Share of measured requests that may fail before the run counts as `failed` (exit 4): a benchmark with
+     * more failures than this measured a broken server, not a slow one.
+     */
+    maxErrorRate: z.number().min(0).max(1).default(0.05),
+    /**
+     * Run cells whose prompt + output cannot fit the server's context per slot (they stop early and are
+     * flagged) instead of refusing the suite before the first request.
+     */
+    allowContextOverflow: z.boolean().default(false),
   })
   .strict();
 

@@ -61,6 +61,7 @@ export function makeRun(runId: string, overrides: Partial<RunResult> = {}): RunR
       capabilities: ['tokenize', 'applyTemplate', 'describe', 'probeActivity'],
     },
     client: { clientSaturated: false, eventLoopDelayP99Ms: 1.2, eventLoopDelayMaxMs: 3.4 },
+    errors: [],
     notes: ['prompt sizes calibrated with /tokenize'],
     ...overrides,
   };

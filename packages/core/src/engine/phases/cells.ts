@@ -4,6 +4,7 @@ import { aggregateCell } from '../aggregate.js';
 import type { RunContext } from '../run-context.js';
 import { sendRequest } from '../send-request.js';
 import { runFixedConcurrency } from './fixed-concurrency.js';
+import { primeCache } from './prime-cache.js';
 import type { PreparedModel } from './prepare-model.js';
 
 /** The cells of one model, in the order they run: prompt size, then output length, then concurrency. */
@@ -34,18 +35,19 @@ export function runSize(suite: Suite): { cells: number; requests: number } {
 export async function runModelCells(ctx: RunContext, prepared: PreparedModel, firstIndex: number, total: number): Promise<void> {
   const cells = modelCells(ctx.suite, prepared.model);
   for (const [i, cell] of cells.entries()) {
-    if (ctx.signal.aborted) return;
+    if (ctx.stopSignal.aborted) return;
     const index = firstIndex + i;
     ctx.emit({ type: 'cell-start', cell, index, total });
     const samples: Sample[] = [];
     const plan = prepared.plans.get(cell.promptTokens)!;
+    await primeCache(ctx, cell, plan);
     const t0 = ctx.clock();
     await runFixedConcurrency(ctx, cell, async () => {
       const sample = await sendRequest(ctx, { phase: 'measured', cell, plan });
       if (sample) samples.push(sample);
     });
     // A cell cut short by an abort before any request ended has nothing to report.
-    if (samples.length === 0 && ctx.signal.aborted) return;
+    if (samples.length === 0 && ctx.stopSignal.aborted) return;
     const aggregate = aggregateCell(cell, samples, ctx.clock() - t0);
     ctx.result.cells.push(aggregate);
     ctx.emit({ type: 'cell-done', cell: aggregate, index, total });

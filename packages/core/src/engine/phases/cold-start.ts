@@ -2,6 +2,7 @@ import type { CellKey, ColdStart } from '../../result/types.js';
 import { estimatePlan } from '../prompts.js';
 import type { RunContext } from '../run-context.js';
 import { sendRequest } from '../send-request.js';
+import { checkContext } from './context-check.js';
 
 /**
  * A model's first phase: was it loaded before we came (when the server can tell), and if not, the TTFT of
@@ -27,11 +28,17 @@ export async function checkColdStart(ctx: RunContext, first: CellKey): Promise<b
   return true;
 }
 
-/** Describe a model that has just been loaded, where the server could only describe loaded ones. */
+/**
+ * Describe a model that has just been loaded, where the server could only describe loaded ones, and check
+ * the suite against its context.
+ */
 async function describeLoaded(ctx: RunContext, model: string): Promise<void> {
   const server = ctx.result.environment.server;
   if (!server || server.models.some((m) => m.id === model)) return;
   const info = await ctx.transport.describe?.([model], { signal: ctx.signal }).catch(() => undefined);
   const described = info?.models.find((m) => m.id === model);
-  if (described) server.models.push(described);
+  if (!described) return;
+  server.models.push(described);
+  // Now its context is known: refuse cells that cannot fit before any of them is measured.
+  checkContext(ctx, [model]);
 }

@@ -1,5 +1,5 @@
 import { errorCode, SwapbenchError } from '../../errors/errors.js';
-import type { ClientHealth, RunResult, SampleFlag } from '../../result/types.js';
+import type { CellKey, ClientHealth, RunResult, SampleFlag } from '../../result/types.js';
 import { errorMessage } from '../../util/error-message.js';
 import type { RunContext } from '../run-context.js';
 
@@ -27,11 +27,16 @@ export async function finalize(ctx: RunContext, health: ClientHealth, startedAt:
   result.client = health;
   result.durationMs = ctx.clock() - startedAt;
   result.finishedAt = new Date().toISOString();
+  result.errors = ctx.errors();
   if (ctx.signal.aborted) {
     result.status = 'cancelled';
     ctx.warn('run cancelled; results cover what was measured before it stopped');
+  } else if (ctx.haltReason && result.status === 'running') {
+    result.status = 'failed';
+    result.error = { code: ctx.haltReason.code, message: ctx.haltReason.message };
+    ctx.warn(`run stopped early: ${ctx.haltReason.message}; results cover what was measured before it stopped`);
   } else if (result.status === 'running') {
-    settleStatus(result);
+    settleStatus(ctx);
   }
   warnAboutFlags(ctx);
   if (health.clientSaturated) {
@@ -45,15 +50,30 @@ export async function finalize(ctx: RunContext, health: ClientHealth, startedAt:
   return result;
 }
 
-/** A run that went through is `completed`, unless every measured request failed. */
-function settleStatus(result: RunResult): void {
+/**
+ * A run that went through is `completed`, unless more of its measured requests failed than the suite's
+ * `maxErrorRate` allows (or all of them did): then it measured a broken server, and it is `failed`.
+ */
+function settleStatus(ctx: RunContext): void {
+  const { result } = ctx;
   const measured = result.cells.reduce((a, c) => a + c.n, 0);
   const failed = result.cells.reduce((a, c) => a + c.errors, 0);
-  result.status = measured > 0 && failed === measured ? 'failed' : 'completed';
-  if (result.status === 'failed') {
-    const codes = new Set(result.cells.flatMap((c) => Object.keys(c.errorCodes)));
-    result.error = { code: 'RUN_FAILED', message: `all ${measured} measured requests failed (${[...codes].join(', ')})` };
-  }
+  const rate = measured > 0 ? failed / measured : 0;
+  const tooMany = measured > 0 && (failed === measured || rate > ctx.suite.maxErrorRate);
+  result.status = tooMany ? 'failed' : 'completed';
+  if (!tooMany) return;
+  const codes = new Set(result.cells.flatMap((c) => Object.keys(c.errorCodes)));
+  const share = `${failed} of ${measured} measured requests failed (${(rate * 100).toFixed(1)}%, maxErrorRate ${(ctx.suite.maxErrorRate * 100).toFixed(1)}%)`;
+  result.error = { code: 'RUN_FAILED', message: `${share}: ${[...codes].join(', ')}` };
+  const cells = result.cells
+    .filter((c) => c.errors > 0)
+    .map((c) => `${cellName(c)} ${c.errors}/${c.n} (${Object.keys(c.errorCodes).join(', ')})`);
+  ctx.warn(`run failed: ${share}; failing cells: ${cells.join('; ')}`);
+}
+
+/** `model pp512 tg128 c4`, as the report names a cell. */
+function cellName(c: CellKey): string {
+  return `${c.model} pp${c.promptTokens} tg${c.maxTokens} c${c.concurrency}`;
 }
 
 /** One warning per flag raised in the run, with how many samples carried it. */

@@ -7,5 +7,5 @@ import { runSlidingWindow } from '../sliding-window.js';
  * window, no barrier between waves). Stops starting requests when the run aborts.
  */
 export function runFixedConcurrency(ctx: RunContext, cell: CellKey, sendOne: () => Promise<void>): Promise<void> {
-  return runSlidingWindow(cell.concurrency * ctx.suite.repetitions, cell.concurrency, sendOne, ctx.signal);
+  return runSlidingWindow(cell.concurrency * ctx.suite.repetitions, cell.concurrency, sendOne, ctx.stopSignal);
 }

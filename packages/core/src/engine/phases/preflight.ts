@@ -2,6 +2,7 @@ import { HostUnreachableError } from '../../errors/errors.js';
 import { capabilitiesOf } from '../../transport/transport.js';
 import { errorMessage } from '../../util/error-message.js';
 import type { RunContext } from '../run-context.js';
+import { checkContext } from './context-check.js';
 
 /**
  * Before the first request: store the run, record what the server says about itself, and check it is
@@ -14,6 +15,7 @@ export async function preflight(ctx: RunContext): Promise<void> {
   await ctx.store.runs.create(result);
   result.environment.capabilities = capabilitiesOf(transport);
   result.environment.server = await transport.describe?.(suite.models, { signal }).catch(() => undefined);
+  checkContext(ctx, suite.models);
   try {
     const ids = new Set((await transport.listModels({ signal })).map((m) => m.id));
     if (transport.traits.anyModelName) return;

@@ -24,7 +24,7 @@ export async function prepareModel(ctx: RunContext, model: string): Promise<Prep
   const coldRequestSent = await checkColdStart(ctx, first);
   const plans = await calibrate(ctx, model);
   const plan = plans.get(first.promptTokens)!;
-  if (suite.swaps > 0) await measureSwaps(ctx, first, plan);
+  if (suite.swaps > 0 && !ctx.stopSignal.aborted) await measureSwaps(ctx, first, plan);
   await warmUp(ctx, first, plan, Math.max(0, suite.warmup - (coldRequestSent ? 1 : 0)));
   return { model, plans };
 }

@@ -18,7 +18,7 @@ export async function measureSwaps(ctx: RunContext, cell: CellKey, plan: PromptP
   }
   const swap: SwapResult = { model, swapMs: [], stats: computeStats([]) };
   ctx.result.swaps.push(swap);
-  for (let i = 0; i < suite.swaps && !signal.aborted; i++) {
+  for (let i = 0; i < suite.swaps && !ctx.stopSignal.aborted; i++) {
     await transport.unload(model, { signal });
     const cold = await sendRequest(ctx, { phase: 'swap', cell, plan, coldStart: true });
     const warm = await sendRequest(ctx, { phase: 'swap', cell, plan });

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { planPrompt } from '../../src/engine/prompts.js';
+import { createFakeTransport, fakeTokenCount } from '../../src/testing/fake-transport.js';
+import { createVirtualClock } from '../../src/testing/virtual-clock.js';
+
+/** A fake whose tokenizer adds `fixed` tokens to every prompt, as BOS (and a chat template) do. */
+function withFixedPart(fixed: number) {
+  const transport = createFakeTransport({ clock: createVirtualClock(), script: () => ({ ttftMs: 1, interTokenMs: 1 }) });
+  transport.tokenize = async (_model, input) => fakeTokenCount(input) + fixed;
+  return transport;
+}
+
+describe('planPrompt', () => {
+  it('hits a prompt exactly as large as the fixed part without a note (a 1-token completion prompt is just BOS)', async () => {
+    const plan = await planPrompt(withFixedPart(1), 'm', 'completion', 1, false, 7);
+    expect(plan).toEqual({ words: 0, pad: 0, expectedTokens: 1, method: 'tokenizer' });
+  });
+
+  it('says so when the asked size is below the fixed part', async () => {
+    const plan = await planPrompt(withFixedPart(3), 'm', 'completion', 1, false, 7);
+    expect(plan.expectedTokens).toBe(3);
+    expect(plan.note).toBe('1 tokens is below the fixed part of the prompt (3 tokens)');
+  });
+
+  it('hits larger sizes exactly with the tokenizer', async () => {
+    for (const [target, withNonce] of [
+      [2, false],
+      [37, true],
+      [500, true],
+    ] as const) {
+      const plan = await planPrompt(withFixedPart(1), 'm', 'completion', target, withNonce, 7);
+      expect([plan.expectedTokens, plan.note]).toEqual([target, undefined]);
+    }
+  });
+});
