@@ -29,11 +29,16 @@ export const EXIT_CODE_BY_ERROR = {
   LEASE_HELD: EXIT.hostBusy,
   RUN_FAILED: EXIT.runFailed,
   HOST_UNREACHABLE: EXIT.runFailed,
+  CONNECTION_RESET: EXIT.runFailed,
+  // The client machine's own limit (open files): nothing could be measured as asked; the message says what to raise.
+  CLIENT_LIMIT: EXIT.runFailed,
   MODEL_NOT_FOUND: EXIT.runFailed,
   SERVER_LOADING: EXIT.runFailed,
   HTTP_STATUS: EXIT.runFailed,
   STREAM_PROTOCOL: EXIT.runFailed,
   REQUEST_TIMEOUT: EXIT.runFailed,
+  // A store or transport call that never settled: the run could not go on.
+  DEADLINE_EXCEEDED: EXIT.runFailed,
   // The server lacks what the suite needs (a tokenizer, unload): nothing could be measured as asked.
   UNSUPPORTED: EXIT.runFailed,
   // The user named a run that is not stored, or asked to store one under an id already taken: like a
@@ -50,6 +55,8 @@ export const EXIT_CODE_BY_ERROR = {
 
 /** Exit codes of the codes a failed sample (or run) may carry besides the error codes. */
 const EXIT_CODE_BY_SAMPLE_CODE = {
+  // A request cut by the run's own stop: the run as a whole ends `cancelled` (130) before this is consulted.
+  CANCELLED: EXIT.cancelled,
   // An abort that was not the run's (the run's own gives `cancelled`): the requests ended before measuring.
   ABORTED: EXIT.runFailed,
   // Something was thrown that no SwapbenchError describes: a bug, or a library error we do not map yet.

@@ -22,10 +22,12 @@ export type Measurement = Omit<Sample, 'runId' | 'seq' | 'phase' | 'model' | 'pr
 
 /**
  * Send one request and measure it on the monotonic clock. Never rejects for a server problem: a failure
- * becomes a failed measurement with its error code, keeping what was measured before it. Returns undefined
- * only when the run itself was aborted.
+ * becomes a failed measurement with its error code, keeping what was measured before it. A request cut by
+ * the run's abort is a failed measurement too (`CANCELLED`): every request sent is recorded. Returns
+ * undefined only when the run was aborted before the request was sent.
  */
 export async function measureRequest(ctx: MeasureContext, request: StreamRequest): Promise<Measurement | undefined> {
+  if (ctx.runSignal.aborted) return undefined;
   const { clock } = ctx;
   const controller = new AbortController();
   let phase: RequestTimeoutError['phase'] = 'headers';
@@ -34,9 +36,12 @@ export async function measureRequest(ctx: MeasureContext, request: StreamRequest
   const startedAt = new Date().toISOString();
   const t0 = clock();
   const m: Measurement = { startedAt, ok: false, outputTokens: 0, itlMs: [], server: { source: 'none' }, flags: [] };
+  let settled = false;
   let last = 0;
-  try {
+  const consume = async (): Promise<void> => {
     for await (const event of ctx.transport.stream(request, { signal })) {
+      // A transport that ignored the abort and went on: what it sends now is no longer this sample's.
+      if (settled) return;
       if (event.type === 'delta') {
         if (event.tokens <= 0 && event.text === '') continue;
         const tokens = Math.max(1, event.tokens);
@@ -61,18 +66,36 @@ export async function measureRequest(ctx: MeasureContext, request: StreamRequest
         m.ok = true;
       }
     }
+  };
+  const stopped = whenAborted(signal);
+  try {
+    // One race per request, not per token: a transport that never settles cannot outlive its deadline.
+    await Promise.race([consume(), stopped.promise]);
     if (!m.ok) m.error = { code: 'STREAM_PROTOCOL', message: 'stream ended without a final event' };
   } catch (err) {
-    if (ctx.runSignal.aborted) return undefined;
-    const reason = controller.signal.aborted ? controller.signal.reason : err;
     m.ok = false;
-    m.error = sampleError(reason);
     m.e2eMs = clock() - t0;
+    if (ctx.runSignal.aborted) m.error = { code: 'CANCELLED', message: `cancelled with the run: ${errorMessage(ctx.runSignal.reason)}` };
+    else m.error = sampleError(controller.signal.aborted ? controller.signal.reason : err);
   } finally {
+    settled = true;
+    stopped.dispose();
     clearTimeout(timer);
   }
   finishMeasurement(m, ctx, request.maxTokens);
   return m;
+}
+
+/** A promise that rejects with the signal's reason when it aborts; `dispose` detaches it. */
+function whenAborted(signal: AbortSignal): { promise: Promise<never>; dispose(): void } {
+  let onAbort = () => {};
+  const promise = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(signal.reason as unknown);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  // Only ever consumed through the race; never an unhandled rejection once the race is over.
+  promise.catch(() => {});
+  return { promise, dispose: () => signal.removeEventListener('abort', onAbort) };
 }
 
 /** Longest error message kept with a sample: enough for any server's own words, not a whole error page. */

@@ -1,4 +1,4 @@
-import type { PromptInput, Transport } from '../transport/transport.js';
+import type { PromptInput } from '../transport/transport.js';
 import type { PromptCalibration } from '../result/types.js';
 import { prng } from '../util/rng.js';
 import { WORDS } from '../util/words.js';
@@ -52,13 +52,15 @@ export function estimatePlan(endpoint: 'chat' | 'completion', target: number, wi
   return { words, pad: 0, expectedTokens: words + overhead, method: 'estimate', ...(note ? { note } : {}) };
 }
 
+/** Counts a prompt's tokens as the server will evaluate it (a transport's `tokenize`, bound to a model). */
+export type CountTokens = (input: PromptInput) => Promise<number>;
+
 /**
  * Find the filler word count that makes a prompt of exactly `target` tokens as the server evaluates it
- * (chat template included), using the server's tokenizer when the transport has one; else estimate.
+ * (chat template included), using the server's tokenizer when there is one (`countTokens`); else estimate.
  */
 export async function planPrompt(
-  transport: Transport,
-  model: string,
+  countTokens: CountTokens | undefined,
   endpoint: 'chat' | 'completion',
   target: number,
   withNonce: boolean,
@@ -67,8 +69,8 @@ export async function planPrompt(
 ): Promise<PromptPlan> {
   const prefix = withNonce ? nonce(0) : '';
   const estimate = (note?: string): PromptPlan => estimatePlan(endpoint, target, withNonce, note);
-  if (!transport.tokenize) return estimate('the server has no tokenizer endpoint; prompt sizes are estimated');
-  const count = (words: number, pad = 0) => transport.tokenize!(model, buildPrompt(endpoint, words, prefix, seed, pad), { signal });
+  if (!countTokens) return estimate('the server has no tokenizer endpoint; prompt sizes are estimated');
+  const count = (words: number, pad = 0) => countTokens(buildPrompt(endpoint, words, prefix, seed, pad));
   try {
     const overhead = await count(0);
     if (overhead >= target) {

@@ -7,6 +7,7 @@ import type { Suite } from '../suite/schema.js';
 import type { Transport } from '../transport/transport.js';
 import type { BenchEvent } from './events.js';
 import { nonce } from './prompts.js';
+import { STORE_TIMEOUT_MS, withDeadline } from './deadline.js';
 import { createErrorTally } from './error-tally.js';
 import { createSampleSink, type SampleSink } from './sample-sink.js';
 
@@ -24,6 +25,8 @@ export interface RunBenchSuiteOptions {
   clock?: () => number;
   /** Run id to use; default a random UUID. */
   runId?: string;
+  /** Longest wait for one store call before the run goes on without it, ms; default 10 000. */
+  storeTimeoutMs?: number;
 }
 
 /** An event as a phase emits it; the context numbers it and adds the run id. */
@@ -54,6 +57,18 @@ export interface RunContext {
   halt(reason: SwapbenchError): void;
   readonly clock: () => number;
   readonly result: RunResult;
+  /**
+   * Call the server (anything but a stream) under the run's signal and the suite's request timeout: an
+   * abort or a call that never settles cannot hang the run.
+   */
+  ask<T>(name: string, call: (options: { signal: AbortSignal }) => Promise<T>): Promise<T>;
+  /**
+   * Call the store under a deadline (`storeTimeoutMs`, or `timeoutMs`), with a signal that aborts at it.
+   * Not under the run's signal: what was measured is stored even when the run is cancelled.
+   */
+  storeCall<T>(name: string, call: (options: { signal: AbortSignal }) => Promise<T>, timeoutMs?: number): Promise<T>;
+  /** The deadline of one store call, ms. */
+  readonly storeTimeoutMs: number;
   /** Send a progress event to the listener, numbered in order. */
   emit(event: EventInput): void;
   /** Something the reader should know: kept in `result.notes` and emitted as a `warning` event now. */
@@ -125,7 +140,15 @@ export function createRunContext(suite: Suite, options: RunBenchSuiteOptions, cl
     result.notes.push(message);
     emit({ type: 'warning', message });
   };
-  const sink: SampleSink = createSampleSink(store, runId, warn);
+  const storeCall = <T>(
+    name: string,
+    call: (o: { signal: AbortSignal }) => Promise<T>,
+    timeoutMs = options.storeTimeoutMs ?? STORE_TIMEOUT_MS,
+  ): Promise<T> => withDeadline(`store.${name}`, timeoutMs, undefined, (signal) => call({ signal }));
+  const sink: SampleSink = createSampleSink(
+    (batch) => storeCall('runs.appendSamples', (o) => store.runs.appendSamples(runId, batch, o)),
+    warn,
+  );
 
   const halt = (reason: SwapbenchError): void => {
     if (haltReason || stopper.signal.aborted) return;
@@ -144,6 +167,9 @@ export function createRunContext(suite: Suite, options: RunBenchSuiteOptions, cl
       return haltReason;
     },
     halt,
+    ask: (name, call) => withDeadline(`transport.${name}`, suite.requestTimeoutMs, controller.signal, (signal) => call({ signal })),
+    storeCall,
+    storeTimeoutMs: options.storeTimeoutMs ?? STORE_TIMEOUT_MS,
     clock: options.clock ?? (() => performance.now()),
     result,
     emit,

@@ -1,5 +1,4 @@
 import type { Sample } from '../result/types.js';
-import type { Store } from '../store/store.js';
 import { errorMessage } from '../util/error-message.js';
 
 /** Where measured samples go on their way to the store. */
@@ -10,11 +9,11 @@ export interface SampleSink {
 }
 
 /**
- * Appends samples to the store off the hot path, in completion order, one batch at a time: while one batch
- * is being written, the next one collects. A store that fails is reported once through `onError`; the run
+ * Appends samples to the store off the hot path (through `append`, which bounds each write), in completion
+ * order, one batch at a time: while one batch is being written, the next one collects. A store that fails is reported once through `onError`; the run
  * goes on and keeps its samples in the result's aggregates.
  */
-export function createSampleSink(store: Store, runId: string, onError: (message: string) => void): SampleSink {
+export function createSampleSink(append: (batch: Sample[]) => Promise<void>, onError: (message: string) => void): SampleSink {
   let pending: Sample[] = [];
   let chain: Promise<void> = Promise.resolve();
   let scheduled = false;
@@ -28,7 +27,7 @@ export function createSampleSink(store: Store, runId: string, onError: (message:
         scheduled = false;
         const batch = pending;
         pending = [];
-        await store.runs.appendSamples(runId, batch).catch((err: unknown) => {
+        await append(batch).catch((err: unknown) => {
           if (!failed) onError(`could not store samples: ${errorMessage(err)}`);
           failed = true;
         });

@@ -5,8 +5,12 @@
 export const ERROR_CODES = [
   /** A suite file, flag or request body is invalid. */
   'CONFIG_INVALID',
-  /** The server could not be reached. */
+  /** The server could not be reached: connection refused, DNS failure, no route. */
   'HOST_UNREACHABLE',
+  /** One connection was reset or closed before its answer while the server is reachable (answers others). */
+  'CONNECTION_RESET',
+  /** The client ran out of a resource of its own (file descriptors: EMFILE/ENFILE): raise `ulimit -n`. */
+  'CLIENT_LIMIT',
   /** The server answered with a non-2xx status. */
   'HTTP_STATUS',
   /** The server does not know the model. */
@@ -17,6 +21,8 @@ export const ERROR_CODES = [
   'STREAM_PROTOCOL',
   /** A request took longer than allowed. */
   'REQUEST_TIMEOUT',
+  /** A call into a plug-in (store, transport) did not settle in time. */
+  'DEADLINE_EXCEEDED',
   /** The server cannot do what was asked (no tokenizer, cannot unload, ...). */
   'UNSUPPORTED',
   /** Someone else is using the host. */
@@ -41,7 +47,8 @@ export const ERROR_CODES = [
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /**
- * The code recorded with a failed sample: a SwapbenchError's own code, `ABORTED` for an abort that was not
- * the run's, or `UNKNOWN` for anything else thrown (a bug, or a library error not mapped yet).
+ * The code recorded with a failed sample: a SwapbenchError's own code, `CANCELLED` for a request cut by the
+ * run's abort or shutdown, `ABORTED` for an abort that was not the run's, or `UNKNOWN` for anything else
+ * thrown (a bug, or a library error not mapped yet).
  */
-export type SampleErrorCode = ErrorCode | 'ABORTED' | 'UNKNOWN';
+export type SampleErrorCode = ErrorCode | 'CANCELLED' | 'ABORTED' | 'UNKNOWN';

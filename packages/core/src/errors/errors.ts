@@ -57,6 +57,23 @@ export class HostUnreachableError extends SwapbenchError {
   }
 }
 
+/** One request's connection was reset or closed before its answer, while the server itself is reachable. */
+export class ConnectionResetError extends SwapbenchError {
+  readonly url: string;
+  constructor(url: string, options?: { cause?: unknown }) {
+    const reason = describeCause(options?.cause);
+    super('CONNECTION_RESET', `connection to ${url} was reset before the answer${reason ? `: ${reason}` : ''}`, options);
+    this.url = url;
+  }
+}
+
+/** The client hit a limit of its own machine (too many open files): the message says what to raise. */
+export class ClientLimitError extends SwapbenchError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('CLIENT_LIMIT', message, options);
+  }
+}
+
 /** The server answered with a non-2xx status. */
 export class HttpStatusError extends SwapbenchError {
   readonly status: number;
@@ -115,6 +132,18 @@ export class RequestTimeoutError extends SwapbenchError {
   constructor(phase: 'headers' | 'first-token' | 'body', timeoutMs: number) {
     super('REQUEST_TIMEOUT', `request timed out after ${timeoutMs} ms waiting for ${phase === 'body' ? 'the rest of the stream' : phase}`);
     this.phase = phase;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** A call into a plug-in (a store, a transport) did not settle in time; the run stopped waiting for it. */
+export class DeadlineExceededError extends SwapbenchError {
+  /** The call, e.g. `store.runs.appendSamples`. */
+  readonly call: string;
+  readonly timeoutMs: number;
+  constructor(call: string, timeoutMs: number) {
+    super('DEADLINE_EXCEEDED', `${call} did not answer within ${timeoutMs} ms`);
+    this.call = call;
     this.timeoutMs = timeoutMs;
   }
 }

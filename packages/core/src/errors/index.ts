@@ -4,8 +4,11 @@
  */
 export { ERROR_CODES, type ErrorCode, type SampleErrorCode } from './codes.js';
 export {
+  ClientLimitError,
   ConfigError,
+  ConnectionResetError,
   CorruptRecordError,
+  DeadlineExceededError,
   errorCode,
   HostBusyError,
   HostUnreachableError,

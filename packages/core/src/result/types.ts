@@ -95,6 +95,10 @@ export interface Stats {
 export interface CellResult extends CellKey {
   /** Measured requests, failed ones included. */
   n: number;
+  /** Requests the cell was to measure (repetitions × concurrency). */
+  planned: number;
+  /** The cell was cut short (the run was cancelled or stopped): fewer requests completed than planned. */
+  partial: boolean;
   /** Failed requests. */
   errors: number;
   /** Error codes and how often each occurred. */

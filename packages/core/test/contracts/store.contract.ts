@@ -88,6 +88,8 @@ export function makeCell(): CellResult {
     n: 3,
     errors: 1,
     errorCodes: { HTTP_STATUS: 1 },
+    planned: 3,
+    partial: false,
     ttftMs: computeStats([210.5, 221, 230.25]),
     e2eMs: computeStats([1714.7, 1730, 1755.2]),
     itlMs: computeStats([11.75, 11.8, 12.1, 0, 11.6]),

@@ -1,23 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { planPrompt } from '../../src/engine/prompts.js';
-import { createFakeTransport, fakeTokenCount } from '../../src/testing/fake-transport.js';
-import { createVirtualClock } from '../../src/testing/virtual-clock.js';
+import { type CountTokens, planPrompt } from '../../src/engine/prompts.js';
+import { fakeTokenCount } from '../../src/testing/fake-transport.js';
 
-/** A fake whose tokenizer adds `fixed` tokens to every prompt, as BOS (and a chat template) do. */
-function withFixedPart(fixed: number) {
-  const transport = createFakeTransport({ clock: createVirtualClock(), script: () => ({ ttftMs: 1, interTokenMs: 1 }) });
-  transport.tokenize = async (_model, input) => fakeTokenCount(input) + fixed;
-  return transport;
+/** A tokenizer that adds `fixed` tokens to every prompt, as BOS (and a chat template) do. */
+function withFixedPart(fixed: number): CountTokens {
+  return async (input) => fakeTokenCount(input) + fixed;
 }
 
 describe('planPrompt', () => {
   it('hits a prompt exactly as large as the fixed part without a note (a 1-token completion prompt is just BOS)', async () => {
-    const plan = await planPrompt(withFixedPart(1), 'm', 'completion', 1, false, 7);
+    const plan = await planPrompt(withFixedPart(1), 'completion', 1, false, 7);
     expect(plan).toEqual({ words: 0, pad: 0, expectedTokens: 1, method: 'tokenizer' });
   });
 
   it('says so when the asked size is below the fixed part', async () => {
-    const plan = await planPrompt(withFixedPart(3), 'm', 'completion', 1, false, 7);
+    const plan = await planPrompt(withFixedPart(3), 'completion', 1, false, 7);
     expect(plan.expectedTokens).toBe(3);
     expect(plan.note).toBe('1 tokens is below the fixed part of the prompt (3 tokens)');
   });
@@ -28,7 +25,7 @@ describe('planPrompt', () => {
       [37, true],
       [500, true],
     ] as const) {
-      const plan = await planPrompt(withFixedPart(1), 'm', 'completion', target, withNonce, 7);
+      const plan = await planPrompt(withFixedPart(1), 'completion', target, withNonce, 7);
       expect([plan.expectedTokens, plan.note]).toEqual([target, undefined]);
     }
   });

@@ -98,12 +98,18 @@ describe('runBenchSuite', () => {
       },
     });
     expect(result.status).toBe('cancelled');
+    // Every request sent is stored: the 3 that completed, and the ones in flight as CANCELLED.
     const samples = await storedSamples(store, result.runId);
-    expect(samples).toHaveLength(3);
+    expect(samples).toHaveLength(transport.calls.length);
+    expect(samples.filter((s) => s.ok)).toHaveLength(3);
+    const cancelled = samples.filter((s) => !s.ok);
+    expect(cancelled.length).toBeGreaterThan(0);
+    for (const s of cancelled) expect(s.error).toEqual({ code: 'CANCELLED', message: 'cancelled with the run: user stop' });
     expect(transport.calls.some((c) => c.aborted)).toBe(true);
     expect(transport.calls.length).toBeLessThan(10);
     expect(transport.active).toBe(0);
-    expect(result.cells[0]!.n).toBe(3);
+    expect(result.cells[0]).toMatchObject({ n: samples.length, planned: 10, partial: true, errorCodes: { CANCELLED: cancelled.length } });
+    expect(result.notes.join('\n')).toMatch(/cell m1 pp32 tg20 c2 is partial/);
     const stored = await store.runs.get(result.runId);
     expect(stored?.status).toBe('cancelled');
     expect(events.at(-1)?.type).toBe('run-done');

@@ -1,4 +1,4 @@
-import type { PromptPlan } from '../prompts.js';
+import type { CountTokens, PromptPlan } from '../prompts.js';
 import { planPrompt } from '../prompts.js';
 import type { RunContext } from '../run-context.js';
 import { promptSeed } from '../send-request.js';
@@ -10,9 +10,12 @@ import { promptSeed } from '../send-request.js';
  */
 export async function calibrate(ctx: RunContext, model: string): Promise<Map<number, PromptPlan>> {
   const { suite, transport, signal } = ctx;
+  const tokenize = transport.tokenize?.bind(transport);
+  // Each tokenizer call is bounded like any request: a stalled tokenizer cannot hang the run.
+  const countTokens: CountTokens | undefined = tokenize && ((input) => ctx.ask('tokenize', (o) => tokenize(model, input, o)));
   const plans = new Map<number, PromptPlan>();
   for (const target of suite.promptTokens) {
-    const plan = await planPrompt(transport, model, suite.endpoint, target, suite.cache === 'bust', promptSeed(target), signal);
+    const plan = await planPrompt(countTokens, suite.endpoint, target, suite.cache === 'bust', promptSeed(target), signal);
     plans.set(target, plan);
     if (plan.note) ctx.warn(`${model}, ${target}-token prompt: ${plan.note}`);
   }

@@ -7,6 +7,11 @@ import { runFixedConcurrency } from './fixed-concurrency.js';
 import { primeCache } from './prime-cache.js';
 import type { PreparedModel } from './prepare-model.js';
 
+/** `model pp512 tg128 c4`: a cell as reports and warnings name it. */
+export function cellName(c: CellKey): string {
+  return `${c.model} pp${c.promptTokens} tg${c.maxTokens} c${c.concurrency}`;
+}
+
 /** The cells of one model, in the order they run: prompt size, then output length, then concurrency. */
 export function modelCells(suite: Suite, model: string): CellKey[] {
   const cells: CellKey[] = [];
@@ -48,7 +53,9 @@ export async function runModelCells(ctx: RunContext, prepared: PreparedModel, fi
     });
     // A cell cut short by an abort before any request ended has nothing to report.
     if (samples.length === 0 && ctx.stopSignal.aborted) return;
-    const aggregate = aggregateCell(cell, samples, ctx.clock() - t0);
+    const aggregate = aggregateCell(cell, samples, ctx.clock() - t0, cell.concurrency * ctx.suite.repetitions);
+    if (aggregate.partial)
+      ctx.warn(`cell ${cellName(cell)} is partial: ${aggregate.n} of ${aggregate.planned} requests measured before the run stopped`);
     ctx.result.cells.push(aggregate);
     ctx.emit({ type: 'cell-done', cell: aggregate, index, total });
   }

@@ -10,9 +10,10 @@ import { checkContext } from './context-check.js';
  * (it then counts as one of the model's warmups).
  */
 export async function checkColdStart(ctx: RunContext, first: CellKey): Promise<boolean> {
-  const { transport, signal, suite, result } = ctx;
+  const { transport, suite, result } = ctx;
   const { model } = first;
-  const running = await transport.runningModels?.({ signal }).catch(() => undefined);
+  const runningModels = transport.runningModels?.bind(transport);
+  const running = runningModels ? await ctx.ask('runningModels', (o) => runningModels(o)).catch(() => undefined) : undefined;
   const loadedBefore = running === undefined ? undefined : running.includes(model);
   ctx.emit({ type: 'model-start', model, loadedBefore });
   const coldStart: ColdStart = { model, loadedBefore };
@@ -35,7 +36,8 @@ export async function checkColdStart(ctx: RunContext, first: CellKey): Promise<b
 async function describeLoaded(ctx: RunContext, model: string): Promise<void> {
   const server = ctx.result.environment.server;
   if (!server || server.models.some((m) => m.id === model)) return;
-  const info = await ctx.transport.describe?.([model], { signal: ctx.signal }).catch(() => undefined);
+  const describe = ctx.transport.describe?.bind(ctx.transport);
+  const info = describe ? await ctx.ask('describe', (o) => describe([model], o)).catch(() => undefined) : undefined;
   const described = info?.models.find((m) => m.id === model);
   if (!described) return;
   server.models.push(described);

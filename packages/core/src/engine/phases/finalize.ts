@@ -1,7 +1,9 @@
 import { errorCode, SwapbenchError } from '../../errors/errors.js';
-import type { CellKey, ClientHealth, RunResult, SampleFlag } from '../../result/types.js';
+import type { ClientHealth, RunResult, SampleFlag } from '../../result/types.js';
 import { errorMessage } from '../../util/error-message.js';
+import { FINAL_WRITE_AFTER_ABORT_MS, withDeadline } from '../deadline.js';
 import type { RunContext } from '../run-context.js';
+import { cellName } from './cells.js';
 
 const FLAG_NOTES: Record<SampleFlag, string> = {
   'warm-cache': 'reused cached prompt tokens although the suite busts the cache (prompt speed is flattered)',
@@ -44,8 +46,14 @@ export async function finalize(ctx: RunContext, health: ClientHealth, startedAt:
       `client saturated: its event loop lagged ${health.eventLoopDelayP99Ms?.toFixed(1)} ms at p99, so timings are late by up to that much`,
     );
   }
-  await ctx.flushSamples();
-  await ctx.store.runs.finish(result).catch((err: unknown) => ctx.warn(`could not store the result: ${errorMessage(err)}`));
+  // After an abort the caller is waiting: the last writes get a short deadline, so the run settles soon.
+  const writeMs = ctx.signal.aborted ? FINAL_WRITE_AFTER_ABORT_MS : ctx.storeTimeoutMs;
+  await withDeadline('store.runs.appendSamples', writeMs, undefined, () => ctx.flushSamples()).catch((err: unknown) =>
+    ctx.warn(`could not store every sample: ${errorMessage(err)}`),
+  );
+  await ctx
+    .storeCall('runs.finish', (o) => ctx.store.runs.finish(result, o), writeMs)
+    .catch((err: unknown) => ctx.warn(`could not store the result: ${errorMessage(err)}`));
   ctx.emit({ type: 'run-done', result });
   return result;
 }
@@ -69,11 +77,6 @@ function settleStatus(ctx: RunContext): void {
     .filter((c) => c.errors > 0)
     .map((c) => `${cellName(c)} ${c.errors}/${c.n} (${Object.keys(c.errorCodes).join(', ')})`);
   ctx.warn(`run failed: ${share}; failing cells: ${cells.join('; ')}`);
-}
-
-/** `model pp512 tg128 c4`, as the report names a cell. */
-function cellName(c: CellKey): string {
-  return `${c.model} pp${c.promptTokens} tg${c.maxTokens} c${c.concurrency}`;
 }
 
 /** One warning per flag raised in the run, with how many samples carried it. */

@@ -11,13 +11,14 @@ import { checkContext } from './context-check.js';
  */
 export async function preflight(ctx: RunContext): Promise<void> {
   const { transport, suite, signal, result } = ctx;
-  // Without the signal: a run aborted before it began is still stored, as `cancelled`.
-  await ctx.store.runs.create(result);
+  // Not under the run's signal: a run aborted before it began is still stored, as `cancelled`.
+  await ctx.storeCall('runs.create', (o) => ctx.store.runs.create(result, o));
   result.environment.capabilities = capabilitiesOf(transport);
-  result.environment.server = await transport.describe?.(suite.models, { signal }).catch(() => undefined);
+  const describe = transport.describe?.bind(transport);
+  result.environment.server = describe ? await ctx.ask('describe', (o) => describe(suite.models, o)).catch(() => undefined) : undefined;
   checkContext(ctx, suite.models);
   try {
-    const ids = new Set((await transport.listModels({ signal })).map((m) => m.id));
+    const ids = new Set((await ctx.ask('listModels', (o) => transport.listModels(o))).map((m) => m.id));
     if (transport.traits.anyModelName) return;
     for (const model of suite.models) {
       if (!ids.has(model)) ctx.warn(`model "${model}" is not in the server's list (${[...ids].join(', ')})`);

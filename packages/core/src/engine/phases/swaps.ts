@@ -10,16 +10,17 @@ import { sendRequest } from '../send-request.js';
  * can unload; without one, a warning says the swaps were not measured.
  */
 export async function measureSwaps(ctx: RunContext, cell: CellKey, plan: PromptPlan): Promise<void> {
-  const { transport, suite, signal } = ctx;
+  const { transport, suite } = ctx;
   const { model } = cell;
-  if (!transport.unload) {
+  const unload = transport.unload?.bind(transport);
+  if (!unload) {
     ctx.warn(`swaps: ${suite.swaps} requested, but the server at ${transport.baseUrl} cannot unload models; swap time not measured`);
     return;
   }
   const swap: SwapResult = { model, swapMs: [], stats: computeStats([]) };
   ctx.result.swaps.push(swap);
   for (let i = 0; i < suite.swaps && !ctx.stopSignal.aborted; i++) {
-    await transport.unload(model, { signal });
+    await ctx.ask('unload', (o) => unload(model, o));
     const cold = await sendRequest(ctx, { phase: 'swap', cell, plan, coldStart: true });
     const warm = await sendRequest(ctx, { phase: 'swap', cell, plan });
     const swapMs = cold?.ttftMs !== undefined && warm?.ttftMs !== undefined ? cold.ttftMs - warm.ttftMs : undefined;
