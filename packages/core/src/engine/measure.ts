@@ -57,6 +57,8 @@ export async function measureRequest(ctx: MeasureContext, request: StreamRequest
         last = event.at;
       } else if (event.type === 'response-start') {
         m.ttfbMs = event.at - t0;
+        if (event.sentAt !== undefined) m.sendMs = event.sentAt - t0;
+        if (event.resent) m.resent = true;
         phase = 'first-token';
       } else {
         m.e2eMs = event.at - t0;

@@ -35,6 +35,13 @@ export interface Sample extends CellKey {
   ok: boolean;
   /** Why a failed sample failed: its stable code, the server's own words, the HTTP status if any. */
   error?: SampleError | undefined;
+  /**
+   * Time from the start of the request to it being written on a connection: waiting for a free connection
+   * and, for a new one, opening it (TTFT includes it). Absent when the transport cannot tell.
+   */
+  sendMs?: number | undefined;
+  /** Sent a second time: the server closed a reused connection without answering, so it never ran the first. */
+  resent?: boolean | undefined;
   /** Time to response headers. */
   ttfbMs?: number | undefined;
   /** Time to the first non-empty content (or reasoning) delta. */

@@ -4,6 +4,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { llamaServerResponse, type ClosingSockets } from './connection.js';
 import { pickFault, validateFaults } from './faults.js';
 import { serveLlama, type SimContext, type SimRequest } from './llama-routes.js';
 import { ModelRuntime } from './model-runtime.js';
@@ -78,7 +79,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   // Every request's controller, so close() can end streams, slot waits and loads at once.
   const controllers = new Set<AbortController>();
   const sockets = new Set<Socket>();
-  const server = createServer({ requestTimeout: 0 }, (req, res) => {
+  const closingSockets: ClosingSockets = new WeakSet();
+  // llama-server's connection headers and its close after each stream; llama-swap (Go's net/http) keeps them.
+  const ServerResponse = mode === 'llama-server' ? llamaServerResponse(options.closeAfterStream ?? true, closingSockets) : undefined;
+  const server = createServer({ requestTimeout: 0, ...(ServerResponse && { ServerResponse }) }, (req, res) => {
+    // A request sent on a connection that is closing after a stream: llama-server never reads it.
+    if (closingSockets.has(req.socket)) {
+      req.socket.destroy();
+      return;
+    }
     const controller = new AbortController();
     controllers.add(controller);
     res.on('close', () => {

@@ -68,6 +68,15 @@ export interface SimulatorOptions {
   groundTruth?: boolean;
   /** llama-swap: model loaded at start; default none. llama-server mode: its model is always loaded. */
   initiallyLoaded?: string | null;
+  /**
+   * llama-server mode: close the TCP connection right after each streamed answer, as llama-server b10470
+   * does although its headers offer `Keep-Alive: timeout=5, max=100`. A keep-alive client that sends its next
+   * request on that connection at once loses it ("other side closed"; the simulator never reads it, as the
+   * real server never does). The simulator closes about 1 ms after the last byte (the real server 0.05–0.3
+   * ms). Non-streamed answers keep the connection either way. Default true; `false` keeps every connection
+   * open. llama-swap mode ignores it: Go's net/http in front keeps client connections open.
+   */
+  closeAfterStream?: boolean;
 }
 
 /** What the simulator did for one generation request, on `process.hrtime.bigint()`. */

@@ -57,6 +57,17 @@ export type TransportEvent =
       at: number;
       /** HTTP status (always 2xx here; errors are thrown). */
       status: number;
+      /**
+       * Clock reading when the request was written on a connection: after waiting for a free one and, for a
+       * new connection, opening it. From the call to `stream()` to `sentAt` is connection time, which TTFT
+       * includes. Absent when the transport cannot tell.
+       */
+      sentAt?: number;
+      /**
+       * The request was sent twice: the server closed the reused connection of the first send without a
+       * byte of answer, so it never ran it. `sentAt` is the second send's: connection time includes the first.
+       */
+      resent?: boolean;
     }
   | {
       type: 'delta';

@@ -167,6 +167,28 @@ describe('runBenchSuite against the simulator', () => {
     for (const s of measured) expect([truthOf(s).swapped, truthOf(s).loadMs]).toEqual([false, 0]);
   });
 
+  it('loses no request to llama-server closing its connection after every stream, and records send time', async () => {
+    sim = await startSimulator({ mode: 'llama-server', seed: 5, models: [{ name: 'm1', genTps: 5000, ttftMs: 1, slots: 4 }] });
+    const transport = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-server', connections: 4 });
+    const store = createMemoryStore();
+    const result = await runBenchSuite(suite({ promptTokens: [20], maxTokens: [4], concurrency: [1, 4], repetitions: 25 }), {
+      transport,
+      store,
+    });
+    await transport.close();
+    expect(result.status).toBe('completed');
+    expect(result.cells.map((c) => [c.n, c.errors])).toEqual([
+      [25, 0],
+      [100, 0],
+    ]);
+    // Each stream reached the simulator exactly once.
+    expect(sim.groundTruth.filter((g) => g.predictedTokens > 0)).toHaveLength(125);
+    for (const s of await samplesOf(store, result.runId)) {
+      expect(s.sendMs).toBeGreaterThanOrEqual(0);
+      expect(s.sendMs!).toBeLessThanOrEqual(s.ttfbMs!);
+    }
+  });
+
   it('fails the run with HOST_UNREACHABLE when nothing listens', async () => {
     const transport = createLlamaTransport({ baseUrl: 'http://127.0.0.1:9', kind: 'llama-server', connections: 1 });
     const result = await runBenchSuite(suite(), { transport });

@@ -102,11 +102,12 @@ describe('EventStream', () => {
 
   it('a waiting consumer gets each event as its read arrives, stamped then', async () => {
     const { stream, controller, handler, first } = started();
-    expect((await first).value).toEqual({ type: 'response-start', at: 1, status: 200 });
+    // The clock is read when the request is written (1), when the answer starts (2), then once per read.
+    expect((await first).value).toEqual({ type: 'response-start', at: 2, status: 200, sentAt: 1 });
     const pending = stream.next();
     handler.onResponseData!(controller, Buffer.from('ab'));
-    expect(await pending).toEqual({ done: false, value: { type: 'delta', at: 2, text: 'a', tokens: 1, channel: 'content' } });
-    expect((await stream.next()).value).toMatchObject({ text: 'b', at: 2 });
+    expect(await pending).toEqual({ done: false, value: { type: 'delta', at: 3, text: 'a', tokens: 1, channel: 'content' } });
+    expect((await stream.next()).value).toMatchObject({ text: 'b', at: 3 });
   });
 
   it('a parser error delivers the events before the fault, then the error, and aborts the response', async () => {

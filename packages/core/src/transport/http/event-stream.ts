@@ -4,10 +4,14 @@
  * or promise in between: an event's `at` is its arrival time whatever the consumer is doing, and the
  * parser is all that runs per token. The events wait in this stream's queue until the consumer pulls them;
  * a queue past its high-water mark pauses the response, so TCP pushes back on the server.
+ *
+ * A request the server never ran (it closed the reused connection the request went out on without a byte
+ * of answer) is sent once more; `response-start` then says `resent`, and its `sentAt` is the second send's.
  */
 import type { Dispatcher } from 'undici';
 import type { TransportEvent } from '../transport.js';
 import type { HttpClient, HttpRequest } from './http-client.js';
+import type { SendRecord } from './send-tracker.js';
 
 /**
  * Turns the bytes of a response body into events, as they arrive. One parser per response. A broken body
@@ -30,6 +34,12 @@ export class EventStream implements AsyncIterableIterator<TransportEvent>, Dispa
   /** Events parsed and not yet taken by the consumer. Only this class adds to it or takes from it. */
   private readonly queue: TransportEvent[] = [];
   private started = false;
+  /** Sends so far: 2 once a request the server never ran was sent again. */
+  private sends = 0;
+  /** The current send's connection, to tell whether the server ran the request. */
+  private sendRecord: SendRecord | undefined;
+  /** Clock reading when undici wrote the current send on a connection. */
+  private sentAt: number | undefined;
   private controller: Dispatcher.DispatchController | undefined;
   /** Why to abort a request that undici has not put on a socket yet. */
   private abortReason: Error | undefined;
@@ -76,6 +86,8 @@ export class EventStream implements AsyncIterableIterator<TransportEvent>, Dispa
 
   /** undici: the request is on its way; keep its controller to pause, resume or abort it. */
   onRequestStart(controller: Dispatcher.DispatchController): void {
+    // undici calls this as it writes the request on a connection: any wait for one, or its opening, is over.
+    this.sentAt = this.clock();
     this.controller = controller;
     if (this.abortReason) controller.abort(this.abortReason);
   }
@@ -89,7 +101,13 @@ export class EventStream implements AsyncIterableIterator<TransportEvent>, Dispa
       this.errorBody = [];
       return;
     }
-    this.queue.push({ type: 'response-start', at, status: statusCode });
+    this.queue.push({
+      type: 'response-start',
+      at,
+      status: statusCode,
+      ...(this.sentAt === undefined ? {} : { sentAt: this.sentAt }),
+      ...(this.sends > 1 ? { resent: true } : {}),
+    });
     this.wake();
   }
 
@@ -132,6 +150,11 @@ export class EventStream implements AsyncIterableIterator<TransportEvent>, Dispa
 
   /** undici: the request failed (network, timeout, or our own abort). */
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    if (this.mayResend(error)) {
+      // Out of undici's error path: it is still tearing down the closed connection.
+      queueMicrotask(() => this.resend());
+      return;
+    }
     this.detach();
     this.fail(this.http.mapError(error, this.request.signal, this.status === 0 ? 'headers' : 'body'));
   }
@@ -144,12 +167,31 @@ export class EventStream implements AsyncIterableIterator<TransportEvent>, Dispa
       return;
     }
     signal?.addEventListener('abort', this.onAbort, { once: true });
+    this.send();
+  }
+
+  private send(): void {
+    this.sends++;
+    this.sentAt = undefined;
     try {
-      this.http.dispatch(this.request, this);
+      this.sendRecord = this.http.dispatch(this.request, this);
     } catch (err) {
       this.detach();
-      this.fail(this.http.mapError(err, signal, 'headers'));
+      this.fail(this.http.mapError(err, this.request.signal, 'headers'));
     }
+  }
+
+  /** Only once, only before any answer, and only if the server closed a reused connection without answering. */
+  private mayResend(error: Error): boolean {
+    if (this.sends > 1 || this.status !== 0 || this.closed || this.failure || this.request.signal?.aborted) return false;
+    return this.sendRecord?.neverRan(error) === true;
+  }
+
+  private resend(): void {
+    // The consumer may have left, or the signal aborted, since the first send failed.
+    if (this.closed || this.failure) return;
+    this.controller = undefined;
+    this.send();
   }
 
   private enqueue(events: readonly TransportEvent[]): void {

@@ -5,6 +5,7 @@
 import { Pool, type Dispatcher } from 'undici';
 import { ModelNotFoundError, StreamProtocolError, type HttpStatusError } from '../../errors/errors.js';
 import { mapRequestError, statusError, type RequestPhase, type StatusErrorRules } from './map-error.js';
+import { isConnectionClosed, trackSend, type SendRecord } from './send-tracker.js';
 
 /** How to reach a server and read its answers. */
 export interface HttpClientOptions {
@@ -35,6 +36,12 @@ export interface HttpRequest {
   signal?: AbortSignal | undefined;
   /** The model the request is for, to name it in a not-found error. */
   model?: string | undefined;
+  /**
+   * Send `Connection: close`: this connection carries no later request. For a server that closes its
+   * connection after such an answer anyway (llama-server after a stream), so no request is ever written on
+   * a connection the server is closing.
+   */
+  closeConnection?: boolean | undefined;
 }
 
 /** A 2xx response whose body the caller must consume or destroy. */
@@ -60,7 +67,8 @@ export class HttpClient {
     this.prefix = url.pathname.replace(/\/+$/, '').replace(/\/v1$/, '');
     this.ownsDispatcher = options.dispatcher === undefined;
     // undici's keep-alive defaults (4 s idle, or the server's `Keep-Alive` hint) stay under the 5 s idle
-    // close of llama-server and most others, so a POST is never sent on a socket the server is closing.
+    // close of llama-server and most others. A server that closes sooner than it said (llama-server after a
+    // stream) is met by `closeConnection` and, where a request was lost anyway, by sending it again.
     this.dispatcher = options.dispatcher ?? new Pool(url.origin, { connections: options.connections, pipelining: 1 });
     this.getHeaders = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
     // Proxies that route by the body's `model` (llama-swap) read it only when the content type says JSON.
@@ -72,15 +80,22 @@ export class HttpClient {
     return `${this.origin}${this.prefix}${path}`;
   }
 
-  /** Send a request; resolves with a 2xx response whose body the caller must consume or destroy. */
+  /**
+   * Send a request; resolves with a 2xx response whose body the caller must consume or destroy. For
+   * idempotent requests only (every route but the streamed generation is): a connection closed before the
+   * answer started is tried once more on a new one, as HTTP allows for idempotent requests.
+   */
   async send(request: HttpRequest): Promise<HttpResponse> {
     const { signal } = request;
     signal?.throwIfAborted();
-    let response: HttpResponse;
-    try {
-      response = await this.dispatcher.request({ ...this.dispatchOptions(request), signal: signal ?? null });
-    } catch (err) {
-      throw this.mapError(err, signal, 'headers');
+    let response: HttpResponse | undefined;
+    for (let attempt = 1; !response; attempt++) {
+      try {
+        response = await this.dispatcher.request({ ...this.dispatchOptions(request), signal: signal ?? null });
+      } catch (err) {
+        if (attempt === 1 && !signal?.aborted && isConnectionClosed(err)) continue;
+        throw this.mapError(err, signal, 'headers');
+      }
     }
     if (response.statusCode >= 200 && response.statusCode < 300) return response;
     throw await this.failure(response.statusCode, request, await this.readBody(response, signal));
@@ -89,9 +104,15 @@ export class HttpClient {
   /**
    * Send a request through undici's low-level `dispatch`: the handler's callbacks run in the socket's read,
    * with no body stream or promise in between (the streaming path). Abort through the handler's controller.
+   * The record tells, if the request fails, whether the server never ran it (see `SendRecord`).
    */
-  dispatch(request: HttpRequest, handler: Dispatcher.DispatchHandler): void {
-    this.dispatcher.dispatch(this.dispatchOptions(request), handler);
+  dispatch(request: HttpRequest, handler: Dispatcher.DispatchHandler): SendRecord {
+    const options = this.dispatchOptions(request);
+    // A Buffer body: undici keeps the object, which is how the send tracker finds this request.
+    const body = typeof options.body === 'string' ? Buffer.from(options.body) : null;
+    const record = trackSend(body);
+    this.dispatcher.dispatch({ ...options, body }, handler);
+    return record;
   }
 
   /** Send and parse the answer as JSON (StreamProtocolError when it is not). */
@@ -154,6 +175,7 @@ export class HttpClient {
       method: request.method,
       headers: request.method === 'POST' ? this.postHeaders : this.getHeaders,
       body: request.body === undefined ? null : JSON.stringify(request.body),
+      ...(request.closeConnection ? { reset: true } : {}),
       // Per request rather than on the Pool, so they hold for an injected dispatcher too.
       ...(this.options.headersTimeoutMs === undefined ? {} : { headersTimeout: this.options.headersTimeoutMs }),
       ...(this.options.bodyTimeoutMs === undefined ? {} : { bodyTimeout: this.options.bodyTimeoutMs }),

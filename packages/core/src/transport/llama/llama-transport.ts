@@ -51,6 +51,15 @@ const TRAITS: Record<LlamaServerKind, TransportTraits> = {
   openai: Object.freeze({ anyModelName: false, describesLoadedModelsOnly: false }),
 };
 
+/**
+ * Kinds whose server closes its connection after every streamed answer although it offered keep-alive
+ * (llama-server b10470, measured). Their streams ask to close (`Connection: close`), so no request is ever
+ * written on a connection the server is closing; each stream opens a connection, as it would anyway.
+ * Connections to llama-swap (Go net/http) and other servers stay alive: a stream written on a reused
+ * connection the server closed without answering is sent once more (see EventStream).
+ */
+const CLOSES_AFTER_STREAM: Record<LlamaServerKind, boolean> = { 'llama-server': true, 'llama-swap': false, openai: false };
+
 /** Create a transport. With `kind: 'auto'` (the default) the server is identified on the first call. */
 export function createLlamaTransport(options: LlamaTransportOptions): Transport {
   const http = httpClient(options);
@@ -103,7 +112,7 @@ function buildTransport(kind: LlamaServerKind, http: HttpClient, options: LlamaT
       const { path, native, body } = streamRoute(kind, request);
       return new EventStream(
         http,
-        { method: 'POST', path, body, signal: o?.signal, model: request.model },
+        { method: 'POST', path, body, signal: o?.signal, model: request.model, closeConnection: CLOSES_AFTER_STREAM[kind] },
         new StreamParser(native),
         clock,
       );
