@@ -1,21 +1,25 @@
 import { InvalidArgumentError } from 'commander';
 
-/** A commander argument parser for a number `>= min`; a bad value is a usage error (exit 2). */
-export function numberFlag(name: string, min: number): (value: string) => number {
+/** A commander argument parser for a number in `[min, max]`; a bad value is a usage error (exit 2). */
+export function numberFlag(name: string, min: number, max = Number.MAX_VALUE): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < min)
-      throw new InvalidArgumentError(`${name} must be a number >= ${min}, got "${value}"`);
+    const range = max === Number.MAX_VALUE ? `>= ${min}` : `from ${min} to ${max}`;
+    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max)
+      throw new InvalidArgumentError(`${name} must be a number ${range}, got "${value}"`);
     return n;
   };
 }
 
-/** A commander argument parser for an integer `>= min`; a bad value is a usage error (exit 2). */
-export function integerFlag(name: string, min: number): (value: string) => number {
-  const parseNumber = numberFlag(name, min);
+/** A commander argument parser for an integer in `[min, max]`; a bad value is a usage error (exit 2). */
+export function integerFlag(name: string, min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
+  const parseNumber = numberFlag(name, min, max);
   return (value) => {
     const n = parseNumber(value);
     if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be an integer, got "${value}"`);
     return n;
   };
 }
+
+/** Node's timer range: a delay above it is clamped to 1 ms, silently. */
+export const MAX_TIMER_MS = 2_147_483_647;

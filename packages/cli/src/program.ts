@@ -50,9 +50,11 @@ export async function main(argv: string[], io: MainIo = {}): Promise<ExitCode> {
     }
     // Loaded only on this path: `--help` and a clean run never need it.
     const { SwapbenchError } = await import('@swapbench/core/errors');
-    ctx.stderr.write(`swapbench: ${err instanceof Error ? err.message : String(err)}\n`);
+    // A message may quote a URL the user gave; its credentials stay out of the terminal and of CI logs.
+    const { redactUrlsIn } = await import('./redact.js');
+    ctx.stderr.write(`swapbench: ${redactUrlsIn(err instanceof Error ? err.message : String(err))}\n`);
     if (SwapbenchError.is(err)) return exitCodeFor(err.code);
-    if (err instanceof Error && process.env.SWAPBENCH_DEBUG) ctx.stderr.write(`${err.stack}\n`);
+    if (err instanceof Error && process.env.SWAPBENCH_DEBUG) ctx.stderr.write(`${redactUrlsIn(err.stack ?? '')}\n`);
     return EXIT.internal;
   }
 }

@@ -25,6 +25,7 @@ export type {
 export { computeStats } from './engine/stats.js';
 export { VERSION } from './engine/environment.js';
 export { parseLlamaTimings, type NormalizedTimings } from './timings/parse-llama-timings.js';
+export { redactUrl, redactUrlsIn } from './util/redact-url.js';
 export { SuiteSchema, SamplingSchema, type Suite, type SuiteInput } from './suite/schema.js';
 export { parseSuite, loadSuiteFile } from './suite/load-suite.js';
 export {

@@ -25,6 +25,7 @@ export function makeDemoCommand(ctx: CliContext): Command {
       const { startSimulator } = await import('@swapbench/core/simulator');
       const { createLlamaTransport } = await import('@swapbench/core/transports/llama');
       const { executeSuite } = await import('../execute.js');
+      const { redactUrl } = await import('../redact.js');
       const sim = await startSimulator({
         mode: 'llama-swap',
         seed: opts.seed,
@@ -34,7 +35,7 @@ export function makeDemoCommand(ctx: CliContext): Command {
         ],
       });
       try {
-        if (!opts.json) ctx.stderr.write(`simulated llama-swap at ${sim.url}\n`);
+        if (!opts.json) ctx.stderr.write(`simulated llama-swap at ${redactUrl(sim.url)}\n`);
         const transport = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-swap', connections: 8 });
         ctx.exitCode = await executeSuite(ctx, { suite: DEMO_SUITE, transport, json: Boolean(opts.json) });
       } finally {

@@ -17,11 +17,17 @@ export function makeRunCommand(ctx: CliContext): Command {
     .addOption(new Option('--kind <kind>', 'server kind').choices(['auto', 'llama-swap', 'llama-server', 'openai']).default('auto'))
     .addOption(new Option('--api-key <key>', 'API key sent as a Bearer token').env('SWAPBENCH_API_KEY'))
     .option('--json', 'print the result as JSON on stdout')
-    .action(async (file: string, opts: RunFlags) => {
-      if (!opts.host) {
-        const { ConfigError } = await import('@swapbench/core/errors');
-        throw new ConfigError([{ path: '--host', message: 'is required (or set SWAPBENCH_HOST)' }]);
-      }
+    .action(async (file: string, opts: RunFlags, command: Command) => {
+      const { ConfigError } = await import('@swapbench/core/errors');
+      // A value from the environment is named as such: the fix is there, not on the command line.
+      const named = (flag: string, key: string, env: string) =>
+        command.getOptionValueSource(key) === 'env' ? `${flag} (from ${env})` : flag;
+      if (!opts.host) throw new ConfigError([{ path: '--host', message: 'is required (or set SWAPBENCH_HOST)' }]);
+      const { checkApiKey, checkHostUrl, tlsProblem } = await import('../connection-flags.js');
+      const hostFlag = named('--host', 'host', 'SWAPBENCH_HOST');
+      const baseUrl = checkHostUrl(opts.host, hostFlag);
+      // An empty key (SWAPBENCH_API_KEY= to unset it) sends none.
+      if (opts.apiKey) checkApiKey(opts.apiKey, named('--api-key', 'apiKey', 'SWAPBENCH_API_KEY'));
       const { loadSuiteFile } = await import('@swapbench/core');
       const suite = await loadSuiteFile(file);
       const { connectLlamaTransport } = await import('@swapbench/core/transports/llama');
@@ -29,10 +35,12 @@ export function makeRunCommand(ctx: CliContext): Command {
       const maxConcurrency = Math.max(...suite.concurrency);
       // `auto` asks the server what it is (llama-swap, llama-server, or OpenAI-compatible) before running.
       const transport = await connectLlamaTransport({
-        baseUrl: opts.host,
+        baseUrl,
         kind: opts.kind,
         connections: maxConcurrency,
         ...(opts.apiKey ? { apiKey: opts.apiKey } : {}),
+      }).catch(async (err: unknown) => {
+        throw (await tlsProblem(err, baseUrl, hostFlag)) ?? err;
       });
       ctx.exitCode = await executeSuite(ctx, { suite, transport, json: Boolean(opts.json) });
     });

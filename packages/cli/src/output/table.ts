@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import type { CellResult, ErrorSummary, RunResult, ServerInfo } from '@swapbench/core';
+import { redactUrl, redactUrlsIn } from '../redact.js';
 import { formatCell, num } from './format.js';
 
 /** The human-readable report of a run: what was measured, against what, then one row per cell. */
@@ -17,7 +18,7 @@ export function renderReport(result: RunResult): string {
   if (result.errors.length > 0) lines.push('', ...renderErrors(result.errors));
   if (result.notes.length > 0) {
     lines.push('', 'Notes:');
-    for (const note of result.notes) lines.push(`  - ${note}`);
+    for (const note of result.notes) lines.push(`  - ${redactUrlsIn(note)}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -40,7 +41,10 @@ function renderHeader(result: RunResult): string[] {
 
 /** The server a run measured: `server  <kind> at <url>`, then one line per model it described. */
 export function describeServer(server: ServerInfo): string[] {
-  return [`server  ${server.kind} at ${server.baseUrl}`, ...server.models.map((model) => `  ${model.id}: ${describeModel(model)}`)];
+  return [
+    `server  ${server.kind} at ${redactUrl(server.baseUrl)}`,
+    ...server.models.map((model) => `  ${model.id}: ${describeModel(model)}`),
+  ];
 }
 
 function describeModel(model: ServerInfo['models'][number]): string {
@@ -58,7 +62,7 @@ export function renderErrors(errors: readonly ErrorSummary[]): string[] {
   const lines = ['Errors (each distinct error once; warmups and swaps included):'];
   for (const e of errors) {
     const status = e.status === undefined ? '' : ` HTTP ${e.status}`;
-    lines.push(`  ${e.count}× ${e.code}${status} in ${e.cells.map(formatCell).join(', ')}`, `      ${e.message}`);
+    lines.push(`  ${e.count}× ${e.code}${status} in ${e.cells.map(formatCell).join(', ')}`, `      ${redactUrlsIn(e.message)}`);
   }
   return lines;
 }

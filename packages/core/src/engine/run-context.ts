@@ -7,6 +7,7 @@ import type { Suite } from '../suite/schema.js';
 import type { Transport } from '../transport/transport.js';
 import type { BenchEvent } from './events.js';
 import { nonce } from './prompts.js';
+import { redactUrl } from '../util/redact-url.js';
 import { STORE_TIMEOUT_MS, withDeadline } from './deadline.js';
 import { createErrorTally } from './error-tally.js';
 import { createSampleSink, type SampleSink } from './sample-sink.js';
@@ -182,11 +183,11 @@ export function createRunContext(suite: Suite, options: RunBenchSuiteOptions, cl
       // A refused connection, again and again: the server is down, and every request left would fail fast.
       unreachableInARow = sample.error?.code === 'HOST_UNREACHABLE' ? unreachableInARow + 1 : sample.ok ? 0 : unreachableInARow;
       if (unreachableInARow >= HOST_GONE_AFTER) {
+        // The last error already says "cannot reach <url>: …": keep only its reason.
+        const last = sample.error?.message.replace(/^cannot reach \S+: /, '') ?? '';
         halt(
-          new HostUnreachableError(options.transport.baseUrl, {
-            cause: new Error(
-              `${unreachableInARow} requests in a row could not connect; the run stopped early (last: ${sample.error?.message})`,
-            ),
+          new HostUnreachableError(redactUrl(options.transport.baseUrl), {
+            cause: new Error(`${unreachableInARow} requests in a row could not connect (${last}); the run stopped early`),
           }),
         );
       }

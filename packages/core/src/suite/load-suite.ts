@@ -1,45 +1,47 @@
-import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
-import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors/errors.js';
-import { SuiteSchema, type Suite } from './schema.js';
+import { capIssues, zodIssues } from './issues.js';
+import { parseSuiteText } from './parse-suite-text.js';
+import { readSuiteText } from './read-suite-text.js';
+import { SUITE_FIELDS, SuiteSchema, type Suite } from './schema.js';
 
-/** Validate a suite object; throws ConfigError naming every problem and its path. */
-export function parseSuite(input: unknown, source?: string): Suite {
+export { zodIssues } from './issues.js';
+
+/**
+ * Validate a suite object; throws ConfigError naming every problem and its path (the first 20, then a count
+ * of the rest). `lineOf`, when the suite came from a YAML file, adds the line of each problem.
+ */
+export function parseSuite(input: unknown, source?: string, lineOf?: (path: readonly PropertyKey[]) => number | undefined): Suite {
+  const options = source === undefined ? {} : { source };
+  const shape = shapeProblem(input);
+  if (shape) throw new ConfigError([{ path: '', message: shape }], options);
   const result = SuiteSchema.safeParse(input);
-  if (!result.success) throw new ConfigError(zodIssues(result.error), source === undefined ? {} : { source });
-  return result.data;
+  if (result.success) return result.data;
+  let issues: ConfigIssue[] = zodIssues(result.error, SUITE_FIELDS);
+  if (lineOf) {
+    const located = result.error.issues.flatMap((issue) =>
+      issue.code === 'unrecognized_keys' ? issue.keys.map((key) => lineOf([...issue.path, key])) : [lineOf(issue.path)],
+    );
+    issues = issues.map((issue, i) => (located[i] === undefined ? issue : { ...issue, message: `line ${located[i]}: ${issue.message}` }));
+  }
+  throw new ConfigError(capIssues(issues), options);
 }
 
-/** Read a suite from a `.yaml`, `.yml` or `.json` file. */
+/**
+ * Read a suite from a `.yaml`, `.yml` or `.json` file (a UTF-8 BOM is fine). Throws a ConfigError naming the
+ * file, and the field when there is one, for anything that is not a valid suite: a missing file, one over
+ * 64 KiB (checked before parsing), a syntax error, a duplicate key, a custom YAML tag, an invalid value.
+ */
 export async function loadSuiteFile(path: string): Promise<Suite> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (cause) {
-    throw new ConfigError([{ path: '', message: `cannot read suite file (${(cause as Error).message})` }], { source: path, cause });
-  }
-  let data: unknown;
-  try {
-    data = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
-  } catch (cause) {
-    const message = cause instanceof YAMLParseError || cause instanceof SyntaxError ? cause.message : String(cause);
-    throw new ConfigError([{ path: '', message: `not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${message}` }], {
-      source: path,
-      cause,
-    });
-  }
-  return parseSuite(data, path);
+  const text = await readSuiteText(path);
+  const { data, lineOf } = parseSuiteText(text, path);
+  return parseSuite(data, path, lineOf);
 }
 
-/** zod issues as `{ path, message }` with paths like `concurrency[1]`. */
-export function zodIssues(error: z.ZodError): ConfigIssue[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.reduce<string>(
-      (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)),
-      '',
-    ),
-    message: issue.message,
-  }));
+/** What is wrong with an input that is not a mapping at all, in words a user who wrote the file reads. */
+function shapeProblem(input: unknown): string | undefined {
+  const expected = 'a suite is a mapping with name, models, promptTokens, maxTokens and concurrency';
+  if (input === null || input === undefined) return `is empty: ${expected}`;
+  if (Array.isArray(input)) return `holds a list: ${expected}`;
+  if (typeof input !== 'object') return `holds a single ${typeof input} value: ${expected}`;
+  return undefined;
 }

@@ -1,7 +1,38 @@
 import { z } from 'zod';
+import { checkGridSize, noRepeats } from './grid-checks.js';
+import { formatCount, SUITE_LIMITS as L } from './limits.js';
 
-const positiveInt = z.number().int().positive();
-const list = <T extends z.ZodType>(item: T) => z.array(item).min(1, 'must list at least one value');
+/**
+ * A whole number in `[min, max]`, with one message per bad value that says the bound and, for the upper one,
+ * why it is there. One check instead of zod's three: a value both too big and fractional gets one message.
+ */
+function wholeNumber(min: number, max: number, why: string) {
+  return z.number().superRefine((n, ctx) => {
+    // `continue: false`: the suite-wide size check must not run on a value already refused.
+    const refuse = (message: string) => ctx.addIssue({ code: 'custom', message, continue: false });
+    if (n < min) refuse(`must be at least ${min} (got ${n})`);
+    else if (n > max) refuse(`must be at most ${formatCount(max)} (got ${formatCount(n)}): ${why}`);
+    else if (!Number.isInteger(n)) refuse(`must be a whole number (got ${n})`);
+  });
+}
+
+// Control characters (and line/paragraph separators, bidi overrides) in a name would be written raw into the
+// report on a terminal: an escape sequence could rewrite what the user reads.
+const UNPRINTABLE = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
+
+/** A name printed in the report: not empty, bounded, printable. */
+function printableName(what: string) {
+  return z
+    .string()
+    .min(1, `must not be empty`)
+    .max(L.nameChars, `must be at most ${L.nameChars} characters: no ${what} is longer`)
+    .refine((s) => !UNPRINTABLE.test(s), 'must not contain control characters (they would be written raw to the terminal)');
+}
+
+/** A non-empty list whose values are all different. */
+function grid<T extends z.ZodType<string | number>>(item: T, what: string) {
+  return z.array(item).min(1, 'must list at least one value').superRefine(noRepeats(what));
+}
 
 /**
  * Sampling parameters, sent on every request and recorded with the run. Nothing is added silently: what is
@@ -18,22 +49,32 @@ export const SamplingSchema = z
   })
   .catchall(z.union([z.number(), z.string(), z.boolean(), z.null()]));
 
-/** A benchmark suite: the grid of models × prompt sizes × output lengths × concurrency levels. */
+/**
+ * A benchmark suite: the grid of models × prompt sizes × output lengths × concurrency levels. Every number
+ * is bounded (see `SUITE_LIMITS`), no list repeats a value, and the whole grid is bounded in cells, requests
+ * and output tokens, so a typo cannot start a run that never ends or exhausts the client's memory.
+ */
 export const SuiteSchema = z
   .object({
-    name: z.string().min(1),
+    name: printableName('suite name'),
     /** Model names as the server knows them (llama-swap model ids, or the single llama-server model). */
-    models: list(z.string().min(1)),
+    models: grid(printableName('model id'), 'model').max(
+      L.models,
+      `must list at most ${L.models} models: each is loaded in turn; split a longer list into several suites`,
+    ),
     /** Prompt sizes in tokens, as the server evaluates them (chat template included). */
-    promptTokens: list(positiveInt),
+    promptTokens: grid(wholeNumber(1, L.promptTokens, "no server's context is larger"), 'prompt size'),
     /** Tokens to generate per request. */
-    maxTokens: list(positiveInt),
+    maxTokens: grid(wholeNumber(1, L.maxTokens, "no server's context is larger"), 'output length'),
     /** Requests in flight at once. */
-    concurrency: list(positiveInt),
+    concurrency: grid(
+      wholeNumber(1, L.concurrency, 'one client process cannot time more streams honestly, and each holds a socket (a file descriptor)'),
+      'concurrency level',
+    ),
     /** Measured requests per cell and concurrency slot: a cell at concurrency C runs C × repetitions requests. */
-    repetitions: positiveInt.default(3),
+    repetitions: wholeNumber(1, L.repetitions, 'more samples per slot add no precision; run the suite again instead').default(3),
     /** Requests per model before its cells, stored flagged and left out of aggregates. */
-    warmup: z.number().int().min(0).default(1),
+    warmup: wholeNumber(0, L.warmup, 'a few requests warm a model').default(1),
     /** Sent on every request. */
     sampling: SamplingSchema.default({ temperature: 0, seed: 42 }),
     /** Ask the server to ignore end-of-sequence, so output length is exact. */
@@ -41,11 +82,15 @@ export const SuiteSchema = z
     /** `bust`: a unique prefix and `cache_prompt: false` per request, so prompt speed is honest. */
     cache: z.enum(['bust', 'reuse']).default('bust'),
     /** Per-request limit, from sending to the last byte. */
-    requestTimeoutMs: positiveInt.default(120_000),
+    requestTimeoutMs: wholeNumber(
+      1,
+      L.requestTimeoutMs,
+      "Node's timer limit (2^31−1 ms, about 24.8 days); a longer timeout would be cut to 1 ms",
+    ).default(120_000),
     /** `chat` → `/v1/chat/completions`; `completion` → `/completion` (llama-server) or `/v1/completions`. */
     endpoint: z.enum(['chat', 'completion']).default('chat'),
     /** llama-swap: unload and reload each model this many times and report swap time on its own. */
-    swaps: z.number().int().min(0).default(0),
+    swaps: wholeNumber(0, L.swaps, 'each swap loads the model again').default(0),
     /**
      * Share of measured requests that may fail before the run counts as `failed` (exit 4): a benchmark with
      * more failures than this measured a broken server, not a slow one.
@@ -57,9 +102,14 @@ export const SuiteSchema = z
      */
     allowContextOverflow: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  // Runs only when every field is valid: the size of the whole grid.
+  .superRefine(checkGridSize);
 
 /** A suite as written by a user (defaults not yet applied). */
 export type SuiteInput = z.input<typeof SuiteSchema>;
 /** A suite with every default applied. */
 export type Suite = z.output<typeof SuiteSchema>;
+
+/** The fields a suite may have, in the order the README lists them. */
+export const SUITE_FIELDS: readonly string[] = Object.keys(SuiteSchema.shape);

@@ -202,7 +202,7 @@ describe('runBenchSuite', () => {
       appended += samples.length;
     };
     const seenAtCellDone: number[] = [];
-    await runBenchSuite(suite({ concurrency: [1, 1], repetitions: 3 }), {
+    await runBenchSuite(suite({ concurrency: [1, 2], repetitions: 3 }), {
       transport,
       clock: clock.now,
       store,
@@ -211,7 +211,7 @@ describe('runBenchSuite', () => {
       },
     });
     // When each cell is done, its samples are already in the store.
-    expect(seenAtCellDone).toEqual([3, 6]);
+    expect(seenAtCellDone).toEqual([3, 9]);
   });
 
   it('sizes prompts with the server tokenizer when there is one, and says when it had to estimate', async () => {

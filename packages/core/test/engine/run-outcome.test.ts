@@ -87,7 +87,7 @@ describe('run outcome', () => {
     const result = await runBenchSuite(suite({ repetitions: 10, concurrency: [2, 4] }), { transport, clock: clock.now, store });
     expect(result.status).toBe('failed');
     expect(result.error?.code).toBe('HOST_UNREACHABLE');
-    expect(result.error?.message).toMatch(/3 requests in a row could not connect; the run stopped early/);
+    expect(result.error?.message).toMatch(/3 requests in a row could not connect \(ECONNREFUSED\); the run stopped early/);
     // Far fewer than the 60 planned requests were sent, and every one sent was stored.
     expect(transport.calls.length).toBeLessThan(12);
     const samples = await storedSamples(store, result.runId);

@@ -1,6 +1,7 @@
 import { HostUnreachableError } from '../../errors/errors.js';
 import { capabilitiesOf } from '../../transport/transport.js';
 import { errorMessage } from '../../util/error-message.js';
+import { redactUrl } from '../../util/redact-url.js';
 import type { RunContext } from '../run-context.js';
 import { checkContext } from './context-check.js';
 
@@ -15,7 +16,9 @@ export async function preflight(ctx: RunContext): Promise<void> {
   await ctx.storeCall('runs.create', (o) => ctx.store.runs.create(result, o));
   result.environment.capabilities = capabilitiesOf(transport);
   const describe = transport.describe?.bind(transport);
-  result.environment.server = describe ? await ctx.ask('describe', (o) => describe(suite.models, o)).catch(() => undefined) : undefined;
+  const server = describe ? await ctx.ask('describe', (o) => describe(suite.models, o)).catch(() => undefined) : undefined;
+  // Whatever a transport returns, no credentials go into the result or the store.
+  result.environment.server = server && { ...server, baseUrl: redactUrl(server.baseUrl) };
   checkContext(ctx, suite.models);
   try {
     const ids = new Set((await ctx.ask('listModels', (o) => transport.listModels(o))).map((m) => m.id));

@@ -1,6 +1,7 @@
 import type { CellKey, SwapResult } from '../../result/types.js';
 import { computeStats } from '../stats.js';
 import type { PromptPlan } from '../prompts.js';
+import { redactUrl } from '../../util/redact-url.js';
 import type { RunContext } from '../run-context.js';
 import { sendRequest } from '../send-request.js';
 
@@ -14,7 +15,9 @@ export async function measureSwaps(ctx: RunContext, cell: CellKey, plan: PromptP
   const { model } = cell;
   const unload = transport.unload?.bind(transport);
   if (!unload) {
-    ctx.warn(`swaps: ${suite.swaps} requested, but the server at ${transport.baseUrl} cannot unload models; swap time not measured`);
+    ctx.warn(
+      `swaps: ${suite.swaps} requested, but the server at ${redactUrl(transport.baseUrl)} cannot unload models; swap time not measured`,
+    );
     return;
   }
   const swap: SwapResult = { model, swapMs: [], stats: computeStats([]) };

@@ -1,0 +1,76 @@
+import type { z } from 'zod';
+import { formatCount, SUITE_LIMITS as L } from './limits.js';
+
+/**
+ * A zod check that refuses a value listed twice, naming where it was first. Refused rather than dropped: a
+ * repeat runs the same cells twice (or means another value was meant), and changing the grid silently would
+ * hide that.
+ */
+export function noRepeats(what: string) {
+  return (values: readonly (string | number)[], ctx: z.RefinementCtx): void => {
+    const first = new Map<string | number, number>();
+    for (const [i, value] of values.entries()) {
+      const at = first.get(value);
+      if (at === undefined) first.set(value, i);
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: [i],
+          message: `repeats the ${what} ${JSON.stringify(value)} of [${at}]: it would run the same cells twice; remove it (raise repetitions for more samples)`,
+        });
+    }
+  };
+}
+
+/** The parts of a suite its size depends on. */
+interface Grid {
+  models: readonly string[];
+  promptTokens: readonly number[];
+  maxTokens: readonly number[];
+  concurrency: readonly number[];
+  repetitions: number;
+}
+
+/**
+ * The size of the whole run, which no single field bounds: cells, measured requests and measured output
+ * tokens. Each over its limit is one issue on the whole suite, with the product spelled out.
+ */
+export function checkGridSize(suite: Grid, ctx: z.RefinementCtx): void {
+  const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+  const { models, promptTokens, maxTokens, concurrency, repetitions } = suite;
+  const axes = [count(models.length, 'model'), count(promptTokens.length, 'prompt size'), count(maxTokens.length, 'output length')].join(
+    ' × ',
+  );
+  const cells = models.length * promptTokens.length * maxTokens.length * concurrency.length;
+  if (cells > L.cells)
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        `${formatCount(cells)} cells (${axes} × ${count(concurrency.length, 'concurrency level')}) is more than ${formatCount(L.cells)} ` +
+        'per run: split the suite into several files',
+    });
+  // A cell at concurrency C measures C × repetitions requests.
+  const perAxes = models.length * promptTokens.length * maxTokens.length;
+  const requests = perAxes * sum(concurrency) * repetitions;
+  if (requests > L.requests)
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        `${formatCount(requests)} measured requests (${axes} × ${formatCount(sum(concurrency))} summed concurrency × ${count(repetitions, 'repetition')})` +
+        ` is more than ${formatCount(L.requests)} per run: every sample is kept in memory and in the store; ` +
+        'lower repetitions or concurrency, or split the suite',
+    });
+  const tokens = models.length * promptTokens.length * sum(maxTokens) * sum(concurrency) * repetitions;
+  if (requests <= L.requests && tokens > L.outputTokens)
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        `${formatCount(tokens)} measured output tokens is more than ${formatCount(L.outputTokens)} per run: every token's ` +
+        'arrival time is kept in memory; lower maxTokens, repetitions or concurrency, or split the suite',
+    });
+}
+
+/** `3 models`, `1 model`. */
+function count(n: number, word: string): string {
+  return `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
+}
