@@ -33,6 +33,21 @@ describe('deadlines: a plug-in that never answers cannot hang the run', () => {
     expect(result.notes.join('\n')).toMatch(/tokenizer unavailable \(transport\.tokenize did not answer within 100 ms\)/);
   });
 
+  it('a transport whose describe and runningModels throw (even synchronously) still gets measured', async () => {
+    const clock = createVirtualClock();
+    const transport = createFakeTransport({ clock, script: quick, tokenizer: true, running: [] });
+    transport.describe = () => {
+      throw new TypeError('describe blew up');
+    };
+    transport.runningModels = () => {
+      throw new TypeError('running blew up');
+    };
+    const result = await runBenchSuite(suite(), { transport, clock: clock.now });
+    expect(result.status).toBe('completed');
+    expect(result.coldStarts).toEqual([{ model: 'm1', loadedBefore: undefined }]);
+    expect(result.notes.join('\n')).not.toMatch(/unexpected error/);
+  });
+
   it('a stream that never yields and ignores its signal is a REQUEST_TIMEOUT sample, and the run goes on', async () => {
     const clock = createVirtualClock();
     const fake = createFakeTransport({ clock, script: quick, tokenizer: true });

@@ -118,9 +118,13 @@ describe('runBenchSuite', () => {
   it('returns a cancelled run without sending anything when the signal is already aborted', async () => {
     const clock = createVirtualClock();
     const transport = createFakeTransport({ clock, script: () => ({ ttftMs: 1, interTokenMs: 1 }) });
-    const result = await runBenchSuite(suite(), { transport, clock: clock.now, signal: AbortSignal.abort() });
+    const store = createMemoryStore();
+    const result = await runBenchSuite(suite(), { transport, clock: clock.now, signal: AbortSignal.abort(), store });
     expect(result.status).toBe('cancelled');
     expect(transport.calls).toHaveLength(0);
+    // Stored as cancelled, with no complaint about a run the store never saw.
+    expect((await store.runs.get(result.runId))?.status).toBe('cancelled');
+    expect(result.notes.join('\n')).not.toMatch(/could not store/);
   });
 
   it('emits numbered progress events from run-start to run-done', async () => {
