@@ -82,6 +82,9 @@ try {
         type: 'start',
         options: {
           mode: 'llama-server',
+          // Connections stay open, as before: the bench compares clients' overhead, not llama-server's habit of
+          // closing after every stream (which the floor client, keep-alive only, does not handle).
+          closeAfterStream: false,
           seed: 1,
           models: [
             {
@@ -135,7 +138,10 @@ async function measure(client: ClientName, url: string, gapMs: number, concurren
   let tokens = 0;
   let errors = 0;
   for (const record of run.records) {
-    if (record.error) errors++;
+    if (record.error) {
+      errors++;
+      if (process.env.BENCH_DEBUG) process.stderr.write(`error: ${record.error}\n`);
+    }
     tokens += record.tokenStamps.length;
     const writes = record.id === undefined ? undefined : byId.get(record.id);
     if (!writes || record.tokenStamps.length === 0) continue;

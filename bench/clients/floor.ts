@@ -8,6 +8,7 @@ import { chatBody, withPeakMemory, type ClientRequestRecord, type ClientRun, typ
 
 const CONTENT = Buffer.from('"delta":{"content":"');
 const END = Buffer.from('0\r\n\r\n');
+const HEADERS_END = Buffer.from('\r\n\r\n');
 const ID = Buffer.from('"id":"');
 
 export async function runFloorClient(options: ClientRunOptions): Promise<ClientRun> {
@@ -76,6 +77,9 @@ class Connection {
         this.finish(`HTTP ${chunk.subarray(9, 12).toString()}`);
         return;
       }
+      // Only the body can end the response: headers may end with the same bytes (`Keep-Alive: …, max=100`).
+      chunk = chunk.subarray(chunk.indexOf(HEADERS_END) + HEADERS_END.length);
+      if (chunk.length === 0) return;
     }
     if (cur.record.id === undefined) {
       const at = chunk.indexOf(ID);

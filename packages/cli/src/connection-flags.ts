@@ -58,32 +58,26 @@ export function checkApiKey(key: string, flag = '--api-key'): void {
   }
 }
 
-/** Certificate problems Node reports while connecting over TLS. */
-const CERT_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-
 /**
- * A TLS failure while first reaching `baseUrl`, in words, or undefined for anything else. Until the
- * transport maps these itself, OpenSSL's raw text (`0A00010B:SSL routines:…`) would reach the user as a bug.
- * An https:// URL to a server without TLS is bad usage naming `flag`; an untrusted certificate cannot reach.
+ * An https:// URL to a server without TLS is bad usage naming `flag` (exit 2), or undefined for anything
+ * else: the transport already says every other TLS failure (an untrusted certificate, …) in words.
  */
 export async function tlsProblem(err: unknown, baseUrl: string, flag = '--host'): Promise<Error | undefined> {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code ?? '';
+  // The transport wraps the socket's error (as HOST_UNREACHABLE, with a hint): look for its code down the chain.
+  const code = tlsCode(err);
+  if (!code.startsWith('ERR_SSL_')) return undefined;
+  const { ConfigError } = await import('@swapbench/core/errors');
   const shown = JSON.stringify(redactUrl(baseUrl));
-  const { ConfigError, HostUnreachableError } = await import('@swapbench/core/errors');
-  if (code.startsWith('ERR_SSL_'))
-    return new ConfigError([{ path: flag, message: `${shown}: the TLS handshake failed (${code}); a server without TLS needs http://` }], {
-      cause: err,
-    });
-  if (CERT_CODES.has(code))
-    return new HostUnreachableError(`${redactUrl(baseUrl)} (certificate not trusted: ${code}; NODE_EXTRA_CA_CERTS=<ca.pem> adds a CA)`, {
-      cause: err,
-    });
-  return undefined;
+  return new ConfigError([{ path: flag, message: `${shown}: the TLS handshake failed (${code}); a server without TLS needs http://` }], {
+    cause: err,
+  });
+}
+
+/** The first OpenSSL error code (`ERR_SSL_*`) in an error's cause chain, or ''. */
+function tlsCode(err: unknown): string {
+  for (let e: unknown = err, depth = 0; e && depth < 6; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('ERR_SSL_')) return code;
+  }
+  return '';
 }

@@ -82,6 +82,45 @@ const CASES: Case[] = [
     codes: ['REQUEST_TIMEOUT'],
     says: /timed out after 300 ms/,
   },
+  {
+    name: 'the server accepts some requests and never answers',
+    faults: [{ kind: 'accept-and-never-answer', requests: [2, 5] }],
+    suite: 'requestTimeoutMs: 300\nmaxErrorRate: 0.5',
+    exit: 0,
+    codes: ['REQUEST_TIMEOUT'],
+    says: /timed out after 300 ms waiting for headers/,
+  },
+  {
+    name: 'some connections are reset before the headers while the server answers others',
+    faults: [{ kind: 'reset-before-headers', requests: [3, 7] }],
+    suite: 'maxErrorRate: 0.5',
+    exit: 0,
+    codes: ['CONNECTION_RESET'],
+    says: /was reset before the answer/,
+  },
+  {
+    name: 'some connections end before the headers',
+    faults: [{ kind: 'eof-before-headers', requests: [4] }],
+    suite: 'maxErrorRate: 0.5',
+    exit: 0,
+    codes: ['CONNECTION_RESET'],
+    says: /was reset before the answer/,
+  },
+  {
+    name: 'every connection is reset: the run stops early instead of firing the rest',
+    faults: [{ kind: 'reset-before-headers' }],
+    exit: 4,
+    codes: ['CONNECTION_RESET'],
+    says: /3 requests in a row could not connect .*the run stopped early/,
+  },
+  {
+    name: 'a 50 MB error page',
+    faults: [{ kind: 'huge-error-body', requests: [2] }],
+    suite: 'maxErrorRate: 0.5',
+    exit: 0,
+    codes: ['HTTP_STATUS'],
+    says: /1× HTTP_STATUS HTTP 500/,
+  },
   { name: 'no timings in the final chunk', faults: [{ kind: 'missing-timings' }], exit: 0, codes: [], says: /tiny/ },
   { name: 'no [DONE] after the finish chunk', faults: [{ kind: 'no-done' }], exit: 0, codes: [], says: /tiny/ },
 ];
@@ -110,9 +149,10 @@ describe('swapbench run against a faulty server', () => {
       const json = await run(true);
       const report = await run(false);
       expect([json.code, report.code]).toEqual([c.exit, c.exit]);
-      const result = JSON.parse(json.stdout) as { cells: { n: number; errorCodes: Record<string, number> }[] };
-      // Every generation request the simulator received is one measured sample (the suite has no warmup).
-      expect(result.cells.reduce((a, cell) => a + cell.n, 0)).toBe(json.received);
+      const result = JSON.parse(json.stdout) as { cells: { n: number; resent: number; errorCodes: Record<string, number> }[] };
+      // Every generation request the simulator received is a measured sample (the suite has no warmup), or
+      // the second send of one whose reused connection was closed before any answer.
+      expect(result.cells.reduce((a, cell) => a + cell.n + cell.resent, 0)).toBe(json.received);
       const codes = new Set(result.cells.flatMap((cell) => Object.keys(cell.errorCodes)));
       expect([...codes].sort()).toEqual([...c.codes].sort());
       expect(`${report.stdout}\n${report.stderr}`).toMatch(c.says);

@@ -32,6 +32,7 @@ export function aggregateCell(cell: CellKey, samples: readonly Sample[], wallMs:
     ...cell,
     n: samples.length,
     planned,
+    resent: samples.filter((s) => s.resent).length,
     partial: samples.filter((s) => s.error?.code !== 'CANCELLED').length < planned,
     errors: samples.length - ok.length,
     errorCodes,

@@ -77,6 +77,7 @@ export async function measureRequest(ctx: MeasureContext, request: StreamRequest
   } catch (err) {
     m.ok = false;
     m.e2eMs = clock() - t0;
+    if ((err as { resent?: unknown } | null)?.resent === true) m.resent = true;
     if (ctx.runSignal.aborted) m.error = { code: 'CANCELLED', message: `cancelled with the run: ${errorMessage(ctx.runSignal.reason)}` };
     else m.error = sampleError(controller.signal.aborted ? controller.signal.reason : err);
   } finally {

@@ -180,11 +180,13 @@ export function createRunContext(suite: Suite, options: RunBenchSuiteOptions, cl
       sink.push(sample);
       errors.add(sample);
       emit({ type: 'sample', sample });
-      // A refused connection, again and again: the server is down, and every request left would fail fast.
-      unreachableInARow = sample.error?.code === 'HOST_UNREACHABLE' ? unreachableInARow + 1 : sample.ok ? 0 : unreachableInARow;
+      // Connections refused or reset, again and again with no answer between: the server is down (or drops
+      // every connection), and every request left would fail fast.
+      const connectionFailed = sample.error?.code === 'HOST_UNREACHABLE' || sample.error?.code === 'CONNECTION_RESET';
+      unreachableInARow = connectionFailed ? unreachableInARow + 1 : sample.ok ? 0 : unreachableInARow;
       if (unreachableInARow >= HOST_GONE_AFTER) {
         // The last error already says "cannot reach <url>: …": keep only its reason.
-        const last = sample.error?.message.replace(/^cannot reach \S+: /, '') ?? '';
+        const last = sample.error?.message.replace(/^(cannot reach \S+|connection to \S+ was reset before the answer): /, '') ?? '';
         halt(
           new HostUnreachableError(redactUrl(options.transport.baseUrl), {
             cause: new Error(`${unreachableInARow} requests in a row could not connect (${last}); the run stopped early`),

@@ -104,6 +104,8 @@ export interface CellResult extends CellKey {
   n: number;
   /** Requests the cell was to measure (repetitions × concurrency). */
   planned: number;
+  /** Requests sent twice because the server closed a reused connection before answering (see Sample.resent). */
+  resent: number;
   /** The cell was cut short (the run was cancelled or stopped): fewer requests completed than planned. */
   partial: boolean;
   /** Failed requests. */

@@ -51,13 +51,18 @@ export function llamaServerResponse(closeAfterStream: boolean, closing: ClosingS
       // With its `Connection` header removed, Node adds neither `Connection` nor a `Keep-Alive` of its own.
       this.removeHeader('Connection');
       headers['Keep-Alive'] = LLAMA_KEEP_ALIVE;
-      if (closeAfterStream && isEventStream(headers)) {
+      const closeAfter = closeAfterStream && isEventStream(headers);
+      if (closeAfter) {
         closing.add(socket);
         // Not at once: a client in this process would see the close with the last bytes and never race it.
         // A timer's shortest wait (about 1 ms, where llama-server takes 0.05–0.3 ms) lets it read them first.
         this.once('finish', () => setTimeout(() => socket.destroySoon(), 0).unref());
       }
-      return super.writeHead(statusCode, message, headers);
+      super.writeHead(statusCode, message, headers);
+      // Node would end the connection after any answer whose `Connection` header was removed (its
+      // `_removedConnHeader` rule); llama-server keeps it open, except after a stream with `closeAfterStream`.
+      if (!closeAfter) (this as unknown as { _last: boolean })._last = false;
+      return this;
     }
   };
 }

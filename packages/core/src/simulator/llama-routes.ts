@@ -1,6 +1,7 @@
 /** llama-server's routes for one model: generation, tokenizer helpers and monitoring. */
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
+import { applyEarlyFault, EARLY_FAULTS } from './early-faults.js';
 import { generate, type GenerationEndpoint } from './generate.js';
 import type { ModelRuntime } from './model-runtime.js';
 import { llamaError, NOT_FOUND } from './responses.js';
@@ -228,16 +229,16 @@ async function startGeneration(
     truth.swapped = routed?.swapped ?? false;
     truth.loadMs = routed?.loadMs ?? 0;
   }
-  const immediate =
-    fault && (fault.kind === 'http-500' || fault.kind === 'http-503' || fault.kind === 'unknown-model') ? fault.kind : undefined;
-  if (truth && immediate) truth.fault = immediate;
   const finished = () => {
     if (truth) truth.finishedAt = process.hrtime.bigint();
   };
-  if (immediate === 'http-500') sendJson(res, 500, llamaError(500, 'server_error', 'simulated internal server error'));
-  else if (immediate === 'http-503') sendJson(res, 503, llamaError(503, 'unavailable_error', 'Loading model'));
-  else if (immediate === 'unknown-model') ctx.unknownModel(res, json.model);
-  if (immediate === 'http-500' || immediate === 'http-503' || immediate === 'unknown-model') return finished();
+  if (fault && (fault.kind === 'unknown-model' || EARLY_FAULTS.has(fault.kind))) {
+    // Instead of the answer: no slot is taken, nothing is generated.
+    if (truth) truth.fault = fault.kind;
+    if (fault.kind === 'unknown-model') ctx.unknownModel(res, json.model);
+    else await applyEarlyFault(fault, res, req.signal);
+    return finished();
+  }
   if (prompt.tokens.length >= p.ctxSize) {
     const n = prompt.tokens.length;
     sendJson(

@@ -5,7 +5,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { llamaServerResponse, type ClosingSockets } from './connection.js';
-import { pickFault, validateFaults } from './faults.js';
+import { applyEarlyFault } from './early-faults.js';
+import { pickFault, pickPathFault, validateFaults } from './faults.js';
 import { serveLlama, type SimContext, type SimRequest } from './llama-routes.js';
 import { ModelRuntime } from './model-runtime.js';
 import { llamaError } from './responses.js';
@@ -33,6 +34,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const served = mode === 'llama-server' ? specs.slice(0, 1) : specs;
   const scheduler = new Scheduler();
   let faults: Fault[] = validateFaults(options.faults ?? []);
+  // Requests each fault with `paths` has seen, for its `requests` filter; a new fault list starts over.
+  let pathCounts = new Map<Fault, number>();
   const keepTruth = options.groundTruth ?? true;
   const groundTruth: GroundTruthRequest[] = [];
   const stats = { requests: 0, active: 0, peakActive: 0 };
@@ -113,6 +116,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     // A GET's (empty) body is drained, so the connection can be reused.
     if (method !== 'POST' && method !== 'PUT') req.resume();
     const body = method === 'POST' || method === 'PUT' ? await readBody(req) : '';
+    // A fault on this path answers instead of the server, before any route (or llama-swap) sees the request.
+    const early = pickPathFault(faults, seed, url.pathname, pathCounts);
+    if (early) return applyEarlyFault(early, res, signal);
     const request: SimRequest = { method, path: url.pathname, body, receivedAt: process.hrtime.bigint(), res, signal };
     if (!front) return serveLlama(ctx, single, request);
     return serveSwap(front, request, url.searchParams, req.headers['content-type']);
@@ -146,6 +152,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     setFaults: (next) => {
       faults = validateFaults(next);
+      pathCounts = new Map();
     },
     close: () =>
       (closing ??= new Promise<void>((resolve) => {

@@ -35,17 +35,54 @@ export const DEFAULT_MODEL_PROFILE: ModelProfile = Object.freeze({
   batchSlowdown: 0.1,
 });
 
-export type FaultKind = 'http-500' | 'http-503' | 'unknown-model' | 'reset' | 'malformed-chunk' | 'stall' | 'missing-timings' | 'no-done';
+/**
+ * What goes wrong. Mid-stream: `reset`, `malformed-chunk`, `stall`, `missing-timings`, `no-done`. Instead of
+ * the answer, before any byte of it (these can also hit any route, see `Fault.paths`):
+ * - `http-500`, `http-503`: llama-server's error bodies (503: "Loading model");
+ * - `unknown-model`: the 404 of llama-swap (or llama-server) for a model it does not know (generation only);
+ * - `accept-and-never-answer`: the request is read and never answered; the connection stays open until the
+ *   client leaves (a hung server, or a proxy that lost its upstream);
+ * - `reset-before-headers`: the request is read, then the connection reset (RST), no byte written;
+ * - `eof-before-headers`: the request is read, then the connection closed cleanly (FIN), no byte written;
+ * - `huge-error-body`: a 500 whose JSON body (llama.cpp's error, message first) is padded to `bodyBytes`,
+ *   written as fast as the client reads it.
+ */
+export type FaultKind =
+  | 'http-500'
+  | 'http-503'
+  | 'unknown-model'
+  | 'reset'
+  | 'malformed-chunk'
+  | 'stall'
+  | 'missing-timings'
+  | 'no-done'
+  | 'accept-and-never-answer'
+  | 'reset-before-headers'
+  | 'eof-before-headers'
+  | 'huge-error-body';
 
-/** A fault to inject into generation requests that match it. The first matching fault of the list applies. */
+/** A fault to inject into the requests that match it. The first matching fault of the list applies. */
 export interface Fault {
   kind: FaultKind;
   /** Chance per matching request, drawn from the seed and the request ordinal; default 1. */
   probability?: number;
-  /** Only requests for this model. */
+  /** Only requests for this model (generation requests; not with `paths`). */
   model?: string;
-  /** Only these generation requests, counted from 1 in arrival order. */
+  /**
+   * Only these requests, counted from 1 in arrival order: generation requests, or with `paths` the requests
+   * to those paths (each fault counts its own).
+   */
   requests?: number[];
+  /**
+   * Any request to these paths, as the client sends them (`/tokenize`, `/props`, `/running`,
+   * `/upstream/<model>/tokenize`), not only generation requests: for the faults that act before the
+   * answer (`http-500`, `http-503`, `accept-and-never-answer`, `reset-before-headers`, `eof-before-headers`,
+   * `huge-error-body`). Such a fault is applied before routing, so it is not in the ground truth. Without
+   * `paths`, a fault hits generation requests only.
+   */
+  paths?: string[];
+  /** huge-error-body: the body's size in bytes (default 50 MiB). */
+  bodyBytes?: number;
   /** reset / malformed-chunk / stall: after this many tokens were written (default 1; 0 = before the first). */
   afterTokens?: number;
   /** stall: pause this long, ms (default 60 000). A client that leaves ends the stall. */

@@ -89,6 +89,7 @@ export function makeCell(): CellResult {
     errors: 1,
     errorCodes: { HTTP_STATUS: 1 },
     planned: 3,
+    resent: 0,
     partial: false,
     ttftMs: computeStats([210.5, 221, 230.25]),
     e2eMs: computeStats([1714.7, 1730, 1755.2]),

@@ -34,11 +34,11 @@ class Connection {
     this.closedByServer = new Promise((resolve) => this.socket.once('end', resolve));
   }
 
-  /** Send a request and read its whole answer (Content-Length or chunked). */
-  request(method: string, path: string, body?: unknown): Promise<Answer> {
+  /** Send a request and read its whole answer (Content-Length or chunked); `extra` is more header lines. */
+  request(method: string, path: string, body?: unknown, extra = ''): Promise<Answer> {
     const payload = body === undefined ? '' : JSON.stringify(body);
     this.socket.write(
-      `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`,
+      `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\n${extra}\r\n${payload}`,
     );
     return new Promise((resolve) => {
       this.onData = () => {
@@ -140,6 +140,24 @@ describe('llama-server mode', () => {
     expect(header(first, 'keep-alive')).toBe('timeout=5, max=100');
     expect((await c.request('POST', '/v1/chat/completions', chatBody('tiny'))).status).toBe(200);
     expect(s.groundTruth).toHaveLength(2);
+  });
+});
+
+describe('llama-server mode, a client that asks for keep-alive (Connection: keep-alive, as curl and raw clients send)', () => {
+  const keepAlive = 'Connection: keep-alive\r\n';
+  it('non-streamed answers and closeAfterStream: false keep the connection; a stream closes it', async () => {
+    const s = await start({ mode: 'llama-server', models: [fast] });
+    const c = open(s.port);
+    expect((await c.request('POST', '/v1/chat/completions', chatBody('tiny', { stream: false }), keepAlive)).status).toBe(200);
+    expect((await c.request('POST', '/v1/chat/completions', chatBody('tiny', { stream: false }), keepAlive)).status).toBe(200);
+    expect((await c.request('POST', '/v1/chat/completions', chatBody('tiny'), keepAlive)).status).toBe(200);
+    await c.closedByServer;
+    expect(s.groundTruth).toHaveLength(3);
+
+    const kept = await start({ mode: 'llama-server', models: [fast], closeAfterStream: false });
+    const k = open(kept.port);
+    for (let i = 0; i < 3; i++) expect((await k.request('POST', '/v1/chat/completions', chatBody('tiny'), keepAlive)).status).toBe(200);
+    expect(kept.groundTruth).toHaveLength(3);
   });
 });
 

@@ -7,7 +7,7 @@
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { Pool } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { HostUnreachableError, SwapbenchError } from '../../src/errors/index.js';
+import { ConnectionResetError, SwapbenchError } from '../../src/errors/index.js';
 import { startSimulator } from '../../src/simulator/index.js';
 import { createLlamaTransport } from '../../src/transport/llama/index.js';
 import type { Transport, TransportEvent } from '../../src/transport/transport.js';
@@ -149,11 +149,11 @@ describe("swapbench's transport loses no stream", () => {
 });
 
 describe('a request the server may have read is never sent twice', () => {
-  it('a new connection closed without an answer: HostUnreachableError, sent once', async () => {
+  it('a new connection closed without an answer: ConnectionResetError (the host accepted it), sent once', async () => {
     const server = keep(await startRawServer((socket) => void socket.destroy()));
     const transport = keep(createLlamaTransport({ baseUrl: server.url, kind: 'llama-server', connections: 1 }));
     const { error } = await collectUntilError(transport.stream(chatRequest()));
-    expect(error).toBeInstanceOf(HostUnreachableError);
+    expect(error).toBeInstanceOf(ConnectionResetError);
     expect(server.hits).toHaveLength(1);
   });
 
@@ -199,10 +199,10 @@ describe('idempotent requests (everything but a stream)', () => {
     expect(server.hits).toHaveLength(2);
   });
 
-  it('but only once: a server that keeps closing is unreachable', async () => {
+  it('but only once: a server that keeps closing gives ConnectionResetError', async () => {
     const server = keep(await startRawServer((socket) => void socket.destroy()));
     const transport = keep(createLlamaTransport({ baseUrl: server.url, kind: 'openai', connections: 1 }));
-    await expect(transport.listModels()).rejects.toBeInstanceOf(HostUnreachableError);
+    await expect(transport.listModels()).rejects.toBeInstanceOf(ConnectionResetError);
     expect(server.hits).toHaveLength(2);
   });
 });

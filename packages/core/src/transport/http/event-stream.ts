@@ -11,6 +11,7 @@
 import type { Dispatcher } from 'undici';
 import type { TransportEvent } from '../transport.js';
 import type { HttpClient, HttpRequest } from './http-client.js';
+import { ERROR_BODY_LIMIT, LimitedCollector } from './read-body.js';
 import type { SendRecord } from './send-tracker.js';
 
 /**
@@ -44,8 +45,8 @@ export class EventStream implements AsyncIterableIterator<TransportEvent>, Dispa
   /** Why to abort a request that undici has not put on a socket yet. */
   private abortReason: Error | undefined;
   private status = 0;
-  /** The body of a non-2xx answer, kept for its error message. */
-  private errorBody: Buffer[] | undefined;
+  /** The start of a non-2xx answer's body, kept for its error message (ERROR_BODY_LIMIT at most). */
+  private errorBody: LimitedCollector | undefined;
   private ended = false;
   /** What broke the stream, delivered once the events parsed before it have been taken. */
   private failure: Promise<never> | undefined;
@@ -98,7 +99,7 @@ export class EventStream implements AsyncIterableIterator<TransportEvent>, Dispa
     const at = this.clock();
     this.status = statusCode;
     if (statusCode >= 300) {
-      this.errorBody = [];
+      this.errorBody = new LimitedCollector(ERROR_BODY_LIMIT);
       return;
     }
     this.queue.push({
@@ -114,7 +115,11 @@ export class EventStream implements AsyncIterableIterator<TransportEvent>, Dispa
   /** undici: one network read of the body, stamped and parsed here. */
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.errorBody) {
-      this.errorBody.push(chunk);
+      if (this.errorBody.add(chunk)) {
+        // Enough for the message: fail now and drop the rest unread (an error page may be any size).
+        this.failWithStatus();
+        controller.abort(new Error('error body past its limit'));
+      }
       return;
     }
     const events = this.parser.feed(chunk, this.clock());
@@ -133,12 +138,11 @@ export class EventStream implements AsyncIterableIterator<TransportEvent>, Dispa
   /** undici: the body is complete. */
   onResponseEnd(): void {
     const at = this.clock();
-    this.detach();
     if (this.errorBody) {
-      const text = Buffer.concat(this.errorBody).toString('utf8');
-      this.fail(this.http.failure(this.status, this.request, text));
+      this.failWithStatus();
       return;
     }
+    this.detach();
     this.enqueue(this.parser.end(at));
     if (this.parser.error) {
       this.fail(this.parser.error);
@@ -155,8 +159,21 @@ export class EventStream implements AsyncIterableIterator<TransportEvent>, Dispa
       queueMicrotask(() => this.resend());
       return;
     }
+    // A connection cut inside an error body leaves what came before it: the status is what counts.
+    if (this.errorBody) {
+      this.failWithStatus();
+      return;
+    }
     this.detach();
     this.fail(this.http.mapError(error, this.request.signal, this.status === 0 ? 'headers' : 'body'));
+  }
+
+  /** Fail with the error for the non-2xx status, from the start of its body. */
+  private failWithStatus(): void {
+    this.detach();
+    // Once only: the abort that drops the rest of a long body comes back through onResponseError.
+    if (this.failure || this.closed) return;
+    this.fail(this.http.failure(this.status, this.request, this.errorBody!.text()));
   }
 
   private start(): void {
@@ -231,6 +248,8 @@ export class EventStream implements AsyncIterableIterator<TransportEvent>, Dispa
   /** Record the first failure (an error, or a promise of one); later ones are its consequences. */
   private fail(error: unknown): void {
     if (this.failure || this.closed) return;
+    // A request sent twice that failed anyway: say so on the error, so the failed sample counts both sends.
+    if (this.sends > 1 && typeof error === 'object' && error !== null && Object.isExtensible(error)) Object.assign(error, { resent: true });
     this.failure = Promise.resolve(error).then((e) => Promise.reject(e as Error));
     // Delivered through next(); never an unhandled rejection if the consumer has gone.
     this.failure.catch(() => {});

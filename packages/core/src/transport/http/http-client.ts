@@ -4,8 +4,13 @@
  */
 import { Pool, type Dispatcher } from 'undici';
 import { ModelNotFoundError, StreamProtocolError, type HttpStatusError } from '../../errors/errors.js';
+import { CallDeadline } from './call-deadline.js';
 import { mapRequestError, statusError, type RequestPhase, type StatusErrorRules } from './map-error.js';
+import { CALL_BODY_LIMIT, ERROR_BODY_LIMIT, readLimited } from './read-body.js';
 import { isConnectionClosed, trackSend, type SendRecord } from './send-tracker.js';
+
+/** The timeouts a client uses where its options leave them out, ms; why each is what it is is on the option. */
+export const DEFAULT_TIMEOUTS = Object.freeze({ connectMs: 10_000, headersMs: 300_000, bodyMs: 300_000, callMs: 30_000 });
 
 /** How to reach a server and read its answers. */
 export interface HttpClientOptions {
@@ -15,10 +20,14 @@ export interface HttpClientOptions {
   connections: number;
   /** Sent as `Authorization: Bearer`. */
   apiKey?: string | undefined;
-  /** Longest wait for response headers, ms; default undici's 300 000. */
+  /** Longest wait for a TCP (and TLS) connection, ms; default 10 000. Only for the client's own Pool. */
+  connectTimeoutMs?: number | undefined;
+  /** Streams: longest wait for response headers, ms; default 300 000. */
   headersTimeoutMs?: number | undefined;
-  /** Longest silence inside a body, ms; default undici's 300 000. */
+  /** Streams: longest silence inside a body, ms; default 300 000. */
   bodyTimeoutMs?: number | undefined;
+  /** Every other call: deadline from the call to the last byte of its answer, ms; default 30 000. */
+  callTimeoutMs?: number | undefined;
   /** Use this dispatcher instead of a Pool of our own; `close()` leaves it open. */
   dispatcher?: Dispatcher | undefined;
   /** What the server's error messages mean. */
@@ -42,13 +51,12 @@ export interface HttpRequest {
    * a connection the server is closing.
    */
   closeConnection?: boolean | undefined;
+  /** A short call's deadline instead of the client's `callTimeoutMs` (one that may wait for a model load). */
+  timeoutMs?: number | undefined;
 }
 
 /** A 2xx response whose body the caller must consume or destroy. */
 export type HttpResponse = Dispatcher.ResponseData;
-
-/** undici's own default for both timeouts. */
-const UNDICI_DEFAULT_TIMEOUT_MS = 300_000;
 
 /** Sends requests to one server and maps their failures. */
 export class HttpClient {
@@ -59,17 +67,29 @@ export class HttpClient {
   private readonly ownsDispatcher: boolean;
   private readonly postHeaders: Record<string, string>;
   private readonly getHeaders: Record<string, string>;
+  private readonly headersTimeoutMs: number;
+  private readonly bodyTimeoutMs: number;
+  private readonly callTimeoutMs: number;
   private closed = false;
 
   constructor(private readonly options: HttpClientOptions) {
     const url = new URL(options.baseUrl);
     this.origin = url.origin;
     this.prefix = url.pathname.replace(/\/+$/, '').replace(/\/v1$/, '');
+    this.headersTimeoutMs = options.headersTimeoutMs ?? DEFAULT_TIMEOUTS.headersMs;
+    this.bodyTimeoutMs = options.bodyTimeoutMs ?? DEFAULT_TIMEOUTS.bodyMs;
+    this.callTimeoutMs = options.callTimeoutMs ?? DEFAULT_TIMEOUTS.callMs;
     this.ownsDispatcher = options.dispatcher === undefined;
     // undici's keep-alive defaults (4 s idle, or the server's `Keep-Alive` hint) stay under the 5 s idle
     // close of llama-server and most others. A server that closes sooner than it said (llama-server after a
     // stream) is met by `closeConnection` and, where a request was lost anyway, by sending it again.
-    this.dispatcher = options.dispatcher ?? new Pool(url.origin, { connections: options.connections, pipelining: 1 });
+    this.dispatcher =
+      options.dispatcher ??
+      new Pool(url.origin, {
+        connections: options.connections,
+        pipelining: 1,
+        connectTimeout: options.connectTimeoutMs ?? DEFAULT_TIMEOUTS.connectMs,
+      });
     this.getHeaders = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
     // Proxies that route by the body's `model` (llama-swap) read it only when the content type says JSON.
     this.postHeaders = { 'content-type': 'application/json', ...this.getHeaders };
@@ -81,33 +101,12 @@ export class HttpClient {
   }
 
   /**
-   * Send a request; resolves with a 2xx response whose body the caller must consume or destroy. For
-   * idempotent requests only (every route but the streamed generation is): a connection closed before the
-   * answer started is tried once more on a new one, as HTTP allows for idempotent requests.
-   */
-  async send(request: HttpRequest): Promise<HttpResponse> {
-    const { signal } = request;
-    signal?.throwIfAborted();
-    let response: HttpResponse | undefined;
-    for (let attempt = 1; !response; attempt++) {
-      try {
-        response = await this.dispatcher.request({ ...this.dispatchOptions(request), signal: signal ?? null });
-      } catch (err) {
-        if (attempt === 1 && !signal?.aborted && isConnectionClosed(err)) continue;
-        throw this.mapError(err, signal, 'headers');
-      }
-    }
-    if (response.statusCode >= 200 && response.statusCode < 300) return response;
-    throw await this.failure(response.statusCode, request, await this.readBody(response, signal));
-  }
-
-  /**
    * Send a request through undici's low-level `dispatch`: the handler's callbacks run in the socket's read,
    * with no body stream or promise in between (the streaming path). Abort through the handler's controller.
    * The record tells, if the request fails, whether the server never ran it (see `SendRecord`).
    */
   dispatch(request: HttpRequest, handler: Dispatcher.DispatchHandler): SendRecord {
-    const options = this.dispatchOptions(request);
+    const options = this.dispatchOptions(request, this.headersTimeoutMs, this.bodyTimeoutMs);
     // A Buffer body: undici keeps the object, which is how the send tracker finds this request.
     const body = typeof options.body === 'string' ? Buffer.from(options.body) : null;
     const record = trackSend(body);
@@ -125,9 +124,27 @@ export class HttpClient {
     }
   }
 
-  /** Send and read the body as text. */
+  /**
+   * Send a short call and read its answer as text, all under the call's deadline (`timeoutMs`, else the
+   * client's `callTimeoutMs`). For idempotent requests only (every route but the streamed generation is): a
+   * connection closed before the answer started is tried once more on a new one, as HTTP allows.
+   */
   async text(request: HttpRequest): Promise<string> {
-    return this.readBody(await this.send(request), request.signal);
+    const deadline = new CallDeadline(request.timeoutMs ?? this.callTimeoutMs, request.signal);
+    const call = { ...request, signal: deadline.signal };
+    try {
+      const response = await this.send(call);
+      deadline.phase = 'body';
+      const status = response.statusCode;
+      if (status < 200 || status >= 300) throw await this.failure(status, call, await this.errorText(response, call));
+      const { text, truncated } = await this.read(response, call, CALL_BODY_LIMIT);
+      // Past the limit the answer is not what was asked for; reading on would only fill memory.
+      if (truncated)
+        throw new StreamProtocolError(`${this.url(request.path)} answered more than ${CALL_BODY_LIMIT} bytes`, text.slice(0, 200));
+      return text;
+    } finally {
+      deadline.clear();
+    }
   }
 
   /** The error for a non-2xx answer with body `text`; an unknown model's error names the models there are. */
@@ -148,8 +165,8 @@ export class HttpClient {
       signal,
       phase,
       origin: this.origin,
-      headersTimeoutMs: this.options.headersTimeoutMs ?? UNDICI_DEFAULT_TIMEOUT_MS,
-      bodyTimeoutMs: this.options.bodyTimeoutMs ?? UNDICI_DEFAULT_TIMEOUT_MS,
+      headersTimeoutMs: this.headersTimeoutMs,
+      bodyTimeoutMs: this.bodyTimeoutMs,
     });
   }
 
@@ -160,15 +177,42 @@ export class HttpClient {
     if (this.ownsDispatcher) await this.dispatcher.close();
   }
 
-  private async readBody(response: HttpResponse, signal: AbortSignal | undefined): Promise<string> {
-    try {
-      return await response.body.text();
-    } catch (err) {
-      throw this.mapError(err, signal, 'body');
+  /** Send once, and once more if the connection closed before any answer; resolves with any status. */
+  private async send(request: HttpRequest): Promise<HttpResponse> {
+    const { signal } = request;
+    signal?.throwIfAborted();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // undici's per-phase timers are off: the call's deadline bounds the whole exchange.
+        return await this.dispatcher.request({ ...this.dispatchOptions(request, 0, 0), signal: signal ?? null });
+      } catch (err) {
+        if (attempt === 1 && !signal?.aborted && isConnectionClosed(err)) continue;
+        throw this.mapError(err, signal, 'headers');
+      }
     }
   }
 
-  private dispatchOptions(request: HttpRequest): Dispatcher.DispatchOptions {
+  /** Up to `limit` bytes of a body; a failure while reading it is mapped. */
+  private async read(response: HttpResponse, request: HttpRequest, limit: number) {
+    try {
+      return await readLimited(response.body, limit);
+    } catch (err) {
+      throw this.mapError(err, request.signal, 'body');
+    }
+  }
+
+  /** The start of an error body, for its message (at most ERROR_BODY_LIMIT bytes; the rest is never read). */
+  private async errorText(response: HttpResponse, request: HttpRequest): Promise<string> {
+    try {
+      // A connection cut inside the error body still leaves what came before it: the status is what counts.
+      return (await readLimited(response.body, ERROR_BODY_LIMIT, { keepOnError: true })).text;
+    } finally {
+      request.signal?.throwIfAborted();
+    }
+  }
+
+  /** undici's options for `request`; `headersTimeout` and `bodyTimeout` are undici's own timers (0: off). */
+  private dispatchOptions(request: HttpRequest, headersTimeout: number, bodyTimeout: number): Dispatcher.DispatchOptions {
     return {
       origin: this.origin,
       path: `${this.prefix}${request.path}`,
@@ -177,8 +221,8 @@ export class HttpClient {
       body: request.body === undefined ? null : JSON.stringify(request.body),
       ...(request.closeConnection ? { reset: true } : {}),
       // Per request rather than on the Pool, so they hold for an injected dispatcher too.
-      ...(this.options.headersTimeoutMs === undefined ? {} : { headersTimeout: this.options.headersTimeoutMs }),
-      ...(this.options.bodyTimeoutMs === undefined ? {} : { bodyTimeout: this.options.bodyTimeoutMs }),
+      headersTimeout,
+      bodyTimeout,
     };
   }
 }

@@ -4,6 +4,8 @@
  * unknown model, a model still loading) is data each transport passes in as `StatusErrorRules`.
  */
 import {
+  ClientLimitError,
+  ConnectionResetError,
   HostUnreachableError,
   HttpStatusError,
   ModelNotFoundError,
@@ -12,6 +14,7 @@ import {
   StreamProtocolError,
   SwapbenchError,
 } from '../../errors/errors.js';
+import { CLIENT_LIMIT_CODES, CUT_CODES, clientLimitMessage, describeTlsFailure, UNREACHABLE_CODES } from './network-errors.js';
 import { serverMessage } from './server-message.js';
 
 /** How to read a server's error answers. Without rules, every non-2xx answer is a plain HttpStatusError. */
@@ -31,26 +34,28 @@ export type RequestPhase = 'headers' | 'body';
 export interface MapErrorContext {
   signal: AbortSignal | undefined;
   phase: RequestPhase;
-  /** Origin of the server, named in HostUnreachableError. */
+  /** Origin of the server, named in the errors. */
   origin: string;
   headersTimeoutMs: number;
   bodyTimeoutMs: number;
 }
 
-/** Network error codes that mean nobody (or nothing sane) answered at that address. */
-const UNREACHABLE = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ECONNRESET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_SOCKET',
-  'EPIPE',
-]);
-
-/** Map a thrown error: the caller's abort stays the abort; network failures become SwapbenchErrors. */
+/**
+ * Map a thrown error: the caller's abort (or a call's deadline, which aborts the same way) stays the
+ * signal's reason; every network failure becomes the SwapbenchError that says what happened:
+ *
+ * | what failed                                                   | error (code)                           |
+ * | ------------------------------------------------------------- | -------------------------------------- |
+ * | undici's headers / body timeout                               | RequestTimeoutError (REQUEST_TIMEOUT)  |
+ * | EMFILE, ENFILE: this machine is out of file descriptors       | ClientLimitError (CLIENT_LIMIT)        |
+ * | before the answer: a TLS handshake or certificate failure     | HostUnreachableError, said in words    |
+ * | before the answer: refused, DNS, no route, connect timeout    | HostUnreachableError (HOST_UNREACHABLE) |
+ * | before the answer: ECONNRESET, "other side closed", EPIPE     | ConnectionResetError (CONNECTION_RESET) |
+ * | bytes that are not HTTP                                       | StreamProtocolError (STREAM_PROTOCOL)  |
+ * | any network failure once the answer has started               | StreamProtocolError, "mid-response"    |
+ *
+ * Anything else is returned as it is (a bug, recorded as UNKNOWN).
+ */
 export function mapRequestError(err: unknown, context: MapErrorContext): unknown {
   const { signal, phase, origin } = context;
   if (signal?.aborted) return signal.reason;
@@ -58,10 +63,20 @@ export function mapRequestError(err: unknown, context: MapErrorContext): unknown
   const code = errCode(err);
   if (code === 'UND_ERR_HEADERS_TIMEOUT') return new RequestTimeoutError('headers', context.headersTimeoutMs);
   if (code === 'UND_ERR_BODY_TIMEOUT') return new RequestTimeoutError('body', context.bodyTimeoutMs);
-  if (phase === 'headers' && code !== undefined && UNREACHABLE.has(code)) return new HostUnreachableError(origin, { cause: err });
+  if (code !== undefined && CLIENT_LIMIT_CODES.has(code)) return new ClientLimitError(clientLimitMessage(code, origin), { cause: err });
   // Bytes that are not HTTP (llhttp), or a connection cut inside a chunked body ("Invalid EOF state").
   const notHttp = err instanceof Error && err.name === 'HTTPParserError';
-  if (notHttp || (phase === 'body' && code !== undefined && (UNREACHABLE.has(code) || code.startsWith('UND_ERR_')))) {
+  if (phase === 'headers' && code !== undefined && !notHttp) {
+    const tls = describeTlsFailure(code, err instanceof Error ? err.message : '');
+    // The words replace OpenSSL's text in the message; the original error stays one cause further down.
+    if (tls !== undefined) return new HostUnreachableError(origin, { cause: new Error(tls, { cause: err }) });
+    if (UNREACHABLE_CODES.has(code)) return new HostUnreachableError(origin, { cause: err });
+    // The connection was made, so the host is there: only this exchange was cut (the engine goes on).
+    if (CUT_CODES.has(code)) return new ConnectionResetError(origin, { cause: err });
+    if (code === 'UND_ERR_HEADERS_OVERFLOW')
+      return new StreamProtocolError(`${origin} answered with headers larger than undici accepts`, '', { cause: err });
+  }
+  if (notHttp || (phase === 'body' && code !== undefined)) {
     // Once the response had started this is a broken stream, not an unreachable host.
     const what = phase === 'body' ? 'closed mid-response' : 'answered with something that is not HTTP';
     return new StreamProtocolError(`connection to ${origin} ${what} (${code ?? (err as Error).message})`, '', { cause: err });
@@ -89,11 +104,15 @@ function isModelNotFound(message: string, rules: StatusErrorRules): boolean {
   return rules.modelNotFound?.test(message) === true && !rules.notModelNotFound?.test(message);
 }
 
-/** The first network code along the cause chain; undici's own abort code says nothing, so it is skipped. */
+/**
+ * The first network code along the cause chain (and into the first of an AggregateError's errors, which
+ * Node gives when every address of a name failed); undici's own abort code says nothing, so it is skipped.
+ */
 function errCode(err: unknown): string | undefined {
-  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+  for (let e: unknown = err, depth = 0; e && depth < 4; depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && code !== 'UND_ERR_ABORTED') return code;
+    e = (e as { cause?: unknown }).cause ?? (e instanceof AggregateError ? e.errors[0] : undefined);
   }
   return undefined;
 }

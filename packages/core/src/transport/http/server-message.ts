@@ -16,8 +16,20 @@ export function serverMessage(body: string): string | undefined {
     if (typeof json?.message === 'string') return json.message;
     if (typeof json?.detail === 'string') return json.detail;
   } catch {
-    // Not JSON: proxies and some servers answer plain text.
+    // Not JSON: proxies and some servers answer plain text. Or JSON cut at the kept length of a huge body,
+    // whose message usually comes first: read it out of the text.
+    const cut = /^\s*\{[\s\S]*?"(?:message|error|detail)"\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(body);
+    if (cut) return unescapeJson(cut[1]!);
   }
   const text = body.trim();
   return text ? text.slice(0, 300) : undefined;
+}
+
+/** A JSON string's content as text; its escapes as they are if it does not parse. */
+function unescapeJson(content: string): string {
+  try {
+    return JSON.parse(`"${content}"`) as string;
+  } catch {
+    return content;
+  }
 }

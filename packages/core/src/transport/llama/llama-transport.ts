@@ -4,7 +4,6 @@
  * models, only llama.cpp applies its template, tokenizes and shows its slots; the methods a kind lacks are
  * left out, so the engine sees it. Each job lives in its own module; this one assembles them.
  */
-import type { Dispatcher } from 'undici';
 import { EventStream } from '../http/event-stream.js';
 import { HttpClient } from '../http/http-client.js';
 import type { CallOptions, StreamRequest, Transport, TransportEvent, TransportTraits } from '../transport.js';
@@ -18,30 +17,9 @@ import { isLlamaCpp, streamRoute, type LlamaServerKind } from './routes.js';
 import { StreamParser } from './stream-parser.js';
 import { runningModels, unloadModel } from './swap-operations.js';
 import { applyTemplate, tokenize } from './template.js';
+import { checkTransportOptions, DEFAULT_LOAD_TIMEOUT_MS, type LlamaTransportOptions } from './transport-options.js';
 
-/** How to reach the server, and what it is. */
-export interface LlamaTransportOptions {
-  /** e.g. `http://127.0.0.1:8080` (a trailing slash or `/v1` is fine). */
-  baseUrl: string;
-  /**
-   * What the server is. `auto` (the default) detects it on the first call: llama-swap answers `/running`,
-   * llama-server `/props`, anything else is `openai`. Until then `kind` reads `openai` and every optional
-   * method is present; prefer `connectLlamaTransport`, which detects before it returns.
-   */
-  kind?: LlamaServerKind | 'auto';
-  /** Pool size: at least the highest concurrency you will run; default 16. */
-  connections?: number;
-  /** Sent as `Authorization: Bearer`. */
-  apiKey?: string;
-  /** Longest wait for response headers, ms; default undici's 300 000. Exceeded: RequestTimeoutError('headers'). */
-  headersTimeoutMs?: number;
-  /** Longest silence inside a body, ms; default undici's 300 000. Exceeded: RequestTimeoutError('body'). */
-  bodyTimeoutMs?: number;
-  /** Monotonic clock for event stamps, ms; default `performance.now`. */
-  clock?: () => number;
-  /** Use this dispatcher instead of a Pool of our own (tests: undici MockAgent). Not closed by `close()`. */
-  dispatcher?: Dispatcher;
-}
+export type { LlamaTransportOptions } from './transport-options.js';
 
 /** How each kind behaves (see TransportTraits). */
 const TRAITS: Record<LlamaServerKind, TransportTraits> = {
@@ -60,25 +38,30 @@ const TRAITS: Record<LlamaServerKind, TransportTraits> = {
  */
 const CLOSES_AFTER_STREAM: Record<LlamaServerKind, boolean> = { 'llama-server': true, 'llama-swap': false, openai: false };
 
-/** Create a transport. With `kind: 'auto'` (the default) the server is identified on the first call. */
+/**
+ * Create a transport. With `kind: 'auto'` (the default) the server is identified on the first call.
+ * Throws ConfigError for a bad option (a base URL with credentials, say) before opening anything.
+ */
 export function createLlamaTransport(options: LlamaTransportOptions): Transport {
+  const { shownUrl } = checkTransportOptions(options);
   const http = httpClient(options);
   const kind = options.kind ?? 'auto';
-  if (kind !== 'auto') return buildTransport(kind, http, options);
-  return autoTransport(http, options.baseUrl, (detected) => buildTransport(detected, http, options));
+  if (kind !== 'auto') return buildTransport(kind, http, options, shownUrl);
+  return autoTransport(http, shownUrl, (detected) => buildTransport(detected, http, options, shownUrl));
 }
 
 /**
  * Connect to a server, identifying it first when `kind` is `auto` (the default), so the transport's
- * `kind` and optional methods are right from the start. Rejects with HostUnreachableError when nothing
- * answers.
+ * `kind` and optional methods are right from the start. Rejects with ConfigError for a bad option, and
+ * with HostUnreachableError (or a RequestTimeoutError past `callTimeoutMs`) when nothing answers.
  */
 export async function connectLlamaTransport(options: LlamaTransportOptions & CallOptions): Promise<Transport> {
   const { signal, ...rest } = options;
+  const { shownUrl } = checkTransportOptions(rest);
   const http = httpClient(rest);
   try {
     const kind = rest.kind === undefined || rest.kind === 'auto' ? await detectKind(http, signal) : rest.kind;
-    return buildTransport(kind, http, rest);
+    return buildTransport(kind, http, rest, shownUrl);
   } catch (err) {
     await http.close();
     throw err;
@@ -90,18 +73,25 @@ function httpClient(options: LlamaTransportOptions): HttpClient {
     baseUrl: options.baseUrl,
     connections: options.connections ?? 16,
     apiKey: options.apiKey,
+    connectTimeoutMs: options.connectTimeoutMs,
     headersTimeoutMs: options.headersTimeoutMs,
     bodyTimeoutMs: options.bodyTimeoutMs,
+    callTimeoutMs: options.callTimeoutMs,
     dispatcher: options.dispatcher,
     errorRules: LLAMA_ERROR_RULES,
     availableModels: listedModelIds,
   });
 }
 
-/** The transport for a known kind: the required methods, and the optional ones this kind has. */
-function buildTransport(kind: LlamaServerKind, http: HttpClient, options: LlamaTransportOptions): Transport {
+/**
+ * The transport for a known kind: the required methods, and the optional ones this kind has. `baseUrl` is
+ * the redacted one, for messages and `describe`; the HTTP client keeps the real one.
+ */
+function buildTransport(kind: LlamaServerKind, http: HttpClient, options: LlamaTransportOptions, baseUrl: string): Transport {
   const clock = options.clock ?? (() => performance.now());
-  const { baseUrl } = options;
+  const loadTimeoutMs = options.loadTimeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS;
+  // Through llama-swap, the tokenizer routes load the model first; llama-server answers them from memory.
+  const tokenizerTimeoutMs = kind === 'llama-swap' ? loadTimeoutMs : undefined;
   const transport: Transport = {
     kind,
     baseUrl,
@@ -121,13 +111,13 @@ function buildTransport(kind: LlamaServerKind, http: HttpClient, options: LlamaT
     close: () => http.close(),
   };
   if (isLlamaCpp(kind)) {
-    transport.applyTemplate = (model, messages, o) => applyTemplate(http, kind, model, messages, o?.signal);
-    transport.tokenize = (model, input, o) => tokenize(http, kind, model, input, o?.signal);
+    transport.applyTemplate = (model, messages, o) => applyTemplate(http, kind, model, messages, o?.signal, tokenizerTimeoutMs);
+    transport.tokenize = (model, input, o) => tokenize(http, kind, model, input, o?.signal, tokenizerTimeoutMs);
     transport.probeActivity = (o) => probeActivity(http, kind, o?.signal);
   }
   if (kind === 'llama-swap') {
     transport.runningModels = (o) => runningModels(http, o?.signal);
-    transport.unload = (model, o) => unloadModel(http, model, o?.signal);
+    transport.unload = (model, o) => unloadModel(http, model, o?.signal, loadTimeoutMs);
   }
   return transport;
 }

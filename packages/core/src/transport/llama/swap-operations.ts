@@ -35,7 +35,10 @@ export async function runningModels(http: HttpClient, signal: AbortSignal | unde
   return readyModels(await fetchRunning(http, signal));
 }
 
-/** Unload `model`; resolves once its process has stopped, so the next request really is cold. */
-export async function unloadModel(http: HttpClient, model: string, signal: AbortSignal | undefined): Promise<void> {
-  await http.text({ method: 'POST', path: unloadPath(model), signal, model });
+/**
+ * Unload `model`; resolves once its process has stopped, so the next request really is cold. Stopping
+ * takes longer than a short call may: `timeoutMs` is this call's deadline.
+ */
+export async function unloadModel(http: HttpClient, model: string, signal: AbortSignal | undefined, timeoutMs: number): Promise<void> {
+  await http.text({ method: 'POST', path: unloadPath(model), signal, model, timeoutMs });
 }

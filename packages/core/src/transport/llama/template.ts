@@ -7,29 +7,34 @@ import type { HttpClient } from '../http/http-client.js';
 import type { ChatMessage, PromptInput } from '../transport.js';
 import { upstreamPath, type LlamaServerKind } from './routes.js';
 
-/** The prompt text the server's chat template makes of `messages`. */
+/** The prompt text the server's chat template makes of `messages`; `timeoutMs` replaces the call's deadline. */
 export async function applyTemplate(
   http: HttpClient,
   kind: LlamaServerKind,
   model: string,
   messages: ChatMessage[],
   signal: AbortSignal | undefined,
+  timeoutMs?: number,
 ): Promise<string> {
   const path = upstreamPath(kind, model, '/apply-template');
-  const json = await http.json<{ prompt?: unknown }>({ method: 'POST', path, body: { messages }, signal, model });
+  const json = await http.json<{ prompt?: unknown }>({ method: 'POST', path, body: { messages }, signal, model, timeoutMs });
   if (typeof json.prompt !== 'string') throw new UnsupportedError(`${http.url(path)} returned no prompt`);
   return json.prompt;
 }
 
-/** Prompt tokens as the server counts them: chat through its template, special tokens (BOS) included. */
+/**
+ * Prompt tokens as the server counts them: chat through its template, special tokens (BOS) included.
+ * `timeoutMs` replaces the deadline of each call.
+ */
 export async function tokenize(
   http: HttpClient,
   kind: LlamaServerKind,
   model: string,
   input: PromptInput,
   signal: AbortSignal | undefined,
+  timeoutMs?: number,
 ): Promise<number> {
-  const content = input.endpoint === 'chat' ? await applyTemplate(http, kind, model, input.messages, signal) : input.prompt;
+  const content = input.endpoint === 'chat' ? await applyTemplate(http, kind, model, input.messages, signal, timeoutMs) : input.prompt;
   const path = upstreamPath(kind, model, '/tokenize');
   // add_special is on for chat too: llama.cpp strips the template's leading BOS text when the vocab adds
   // BOS (common/chat.cpp), then tokenizes the chat prompt with add_special and parse_special on.
@@ -39,6 +44,7 @@ export async function tokenize(
     body: { content, add_special: true, parse_special: true },
     signal,
     model,
+    timeoutMs,
   });
   if (!Array.isArray(json.tokens)) throw new UnsupportedError(`${http.url(path)} returned no tokens`);
   return json.tokens.length;
