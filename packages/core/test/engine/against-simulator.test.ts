@@ -4,7 +4,7 @@ import type { Sample } from '../../src/result/types.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { createMemoryStore } from '../../src/store/memory/index.js';
 import { createLlamaTransport } from '../../src/transport/llama/index.js';
-import { suite } from './helpers.js';
+import { storedSamples, suite } from './helpers.js';
 
 // The whole path over real loopback HTTP: engine → undici transport → simulator.
 let sim: Simulator | undefined;
@@ -34,12 +34,6 @@ function truthTtft(sim: Simulator, sample: Sample): number {
   return ms(truth.tokenWrites[0]) - ms(truth.receivedAt);
 }
 
-async function samplesOf(store: ReturnType<typeof createMemoryStore>, runId: string): Promise<Sample[]> {
-  const out: Sample[] = [];
-  for await (const s of store.runs.samples(runId)) out.push(s);
-  return out;
-}
-
 describe('runBenchSuite against the simulator', () => {
   it('hits the exact prompt sizes asked for, chat template included, and busts the cache', async () => {
     sim = await startSimulator({
@@ -56,7 +50,7 @@ describe('runBenchSuite against the simulator', () => {
     await transport.close();
     expect(result.status).toBe('completed');
     expect(result.calibration).toEqual([{ model: 'm1', method: 'tokenizer' }]);
-    const measured = (await samplesOf(store, result.runId)).filter((s) => s.phase === 'measured');
+    const measured = (await storedSamples(store, result.runId)).filter((s) => s.phase === 'measured');
     expect(measured).toHaveLength(18);
     for (const s of measured) {
       expect(s.ok).toBe(true);
@@ -84,7 +78,7 @@ describe('runBenchSuite against the simulator', () => {
       clock: hrClock,
     });
     await transport.close();
-    const measured = (await samplesOf(store, result.runId)).filter((s) => s.phase === 'measured');
+    const measured = (await storedSamples(store, result.runId)).filter((s) => s.phase === 'measured');
     expect(measured).toHaveLength(3);
     for (const s of measured) {
       // 10 ms base + 400 tokens / 4000 tok/s = 110 ms at the simulator, and the client saw all of it.
@@ -146,7 +140,7 @@ describe('runBenchSuite against the simulator', () => {
     ]);
     // A load of 150 ms happened inside the cold request: its TTFT cannot be shorter.
     expect(result.coldStarts[0]!.coldStartMs!).toBeGreaterThanOrEqual(150);
-    const samples = await samplesOf(store, result.runId);
+    const samples = await storedSamples(store, result.runId);
     const truthOf = (s: Sample) => sim!.groundTruth.find((g) => g.id === s.responseId)!;
     const swapA = result.swaps.find((s) => s.model === 'a')!;
     expect(swapA.swapMs).toHaveLength(2);
@@ -183,7 +177,7 @@ describe('runBenchSuite against the simulator', () => {
     ]);
     // Each stream reached the simulator exactly once.
     expect(sim.groundTruth.filter((g) => g.predictedTokens > 0)).toHaveLength(125);
-    for (const s of await samplesOf(store, result.runId)) {
+    for (const s of await storedSamples(store, result.runId)) {
       expect(s.sendMs).toBeGreaterThanOrEqual(0);
       expect(s.sendMs!).toBeLessThanOrEqual(s.ttfbMs!);
     }

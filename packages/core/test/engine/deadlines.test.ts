@@ -1,22 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { BenchEvent } from '../../src/engine/events.js';
 import { runBenchSuite } from '../../src/engine/run-bench-suite.js';
-import type { Sample } from '../../src/result/types.js';
 import { createMemoryStore } from '../../src/store/memory/index.js';
-import type { Store } from '../../src/store/store.js';
 import { createFakeTransport } from '../../src/testing/fake-transport.js';
 import { createVirtualClock } from '../../src/testing/virtual-clock.js';
 import { prng } from '../../src/util/rng.js';
-import { suite } from './helpers.js';
+import { storedSamples, suite } from './helpers.js';
 
 const never = <T>(): Promise<T> => new Promise<T>(() => {});
 const quick = () => ({ ttftMs: 1, interTokenMs: 1 });
-
-async function storedSamples(store: Store, runId: string): Promise<Sample[]> {
-  const out: Sample[] = [];
-  for await (const s of store.runs.samples(runId)) out.push(s);
-  return out;
-}
 
 // These use real timers on purpose: a plug-in that never settles is exactly what a virtual clock cannot show.
 describe('deadlines: a plug-in that never answers cannot hang the run', () => {

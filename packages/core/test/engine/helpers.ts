@@ -1,3 +1,5 @@
+import type { Sample } from '../../src/result/types.js';
+import type { Store } from '../../src/store/store.js';
 import type { SuiteInput } from '../../src/suite/schema.js';
 
 /** A small suite; override what a test is about. */
@@ -12,4 +14,11 @@ export function suite(overrides: Partial<SuiteInput> = {}): SuiteInput {
     warmup: 0,
     ...overrides,
   };
+}
+
+/** A run's samples as the store holds them, in the order they were appended. */
+export async function storedSamples(store: Store, runId: string): Promise<Sample[]> {
+  const out: Sample[] = [];
+  for await (const s of store.runs.samples(runId)) out.push(s);
+  return out;
 }

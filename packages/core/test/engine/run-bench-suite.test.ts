@@ -2,18 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { HttpStatusError } from '../../src/errors/index.js';
 import type { BenchEvent } from '../../src/engine/events.js';
 import { runBenchSuite } from '../../src/engine/run-bench-suite.js';
-import type { Sample } from '../../src/result/types.js';
 import { createMemoryStore } from '../../src/store/memory/index.js';
-import type { Store } from '../../src/store/store.js';
 import { createFakeTransport } from '../../src/testing/fake-transport.js';
 import { createVirtualClock } from '../../src/testing/virtual-clock.js';
-import { suite } from './helpers.js';
-
-async function storedSamples(store: Store, runId: string): Promise<Sample[]> {
-  const out: Sample[] = [];
-  for await (const s of store.runs.samples(runId)) out.push(s);
-  return out;
-}
+import { storedSamples, suite } from './helpers.js';
 
 describe('runBenchSuite', () => {
   it('keeps exactly C requests in flight, with no barrier between waves', async () => {

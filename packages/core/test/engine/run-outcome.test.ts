@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { runBenchSuite } from '../../src/engine/run-bench-suite.js';
 import { HttpStatusError, HostUnreachableError } from '../../src/errors/index.js';
-import type { Sample } from '../../src/result/types.js';
 import { createMemoryStore } from '../../src/store/memory/index.js';
-import type { Store } from '../../src/store/store.js';
 import { createFakeTransport } from '../../src/testing/fake-transport.js';
 import { createVirtualClock } from '../../src/testing/virtual-clock.js';
 import type { ServerInfo } from '../../src/transport/transport.js';
-import { suite } from './helpers.js';
-
-async function storedSamples(store: Store, runId: string): Promise<Sample[]> {
-  const out: Sample[] = [];
-  for await (const s of store.runs.samples(runId)) out.push(s);
-  return out;
-}
+import { storedSamples, suite } from './helpers.js';
 
 const overflow = (i: number) =>
   new HttpStatusError(400, 'fake://x/v1/chat/completions', '', {
