@@ -114,8 +114,13 @@ describe('timing follows the profile, and timings report the plan the simulator 
     await Promise.all(all);
     expect(s.stats()).toMatchObject({ requests: 6, peakActive: 2, active: 0, queued: 0 });
     const byArrival = [...s.groundTruth].sort((x, y) => (x.receivedAt < y.receivedAt ? -1 : 1));
-    // Requests 3..6 start only as earlier ones finish, in arrival order.
-    for (let i = 2; i < 6; i++) expect(byArrival[i]!.tokenWrites[0]! > byArrival[i - 2]!.finishedAt!).toBe(true);
+    // With 2 slots, the request that arrived i-th starts only once i − 1 earlier ones have finished (whichever
+    // they are: jitter decides which of two running requests ends first, and so which slot frees first).
+    const starts = byArrival.map((g) => g.tokenWrites[0]!);
+    for (let i = 2; i < 6; i++) {
+      const finishedBefore = byArrival.slice(0, i).filter((g) => g.finishedAt! < starts[i]!).length;
+      expect(finishedBefore).toBeGreaterThanOrEqual(i - 1);
+    }
   });
 
   it('concurrent streams slow each other by batchSlowdown per extra busy slot', async () => {
