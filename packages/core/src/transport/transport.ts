@@ -162,6 +162,11 @@ export interface Transport {
   readonly kind: ServerKind;
   readonly baseUrl: string;
   readonly traits: TransportTraits;
+  /**
+   * Requests it can have on the wire at once (its connection pool); more wait inside the client, and that
+   * wait would count in their TTFT. Undefined: no limit of its own.
+   */
+  readonly connections?: number | undefined;
   /** Models the server offers. */
   listModels(options?: CallOptions): Promise<ModelInfo[]>;
   /**

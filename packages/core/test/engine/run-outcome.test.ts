@@ -114,6 +114,20 @@ describe('run outcome', () => {
     expect(allowed.notes[0]).toMatch(/pp2000\+tg128 cannot fit .*running them anyway/);
   });
 
+  it('refuses a concurrency above the connections the transport has, before sending anything', async () => {
+    const clock = createVirtualClock();
+    const transport = Object.assign(createFakeTransport({ clock, tokenizer: true, script: () => ({ ttftMs: 1, interTokenMs: 1 }) }), {
+      connections: 2,
+    });
+    const refused = await runBenchSuite(suite({ concurrency: [1, 4] }), { transport, clock: clock.now });
+    expect(refused.status).toBe('failed');
+    expect(refused.error?.code).toBe('CONFIG_INVALID');
+    expect(refused.error?.message).toMatch(/4 requests in flight need 4 connections, but the transport has 2.*connections: 4/);
+    expect(transport.calls).toHaveLength(0);
+    const fits = await runBenchSuite(suite({ concurrency: [1, 2] }), { transport, clock: clock.now });
+    expect(fits.status).toBe('completed');
+  });
+
   it('in cache reuse mode primes every concurrency slot with the prompt first, so measured samples are warm', async () => {
     const clock = createVirtualClock();
     const seen = new Set<string>();

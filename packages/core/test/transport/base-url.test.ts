@@ -78,3 +78,21 @@ describe('the URL the transport shows', () => {
     expect([connected.kind, connected.baseUrl]).toEqual(['llama-server', shown]);
   });
 });
+
+describe('connections', () => {
+  it('says how many requests it can have on the wire: the pool size, 16 by default, unknown for an injected dispatcher', async () => {
+    const { MockAgent } = await import('undici');
+    const url = 'http://127.0.0.1:9';
+    const cases: [LlamaTransportOptions, number | undefined][] = [
+      [{ baseUrl: url, kind: 'llama-server', connections: 3 }, 3],
+      [{ baseUrl: url, kind: 'llama-swap' }, 16],
+      [{ baseUrl: url, connections: 5 }, 5],
+      [{ baseUrl: url, kind: 'openai', dispatcher: new MockAgent() }, undefined],
+    ];
+    for (const [options, connections] of cases) {
+      const transport = createLlamaTransport(options);
+      expect(transport.connections).toBe(connections);
+      await transport.close();
+    }
+  });
+});

@@ -1,9 +1,30 @@
-import { HostUnreachableError } from '../../errors/errors.js';
+import { ConfigError, HostUnreachableError } from '../../errors/errors.js';
 import { capabilitiesOf } from '../../transport/transport.js';
 import { errorMessage } from '../../util/error-message.js';
 import { redactUrl } from '../../util/redact-url.js';
 import type { RunContext } from '../run-context.js';
 import { checkContext } from './context-check.js';
+
+/**
+ * Refuse a suite whose concurrency is above what the transport can have on the wire: the extra requests
+ * would wait inside the client, and that wait would be reported as the server's TTFT.
+ */
+function checkConnections(ctx: RunContext): void {
+  const limit = ctx.transport.connections;
+  const needed = Math.max(...ctx.suite.concurrency);
+  if (limit === undefined || needed <= limit) return;
+  throw new ConfigError(
+    [
+      {
+        path: 'concurrency',
+        message:
+          `${needed} requests in flight need ${needed} connections, but the transport has ${limit}: the rest would wait in the ` +
+          `client and that wait would count as TTFT. Create the transport with connections: ${needed} (or more)`,
+      },
+    ],
+    { source: `suite "${ctx.suite.name}"` },
+  );
+}
 
 /**
  * Before the first request: store the run, record what the server says about itself, and check it is
@@ -14,6 +35,7 @@ export async function preflight(ctx: RunContext): Promise<void> {
   const { transport, suite, signal, result } = ctx;
   // Not under the run's signal: a run aborted before it began is still stored, as `cancelled`.
   await ctx.storeCall('runs.create', (o) => ctx.store.runs.create(result, o));
+  checkConnections(ctx);
   result.environment.capabilities = capabilitiesOf(transport);
   const describe = transport.describe?.bind(transport);
   const server = describe ? await ctx.ask('describe', (o) => describe(suite.models, o)).catch(() => undefined) : undefined;

@@ -15,7 +15,12 @@ const UNDETECTED_TRAITS: TransportTraits = Object.freeze({ anyModelName: false, 
 type Method = (...args: unknown[]) => Promise<unknown>;
 
 /** A facade over the transport `build` makes once `detectKind` has named the server. */
-export function autoTransport(http: HttpClient, baseUrl: string, build: (kind: LlamaServerKind) => Transport): Transport {
+export function autoTransport(
+  http: HttpClient,
+  baseUrl: string,
+  connections: number | undefined,
+  build: (kind: LlamaServerKind) => Transport,
+): Transport {
   let inner: Transport | undefined;
   let detecting: Promise<Transport> | undefined;
   const resolve = (signal: AbortSignal | undefined): Promise<Transport> => {
@@ -43,6 +48,9 @@ export function autoTransport(http: HttpClient, baseUrl: string, build: (kind: L
     },
     get traits() {
       return inner?.traits ?? UNDETECTED_TRAITS;
+    },
+    get connections() {
+      return connections;
     },
     baseUrl,
     listModels: async (o) => (await resolve(o?.signal)).listModels(o),

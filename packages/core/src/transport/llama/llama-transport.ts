@@ -47,7 +47,8 @@ export function createLlamaTransport(options: LlamaTransportOptions): Transport 
   const http = httpClient(options);
   const kind = options.kind ?? 'auto';
   if (kind !== 'auto') return buildTransport(kind, http, options, shownUrl);
-  return autoTransport(http, shownUrl, (detected) => buildTransport(detected, http, options, shownUrl));
+  const connections = options.dispatcher ? undefined : (options.connections ?? DEFAULT_CONNECTIONS);
+  return autoTransport(http, shownUrl, connections, (detected) => buildTransport(detected, http, options, shownUrl));
 }
 
 /**
@@ -68,10 +69,13 @@ export async function connectLlamaTransport(options: LlamaTransportOptions & Cal
   }
 }
 
+/** Pool size when none is given. */
+const DEFAULT_CONNECTIONS = 16;
+
 function httpClient(options: LlamaTransportOptions): HttpClient {
   return new HttpClient({
     baseUrl: options.baseUrl,
-    connections: options.connections ?? 16,
+    connections: options.connections ?? DEFAULT_CONNECTIONS,
     apiKey: options.apiKey,
     connectTimeoutMs: options.connectTimeoutMs,
     headersTimeoutMs: options.headersTimeoutMs,
@@ -96,6 +100,8 @@ function buildTransport(kind: LlamaServerKind, http: HttpClient, options: LlamaT
     kind,
     baseUrl,
     traits: TRAITS[kind],
+    // An injected dispatcher has its own limits, unknown here.
+    connections: options.dispatcher ? undefined : (options.connections ?? DEFAULT_CONNECTIONS),
     listModels: (o) => listModels(http, kind, o?.signal),
     /** Stamping and parsing happen in the socket's read callback (EventStream); leaving the loop cancels. */
     stream(request: StreamRequest, o?: CallOptions): AsyncIterable<TransportEvent> {
