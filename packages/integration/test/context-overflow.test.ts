@@ -2,31 +2,25 @@ import type { PromptInput, Transport } from '@swapbench/core';
 import { SwapbenchError } from '@swapbench/core/errors';
 import { createLlamaTransport } from '@swapbench/core/transports/llama';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseResult, runCli, tempDir } from './support/cli.js';
-import { haveRealServer, type LlamaServer, startLlamaServer } from './support/llama-server.js';
+import { parseResult, runCli } from './support/cli.js';
+import { realServerAndTempDir } from './support/fixtures.js';
+import { haveRealServer } from './support/llama-server.js';
 
 // The server has 2048 tokens of context per slot (-c 4096 -np 2).
 describe.runIf(haveRealServer)('a prompt and output that do not fit the context of a real llama-server', () => {
-  let server: LlamaServer;
-  let dir: Awaited<ReturnType<typeof tempDir>>;
-  beforeAll(async () => {
-    [server, dir] = await Promise.all([startLlamaServer(), tempDir()]);
-  });
-  afterAll(async () => {
-    await Promise.all([server?.stop(), dir?.remove()]);
-  });
+  const env = realServerAndTempDir();
 
   it('swapbench run refuses promptTokens 2000 + maxTokens 128 before sending any generation request (exit 2)', async () => {
-    const file = await dir.writeSuite('overflow', {
+    const file = await env.dir.writeSuite('overflow', {
       name: 'real-overflow',
       models: ['tiny-llama'],
       promptTokens: [37, 2000],
       maxTokens: [128],
       concurrency: [1],
     });
-    const before = await server.generationRequests();
+    const before = await env.server.generationRequests();
 
-    const report = await runCli(['run', file, '--host', server.url]);
+    const report = await runCli(['run', file, '--host', env.server.url]);
     // The progress line names the run by a hex id: leave it out, so only the message is matched.
     const message = report.stderr
       .split('\n')
@@ -40,20 +34,20 @@ describe.runIf(haveRealServer)('a prompt and output that do not fit the context 
     expect(message).not.toMatch(/at .*\.js:\d+/); // a message, not a stack trace
     expect(report.code, report.stderr).toBe(2);
 
-    const json = await runCli(['run', file, '--host', server.url, '--json']);
+    const json = await runCli(['run', file, '--host', env.server.url, '--json']);
     const result = parseResult(json);
     expect(result).toMatchObject({ status: 'failed', cells: [], error: { code: 'CONFIG_INVALID' } });
     expect(result.error?.message).toMatch(/pp2000\D{0,3}tg128/);
     expect(json.code, json.stderr).toBe(2);
 
     // The server's log has a line per generation request it takes: neither run sent one.
-    expect(await server.generationRequests()).toBe(before);
+    expect(await env.server.generationRequests()).toBe(before);
   });
 
   describe('a request past the preflight, straight through the transport', () => {
     let transport: Transport;
     beforeAll(() => {
-      transport = createLlamaTransport({ baseUrl: server.url, kind: 'llama-server', connections: 1 });
+      transport = createLlamaTransport({ baseUrl: env.server.url, kind: 'llama-server', connections: 1 });
     });
     afterAll(async () => {
       await transport?.close();
@@ -69,7 +63,7 @@ describe.runIf(haveRealServer)('a prompt and output that do not fit the context 
     it.each(inputs)('$endpoint: a 3000-token prompt fails with the server’s own message', async (input) => {
       const tokens = await transport.tokenize!('tiny-llama', input);
       expect(tokens).toBeGreaterThanOrEqual(3000);
-      const before = await server.generationRequests();
+      const before = await env.server.generationRequests();
       const stream = transport.stream({
         ...input,
         model: 'tiny-llama',
@@ -84,7 +78,7 @@ describe.runIf(haveRealServer)('a prompt and output that do not fit the context 
       expect(error).toMatchObject({ code: 'HTTP_STATUS', status: 400 });
       expect((error as Error).message).toContain('exceeds the available context size');
       // It did reach the server (which refused it): the error is the server's, not the client's.
-      expect(await server.generationRequests()).toBe(before + 1);
+      expect(await env.server.generationRequests()).toBe(before + 1);
     });
   });
 });

@@ -1,22 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseResult, runCli, tempDir } from './support/cli.js';
-import { haveRealServer, type LlamaServer, startLlamaServer } from './support/llama-server.js';
+import { describe, expect, it } from 'vitest';
+import { parseResult, runCli } from './support/cli.js';
+import { realServerAndTempDir } from './support/fixtures.js';
+import { haveRealServer } from './support/llama-server.js';
 
 // llama-server closes the connection right after each streamed response while announcing keep-alive: a
 // client that sends its next request on that socket at once gets "other side closed". Hundreds of short
 // streams back to back, at each concurrency, must still all succeed.
 describe.runIf(haveRealServer)('swapbench run: hundreds of streams on a real llama-server', () => {
-  let server: LlamaServer;
-  let dir: Awaited<ReturnType<typeof tempDir>>;
-  beforeAll(async () => {
-    [server, dir] = await Promise.all([startLlamaServer(), tempDir()]);
-  });
-  afterAll(async () => {
-    await Promise.all([server?.stop(), dir?.remove()]);
-  });
+  const env = realServerAndTempDir();
 
   it('315 measured streams at concurrency 1, 2 and 4 with no failed request', async () => {
-    const file = await dir.writeSuite('many-streams', {
+    const file = await env.dir.writeSuite('many-streams', {
       name: 'real-many-streams',
       models: ['tiny-llama'],
       promptTokens: [37],
@@ -26,8 +20,8 @@ describe.runIf(haveRealServer)('swapbench run: hundreds of streams on a real lla
       repetitions: 45,
       warmup: 1,
     });
-    const before = await server.generationRequests();
-    const outcome = await runCli(['run', file, '--host', server.url, '--json']);
+    const before = await env.server.generationRequests();
+    const outcome = await runCli(['run', file, '--host', env.server.url, '--json']);
     const result = parseResult(outcome);
     const cells = result.cells.map((c) => ({ concurrency: c.concurrency, n: c.n, errors: c.errors, errorCodes: c.errorCodes }));
     expect(cells).toEqual([
@@ -39,6 +33,6 @@ describe.runIf(haveRealServer)('swapbench run: hundreds of streams on a real lla
     expect(outcome.code, outcome.stderr).toBe(0);
     expect(result.environment.server?.kind).toBe('llama-server');
     // Each request reached the server once: none lost, none sent twice (the warmup is the 316th).
-    expect((await server.generationRequests()) - before).toBe(316);
+    expect((await env.server.generationRequests()) - before).toBe(316);
   });
 });
