@@ -2,7 +2,7 @@ import type { RunResult, SuiteInput, Transport } from '@swapbench/core';
 import type { CliContext } from './context.js';
 import { exitCodeForRun, type ExitCode } from './exit-codes.js';
 import { createProgress } from './output/progress.js';
-import { redactUrlsIn } from './redact.js';
+import { redactUrlsIn } from '@swapbench/core';
 
 /** What `executeSuite` runs, against what, and how it reports. */
 export interface ExecuteOptions {

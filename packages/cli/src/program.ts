@@ -51,7 +51,7 @@ export async function main(argv: string[], io: MainIo = {}): Promise<ExitCode> {
     // Loaded only on this path: `--help` and a clean run never need it.
     const { SwapbenchError } = await import('@swapbench/core/errors');
     // A message may quote a URL the user gave; its credentials stay out of the terminal and of CI logs.
-    const { redactUrlsIn } = await import('./redact.js');
+    const { redactUrlsIn } = await import('@swapbench/core');
     ctx.stderr.write(`swapbench: ${redactUrlsIn(err instanceof Error ? err.message : String(err))}\n`);
     if (SwapbenchError.is(err)) return exitCodeFor(err.code);
     if (err instanceof Error && process.env.SWAPBENCH_DEBUG) ctx.stderr.write(`${redactUrlsIn(err.stack ?? '')}\n`);

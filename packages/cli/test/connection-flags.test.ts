@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkApiKey, checkHostUrl } from '../src/connection-flags.js';
-import { redactUrl, redactUrlsIn } from '../src/redact.js';
+import { redactUrl, redactUrlsIn } from '@swapbench/core';
 
 describe('checkHostUrl', () => {
   it.each([

@@ -26,6 +26,8 @@ export { computeStats } from './engine/stats.js';
 export { VERSION } from './engine/environment.js';
 export { parseLlamaTimings, type NormalizedTimings } from './timings/parse-llama-timings.js';
 export { redactUrl, redactUrlsIn } from './util/redact-url.js';
+export { apiKeyProblem, baseUrlProblem } from './util/connection-checks.js';
+export { cellName } from './engine/phases/cells.js';
 export { SuiteSchema, SamplingSchema, type Suite, type SuiteInput } from './suite/schema.js';
 export { parseSuite, loadSuiteFile } from './suite/load-suite.js';
 export {

@@ -25,7 +25,7 @@ export function makeDemoCommand(ctx: CliContext): Command {
       const { startSimulator } = await import('@swapbench/core/simulator');
       const { createLlamaTransport } = await import('@swapbench/core/transports/llama');
       const { executeSuite } = await import('../execute.js');
-      const { redactUrl } = await import('../redact.js');
+      const { redactUrl } = await import('@swapbench/core');
       const sim = await startSimulator({
         mode: 'llama-swap',
         seed: opts.seed,

@@ -1,7 +1,7 @@
 import cliProgress from 'cli-progress';
 import type { BenchEvent } from '@swapbench/core';
 import type { OutputStream } from '../context.js';
-import { formatCell } from './format.js';
+import { cellName } from '@swapbench/core';
 
 /** Draws a run's progress from its events. */
 export interface Progress {
@@ -43,7 +43,7 @@ function createBarProgress(stream: OutputStream): Progress {
           bar.update({ cell: `${event.model}: warming up` });
           break;
         case 'cell-start':
-          bar.update({ cell: `cell ${event.index + 1}/${event.total} ${formatCell(event.cell)}` });
+          bar.update({ cell: `cell ${event.index + 1}/${event.total} ${cellName(event.cell)}` });
           break;
         case 'sample':
           if (event.sample.phase !== 'measured') break;
@@ -78,9 +78,7 @@ function createLineProgress(stream: OutputStream): Progress {
           const c = event.cell;
           const ttft = c.ttftMs.p50 === null ? '-' : `${c.ttftMs.p50.toFixed(1)} ms`;
           const gen = c.genTps.mean === null ? '-' : `${c.genTps.mean.toFixed(1)} tok/s`;
-          stream.write(
-            `cell ${event.index + 1}/${event.total} ${formatCell(c)}: ttft p50 ${ttft}, gen ${gen}, errors ${c.errors}/${c.n}\n`,
-          );
+          stream.write(`cell ${event.index + 1}/${event.total} ${cellName(c)}: ttft p50 ${ttft}, gen ${gen}, errors ${c.errors}/${c.n}\n`);
           break;
         }
         case 'warning':

@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
 import type { CellResult, ErrorSummary, RunResult, ServerInfo } from '@swapbench/core';
-import { redactUrl, redactUrlsIn } from '../redact.js';
-import { formatCell, num } from './format.js';
+import { cellName, redactUrl, redactUrlsIn } from '@swapbench/core';
+import { num } from './format.js';
 
 /** The human-readable report of a run: what was measured, against what, then one row per cell. */
 export function renderReport(result: RunResult): string {
@@ -62,7 +62,7 @@ export function renderErrors(errors: readonly ErrorSummary[]): string[] {
   const lines = ['Errors (each distinct error once; warmups and swaps included):'];
   for (const e of errors) {
     const status = e.status === undefined ? '' : ` HTTP ${e.status}`;
-    lines.push(`  ${e.count}× ${e.code}${status} in ${e.cells.map(formatCell).join(', ')}`, `      ${redactUrlsIn(e.message)}`);
+    lines.push(`  ${e.count}× ${e.code}${status} in ${e.cells.map(cellName).join(', ')}`, `      ${redactUrlsIn(e.message)}`);
   }
   return lines;
 }

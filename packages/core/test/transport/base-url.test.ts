@@ -59,23 +59,35 @@ describe('base URL', () => {
 });
 
 describe('the URL the transport shows', () => {
-  it('is redacted in baseUrl, describe and messages; requests reach the real one', async () => {
+  it('a query (which would be dropped, never sent) is refused, and the refusal shows it redacted', () => {
+    const error = (() => {
+      try {
+        createLlamaTransport({ baseUrl: 'http://127.0.0.1:9/v1?key=abc123' });
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues).toEqual([
+      { path: 'baseUrl', message: expect.stringContaining('"http://127.0.0.1:9/v1?key=***" has a query') },
+    ]);
+    expect((error as Error).message).not.toContain('abc123');
+  });
+
+  it('baseUrl, describe and messages name the server by the URL given; requests reach it', async () => {
     const sim = keep(await startSimulator({ mode: 'llama-server', models: [{ name: 'm', loadMs: 0 }] }));
-    const baseUrl = `${sim.url}/v1?key=abc123`;
-    const shown = `${sim.url}/v1?key=***`;
+    const baseUrl = `${sim.url}/v1`;
     const transport = keep(createLlamaTransport({ baseUrl }));
     // Taken before detection removes it: the kind turns out to be llama-server, which cannot unload.
     const unload = transport.unload!;
-    expect(transport.baseUrl).toBe(shown);
-    expect((await transport.describe!(['m'])).baseUrl).toBe(shown);
+    expect(transport.baseUrl).toBe(baseUrl);
+    expect((await transport.describe!(['m'])).baseUrl).toBe(baseUrl);
     expect((await transport.listModels()).map((m) => m.id)).toEqual(['m']);
-    // The message names the server by its shown URL.
     const error = await unload('m').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnsupportedError);
-    expect((error as Error).message).toContain(shown);
-    expect((error as Error).message).not.toContain('abc123');
+    expect((error as Error).message).toContain(baseUrl);
     const connected = keep(await connectLlamaTransport({ baseUrl }));
-    expect([connected.kind, connected.baseUrl]).toEqual(['llama-server', shown]);
+    expect([connected.kind, connected.baseUrl]).toEqual(['llama-server', baseUrl]);
   });
 });
 

@@ -5,6 +5,7 @@
  */
 import type { Dispatcher } from 'undici';
 import { ConfigError, type ConfigIssue } from '../../errors/errors.js';
+import { apiKeyProblem, baseUrlProblem } from '../../util/connection-checks.js';
 import { redactUrl } from '../../util/redact-url.js';
 import type { LlamaServerKind } from './routes.js';
 
@@ -84,29 +85,22 @@ export function checkTransportOptions(options: LlamaTransportOptions): { shownUr
   const { connections, apiKey } = options;
   if (connections !== undefined && !(Number.isInteger(connections) && connections >= 1))
     issues.push({ path: 'connections', message: 'must be a whole number ≥ 1' });
-  // An HTTP header cannot carry these; undici would throw on the first request instead. The key is not shown.
-  if (apiKey !== undefined && (typeof apiKey !== 'string' || /[\p{Cc}]/u.test(apiKey)))
-    issues.push({ path: 'apiKey', message: 'must be a string without control characters (a line break at its end, say)' });
+  // An HTTP header cannot carry a bad key; undici would throw on the first request instead. The key is not shown.
+  if (apiKey !== undefined) {
+    const problem = typeof apiKey === 'string' ? apiKeyProblem(apiKey) : 'must be a string';
+    if (problem && apiKey !== '') issues.push({ path: 'apiKey', message: problem });
+  }
   if (issues.length > 0) throw new ConfigError(issues);
   return { shownUrl };
 }
 
 /** The redacted base URL; a problem with it goes to `issues`. */
 function checkBaseUrl(baseUrl: unknown, issues: ConfigIssue[]): string {
-  const fail = (message: string) => issues.push({ path: 'baseUrl', message });
-  if (typeof baseUrl !== 'string' || baseUrl.trim() === '') {
-    fail("is missing: give the server's URL, e.g. http://127.0.0.1:8080");
+  if (typeof baseUrl !== 'string') {
+    issues.push({ path: 'baseUrl', message: "is missing: give the server's URL, e.g. http://127.0.0.1:8080" });
     return '';
   }
-  // Redacted before anything is said about it: a URL that does not parse may still hold a password.
-  const shown = redactUrl(baseUrl);
-  if (!URL.canParse(baseUrl)) fail(`"${shown}" is not a valid URL, e.g. http://127.0.0.1:8080`);
-  else {
-    const url = new URL(baseUrl);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`"${shown}" must be an http:// or https:// URL`);
-    // Never sent (undici takes the origin only), so a server that needs them would only ever answer 401.
-    else if (url.username !== '' || url.password !== '')
-      fail(`"${shown}" holds credentials (user:password@), which are never sent: pass the key as apiKey (sent as a Bearer token)`);
-  }
-  return shown;
+  const problem = baseUrlProblem(baseUrl);
+  if (problem) issues.push({ path: 'baseUrl', message: problem });
+  return redactUrl(baseUrl.trim());
 }

@@ -1,2 +1,0 @@
-/** The CLI redacts URLs with core's one implementation. */
-export { redactUrl, redactUrlsIn } from '@swapbench/core';
