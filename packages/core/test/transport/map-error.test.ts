@@ -73,6 +73,20 @@ describe('mapRequestError', () => {
     expect(message).toContain('lower the concurrency');
   });
 
+  it('a connect timeout over https (a plain-HTTP server never answers the TLS hello) hints at http://', () => {
+    const timeout = netError('UND_ERR_CONNECT_TIMEOUT', 'Connect Timeout Error');
+    const https = mapRequestError(timeout, {
+      signal: undefined,
+      phase: 'headers',
+      origin: 'https://10.0.0.7:8080',
+      headersTimeoutMs: 1,
+      bodyTimeoutMs: 1,
+    });
+    expect(errorCode(https)).toBe('HOST_UNREACHABLE');
+    expect((https as Error).message).toMatch(/TLS handshake\) timed out: if the server has no TLS, use http:\/\//);
+    expect((map(timeout) as Error).message).not.toMatch(/TLS/);
+  });
+
   it('TLS failures are said in words, with a hint where there is one; the original stays the cause of the cause', () => {
     const original = netError('ERR_SSL_WRONG_VERSION_NUMBER', '803C…:error:0A00010B:SSL routines:ssl3_get_record:wrong version number');
     const mapped = map(original) as Error;

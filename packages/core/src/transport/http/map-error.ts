@@ -70,6 +70,11 @@ export function mapRequestError(err: unknown, context: MapErrorContext): unknown
     const tls = describeTlsFailure(code, err instanceof Error ? err.message : '');
     // The words replace OpenSSL's text in the message; the original error stays one cause further down.
     if (tls !== undefined) return new HostUnreachableError(origin, { cause: new Error(tls, { cause: err }) });
+    // A plain-HTTP server (llama-server among them) says nothing to a TLS hello: the handshake just times out.
+    if (code === 'UND_ERR_CONNECT_TIMEOUT' && origin.startsWith('https:')) {
+      const words = `the connection (TLS handshake) timed out: if the server has no TLS, use http:// (${code})`;
+      return new HostUnreachableError(origin, { cause: new Error(words, { cause: err }) });
+    }
     if (UNREACHABLE_CODES.has(code)) return new HostUnreachableError(origin, { cause: err });
     // The connection was made, so the host is there: only this exchange was cut (the engine goes on).
     if (CUT_CODES.has(code)) return new ConnectionResetError(origin, { cause: err });
