@@ -3,6 +3,12 @@
  * clients in alternating order — swapbench's own path, a naive fetch client, and a raw-socket floor — and
  * report how late each stamps tokens (vs the simulator's ground-truth write times) and what CPU it burns.
  *
+ * It also measures each client's send path (issue #20), joining each request with the simulator's record by
+ * response id. Each client says which clock reading starts its TTFT (t0) and what TTFT it reports:
+ *   send latency         = simulator's arrival stamp (headers parsed) − client t0
+ *   reported-TTFT error  = reported TTFT − true TTFT (simulator's first token write − arrival)
+ * and checks issue #20's targets at gap 1 ms: swapbench against the floor.
+ *
  *   node bench/run.ts            full run (~5 min), writes bench/results/latest.json
  *   node bench/run.ts --quick    smoke test (seconds), writes bench/results/quick.json
  */
@@ -18,6 +24,7 @@ import { runNaiveClient } from './clients/naive.ts';
 import { runSwapbenchClient } from './clients/swapbench.ts';
 import type { ClientRun, ClientRunOptions } from './clients/types.ts';
 import { distribution, median, type Distribution } from './stats.ts';
+import { checkTargets, TARGET_GAP_MS } from './targets.ts';
 
 const CLIENTS = { floor: runFloorClient, naive: runNaiveClient, swapbench: runSwapbenchClient } as const;
 type ClientName = keyof typeof CLIENTS;
@@ -62,6 +69,17 @@ interface RunFigures {
   memoryPerStreamKiB: number;
   ttftSkewMs: Distribution;
   tokenSkewMs: Distribution;
+  /** Simulator arrival − client t0, ms: how long after the client started the request the server saw it. */
+  sendLatencyMs: Distribution;
+  /** Reported TTFT − true TTFT (first token write − arrival), ms. */
+  reportedTtftErrorMs: Distribution;
+}
+
+/** What the simulator process sends back per generation request (its `GroundTruthRequest`, trimmed). */
+interface Truth {
+  id: string;
+  arrivedAt: bigint;
+  tokenWrites: bigint[];
 }
 
 const sim = fork(fileURLToPath(new URL('./sim-process.ts', import.meta.url)), { serialization: 'advanced', stdio: 'inherit' });
@@ -106,11 +124,12 @@ try {
         // Alternate the order so no client always runs on a warmer (or more tired) machine.
         const order = rotate(CLIENT_NAMES, repetition);
         for (const client of order) {
-          const figures = await measure(client, started.url, gapMs, concurrency, repetition);
+          const { figures, firstError } = await measure(client, started.url, gapMs, concurrency, repetition);
           runs.push(figures);
           process.stderr.write(
             `gap ${gapMs} ms c${concurrency} rep ${repetition + 1} ${client.padEnd(9)} ttft skew p99 ${figures.ttftSkewMs.p99.toFixed(2)} ms, ` +
-              `${figures.cpuUsPerToken.toFixed(2)} µs/token, ${figures.errors} errors\n`,
+              `send p99 ${figures.sendLatencyMs.p99.toFixed(2)} ms, TTFT error p99 ${figures.reportedTtftErrorMs.p99.toFixed(2)} ms, ` +
+              `${figures.cpuUsPerToken.toFixed(2)} µs/token, ${figures.errors} errors${firstError ? ` (first: ${firstError})` : ''}\n`,
           );
         }
       }
@@ -122,7 +141,13 @@ try {
   if (sim.exitCode === null) sim.kill();
 }
 
-async function measure(client: ClientName, url: string, gapMs: number, concurrency: number, repetition: number): Promise<RunFigures> {
+async function measure(
+  client: ClientName,
+  url: string,
+  gapMs: number,
+  concurrency: number,
+  repetition: number,
+): Promise<{ figures: RunFigures; firstError: string | undefined }> {
   await ask({ type: 'reset' }, 'reset');
   const options: ClientRunOptions = { url, model: MODEL, maxTokens: TOKENS, concurrency, requests: requestsFor(concurrency) };
   const cpu0 = process.cpuUsage();
@@ -131,25 +156,34 @@ async function measure(client: ClientName, url: string, gapMs: number, concurren
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   for (const r of run.records) if (r.tokenStampsMs) r.tokenStamps = r.tokenStampsMs.map((ms) => BigInt(Math.round(ms * 1e6)));
-  const truth = await ask<{ groundTruth: { id: string; tokenWrites: bigint[] }[]; cpuMicros: number }>({ type: 'collect' }, 'collected');
-  const byId = new Map(truth.groundTruth.map((g) => [g.id, g.tokenWrites]));
+  const truth = await ask<{ groundTruth: Truth[]; cpuMicros: number }>({ type: 'collect' }, 'collected');
+  const byId = new Map(truth.groundTruth.map((g) => [g.id, g]));
   const ttft: number[] = [];
   const perToken: number[] = [];
+  const send: number[] = [];
+  const ttftError: number[] = [];
   let tokens = 0;
   let errors = 0;
+  let firstError: string | undefined;
   for (const record of run.records) {
     if (record.error) {
       errors++;
+      firstError ??= record.error;
       if (process.env.BENCH_DEBUG) process.stderr.write(`error: ${record.error}\n`);
     }
     tokens += record.tokenStamps.length;
-    const writes = record.id === undefined ? undefined : byId.get(record.id);
-    if (!writes || record.tokenStamps.length === 0) continue;
+    const g = record.id === undefined ? undefined : byId.get(record.id);
+    if (!g) continue;
+    const writes = g.tokenWrites;
+    if (record.t0Ms !== undefined) send.push(Number(g.arrivedAt) / 1e6 - record.t0Ms);
+    if (record.reportedTtftMs !== undefined && writes[0] !== undefined)
+      ttftError.push(record.reportedTtftMs - Number(writes[0] - g.arrivedAt) / 1e6);
+    if (record.tokenStamps.length === 0) continue;
     const n = Math.min(writes.length, record.tokenStamps.length);
     for (let k = 0; k < n; k++) perToken.push(Number(record.tokenStamps[k]! - writes[k]!) / 1e6);
     ttft.push(Number(record.tokenStamps[0]! - writes[0]!) / 1e6);
   }
-  return {
+  const figures: RunFigures = {
     client,
     gapMs,
     concurrency,
@@ -164,7 +198,10 @@ async function measure(client: ClientName, url: string, gapMs: number, concurren
     memoryPerStreamKiB: run.peakMemoryBytes / concurrency / 1024,
     ttftSkewMs: distribution(ttft),
     tokenSkewMs: distribution(perToken),
+    sendLatencyMs: distribution(send),
+    reportedTtftErrorMs: distribution(ttftError),
   };
+  return { figures, firstError };
 }
 
 function rotate<T>(items: T[], by: number): T[] {
@@ -189,13 +226,12 @@ function helpStartup(): { medianMs: number; nodeBaselineMs: number } {
 }
 
 // Medians over repetitions, per client and setting.
-const summary = [];
-for (const gapMs of GAPS_MS) {
-  for (const concurrency of CONCURRENCY) {
-    for (const client of CLIENT_NAMES) {
+const summary = GAPS_MS.flatMap((gapMs) =>
+  CONCURRENCY.flatMap((concurrency) =>
+    CLIENT_NAMES.map((client) => {
       const rs = runs.filter((r) => r.client === client && r.gapMs === gapMs && r.concurrency === concurrency);
       const m = (f: (r: RunFigures) => number) => median(rs.map(f));
-      summary.push({
+      return {
         client,
         gapMs,
         concurrency,
@@ -207,14 +243,21 @@ for (const gapMs of GAPS_MS) {
         tokenSkewP50Ms: m((r) => r.tokenSkewMs.p50),
         tokenSkewP99Ms: m((r) => r.tokenSkewMs.p99),
         tokenSkewMaxMs: m((r) => r.tokenSkewMs.max),
+        sendLatencyP50Ms: m((r) => r.sendLatencyMs.p50),
+        sendLatencyP99Ms: m((r) => r.sendLatencyMs.p99),
+        sendLatencyMaxMs: m((r) => r.sendLatencyMs.max),
+        reportedTtftErrorP50Ms: m((r) => r.reportedTtftErrorMs.p50),
+        reportedTtftErrorP99Ms: m((r) => r.reportedTtftErrorMs.p99),
+        reportedTtftErrorMaxMs: m((r) => r.reportedTtftErrorMs.max),
         cpuUsPerToken: m((r) => r.cpuUsPerToken),
         simCpuUsPerToken: m((r) => r.simCpuUsPerToken),
         tokensPerSec: m((r) => r.tokensPerSec),
         memoryPerStreamKiB: m((r) => r.memoryPerStreamKiB),
-      });
-    }
-  }
-}
+      };
+    }),
+  ),
+);
+const targets = checkTargets(summary);
 const startup = helpStartup();
 
 const table = new Table({
@@ -256,8 +299,46 @@ for (const s of summary) {
   ]);
 }
 process.stdout.write(
-  `${table.toString()}\nskew = client stamp − simulator write time (ms, monotonic clock); medians over ${REPETITIONS} repetition(s)\n`,
+  `${table.toString()}\nskew = client stamp − simulator write time (ms, monotonic clock); medians over ${REPETITIONS} repetition(s)\n\n`,
 );
+
+const sendTable = new Table({
+  head: ['gap', 'conc', 'client', 'send latency p50', 'p99', 'max', 'reported-TTFT error p50', 'p99', 'max'],
+  style: { head: [], border: [] },
+});
+for (const s of summary) {
+  sendTable.push([
+    `${s.gapMs} ms`,
+    s.concurrency,
+    s.client,
+    f(s.sendLatencyP50Ms),
+    f(s.sendLatencyP99Ms),
+    f(s.sendLatencyMaxMs),
+    f(s.reportedTtftErrorP50Ms),
+    f(s.reportedTtftErrorP99Ms),
+    f(s.reportedTtftErrorMaxMs),
+  ]);
+}
+process.stdout.write(
+  `${sendTable.toString()}\nsend latency = simulator arrival (headers parsed) − client's TTFT start; ` +
+    'reported-TTFT error = client-reported TTFT − (first token write − arrival); ms\n\n',
+);
+
+const targetTable = new Table({
+  head: ['target (swapbench)', 'conc', 'swapbench', 'floor', 'limit', 'met'],
+  style: { head: [], border: [] },
+});
+for (const t of targets) {
+  targetTable.push([
+    t.target,
+    t.concurrency ?? '-',
+    f(t.value ?? Number.NaN),
+    f(t.floor ?? Number.NaN),
+    f(t.limit ?? Number.NaN),
+    t.met === null ? `skipped: ${t.skipped}` : t.met ? 'yes' : 'no',
+  ]);
+}
+process.stdout.write(`targets of issue #20, gap ${TARGET_GAP_MS} ms (ms; CPU in µs/token)\n${targetTable.toString()}\n`);
 process.stdout.write(`swapbench --help: ${startup.medianMs.toFixed(0)} ms median (node -e 0: ${startup.nodeBaselineMs.toFixed(0)} ms)\n`);
 
 await mkdir(new URL('./results/', import.meta.url), { recursive: true });
@@ -270,6 +351,7 @@ await writeFile(
       machine: { node: process.version, platform: platform(), arch: arch(), cpus: cpus()[0]?.model, cpuCount: cpus().length },
       workload: { tokens: TOKENS, ttftMs: 5, gapsMs: GAPS_MS, concurrency: CONCURRENCY, repetitions: REPETITIONS },
       summary,
+      targets,
       helpStartup: startup,
       runs,
     },

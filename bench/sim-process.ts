@@ -24,7 +24,7 @@ process.on('message', async (message: Message) => {
       break;
     case 'collect': {
       const used = process.cpuUsage(cpu);
-      const groundTruth = sim!.groundTruth.map((r) => ({ id: r.id, tokenWrites: r.tokenWrites, fault: r.fault }));
+      const groundTruth = sim!.groundTruth.map((r) => ({ id: r.id, arrivedAt: r.arrivedAt, tokenWrites: r.tokenWrites, fault: r.fault }));
       process.send!({ type: 'collected', groundTruth, cpuMicros: used.user + used.system, stats: sim!.stats() });
       break;
     }

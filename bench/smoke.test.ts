@@ -25,7 +25,12 @@ it('bench --quick runs all three clients and writes its JSON', async () => {
       expect(run.errors, `${run.client} c${run.concurrency}`).toBe(0);
       expect(run.tokens).toBe(run.requests * result.workload.tokens);
       expect(run.ttftSkewMs.n).toBe(run.requests);
+      // Every client says when its TTFT starts and what it reports, and every request joins the ground truth.
+      expect(run.sendLatencyMs.n, `${run.client} send latency`).toBe(run.requests);
+      expect(run.reportedTtftErrorMs.n, `${run.client} reported-TTFT error`).toBe(run.requests);
     }
+    expect(result.targets.length).toBeGreaterThan(0);
+    for (const t of result.targets) expect(t.met === null ? t.skipped : t.value).toBeDefined();
     expect(result.helpStartup.medianMs).toBeGreaterThan(0);
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 /**
  * The floor: the least a Node client can do. `node:net`, hand-written HTTP/1.1 with keep-alive, one socket
- * per in-flight stream; it stamps each read and counts content deltas by byte search, parsing nothing.
+ * per in-flight stream, all open before the first request; it stamps each read and counts content deltas by
+ * byte search, parsing nothing. Its TTFT starts just before the request is written on the socket.
  * Whatever skew and CPU this client shows is the cost of Node and the loopback, not of a client's code.
  */
 import { connect, type Socket } from 'node:net';
@@ -17,9 +18,11 @@ export async function runFloorClient(options: ClientRunOptions): Promise<ClientR
   const { peakMemoryBytes } = await withPeakMemory(async () => {
     const workers = Math.min(options.concurrency, options.requests);
     let next = 0;
+    const conns = Array.from({ length: workers }, () => new Connection(hostname, Number(port)));
+    // Open before the load, as swapbench's own reserve is: no TTFT of the floor includes a TCP connect.
+    await Promise.all(conns.map((conn) => conn.connected));
     await Promise.all(
-      Array.from({ length: workers }, async () => {
-        const conn = new Connection(hostname, Number(port));
+      conns.map(async (conn) => {
         while (next < options.requests) records.push(await conn.request(options, next++));
         conn.socket.destroy();
       }),
@@ -30,7 +33,9 @@ export async function runFloorClient(options: ClientRunOptions): Promise<ClientR
 
 class Connection {
   socket: Socket;
-  private current: { record: ClientRequestRecord; tail: Buffer; first: boolean; done: () => void } | undefined;
+  /** Settles when the first socket is connected, or failed to (its first request then reports the error). */
+  readonly connected: Promise<void>;
+  private current: { record: ClientRequestRecord; t0: bigint; tail: Buffer; first: boolean; done: () => void } | undefined;
   private closed = false;
 
   private readonly host: string;
@@ -40,6 +45,11 @@ class Connection {
     this.host = host;
     this.port = port;
     this.socket = this.open();
+    const socket = this.socket;
+    this.connected = new Promise((resolve) => {
+      socket.once('connect', resolve);
+      socket.once('close', resolve);
+    });
   }
 
   private open(): Socket {
@@ -59,7 +69,9 @@ class Connection {
     const body = chatBody(options.model, options.maxTokens, n);
     const record: ClientRequestRecord = { id: undefined, tokenStamps: [] };
     return new Promise((resolve) => {
-      this.current = { record, tail: Buffer.alloc(0), first: true, done: () => resolve(record) };
+      const t0 = process.hrtime.bigint();
+      record.t0Ms = Number(t0) / 1e6;
+      this.current = { record, t0, tail: Buffer.alloc(0), first: true, done: () => resolve(record) };
       this.socket.write(
         `POST /v1/chat/completions HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\nContent-Type: application/json\r\n` +
           `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: keep-alive\r\n\r\n${body}`,
@@ -100,6 +112,8 @@ class Connection {
     const cur = this.current;
     if (!cur) return;
     this.current = undefined;
+    const first = cur.record.tokenStamps[0];
+    if (first !== undefined) cur.record.reportedTtftMs = Number(first - cur.t0) / 1e6;
     if (error) {
       cur.record.error = error;
       this.socket.destroy();

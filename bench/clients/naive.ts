@@ -1,6 +1,7 @@
 /**
  * The obvious Node client: global `fetch`, a `TextDecoder`, split on newlines, `JSON.parse` per event.
- * It is the reference swapbench must beat, written the way most scripts are.
+ * It is the reference swapbench must beat, written the way most scripts are. Its TTFT starts when `fetch` is
+ * called, so it includes whatever the global dispatcher does before writing (opening a connection).
  */
 import { chatBody, slidingWindow, withPeakMemory, type ClientRequestRecord, type ClientRun, type ClientRunOptions } from './types.ts';
 
@@ -16,6 +17,8 @@ export async function runNaiveClient(options: ClientRunOptions): Promise<ClientR
 
 async function oneRequest(options: ClientRunOptions, n: number): Promise<ClientRequestRecord> {
   const record: ClientRequestRecord = { id: undefined, tokenStamps: [] };
+  const t0 = process.hrtime.bigint();
+  record.t0Ms = Number(t0) / 1e6;
   try {
     const response = await fetch(`${options.url}/v1/chat/completions`, {
       method: 'POST',
@@ -40,5 +43,7 @@ async function oneRequest(options: ClientRunOptions, n: number): Promise<ClientR
   } catch (err) {
     record.error = err instanceof Error ? err.message : String(err);
   }
+  const first = record.tokenStamps[0];
+  if (first !== undefined) record.reportedTtftMs = Number(first - t0) / 1e6;
   return record;
 }

@@ -1,9 +1,10 @@
 /**
  * swapbench's own path: `runBenchSuite` with the undici llama transport, exactly as the CLI runs a suite
- * (prompt calibration, sliding window, per-request measurement, sample store, events). The only addition is
- * a hook on the transport's iterator that keeps each delta's arrival stamp, to compare with ground truth.
+ * (prompt calibration, sliding window, per-request measurement, sample store, events). The run asks for
+ * `timelines: true`, so each stored sample carries its raw clock readings; the records are read back from the
+ * store afterwards, with nothing hooked into the transport.
  */
-import { createMemoryStore, runBenchSuite, type Transport, type TransportEvent } from '@swapbench/core';
+import { createMemoryStore, runBenchSuite, type Sample } from '@swapbench/core';
 import { createLlamaTransport } from '@swapbench/core/transports/llama';
 import { withPeakMemory, type ClientRequestRecord, type ClientRun, type ClientRunOptions } from './types.ts';
 
@@ -16,12 +17,7 @@ const HR_OFFSET_MS = Number(process.hrtime.bigint()) / 1e6 - performance.now();
 const hrClock = (): number => performance.now() + HR_OFFSET_MS;
 
 export async function runSwapbenchClient(options: ClientRunOptions): Promise<ClientRun> {
-  const inner = createLlamaTransport({ baseUrl: options.url, kind: 'llama-server', connections: options.concurrency, clock: hrClock });
-  const records: ClientRequestRecord[] = [];
-  const transport: Transport = Object.assign(Object.create(inner) as Transport, {
-    stream: (request: Parameters<Transport['stream']>[0], callOptions?: Parameters<Transport['stream']>[1]) =>
-      recorded(inner.stream(request, callOptions), records),
-  });
+  const transport = createLlamaTransport({ baseUrl: options.url, kind: 'llama-server', connections: options.concurrency, clock: hrClock });
   const store = createMemoryStore();
   try {
     const { value: result, peakMemoryBytes } = await withPeakMemory(() =>
@@ -35,35 +31,34 @@ export async function runSwapbenchClient(options: ClientRunOptions): Promise<Cli
           repetitions: Math.max(1, Math.round(options.requests / options.concurrency)),
           warmup: 0,
         },
-        { transport, store, clock: hrClock },
+        // The run reads the transport's clock, so sample timelines are on the hrtime clock too.
+        { transport, store, timelines: true },
       ),
     );
+    const records: ClientRequestRecord[] = [];
+    for await (const sample of store.runs.samples(result.runId)) if (sample.phase === 'measured') records.push(recordOf(sample));
     if (result.status !== 'completed') records.push({ id: undefined, tokenStamps: [], error: result.error?.message ?? result.status });
     return { records, peakMemoryBytes };
   } finally {
-    await inner.close();
+    await transport.close();
     await store.close();
   }
 }
 
-function recorded(stream: AsyncIterable<TransportEvent>, records: ClientRequestRecord[]): AsyncIterable<TransportEvent> {
+/** A stored sample as a bench record: start = when the request was written (else handed over), TTFT as stored. */
+function recordOf(sample: Sample): ClientRequestRecord {
+  const error = sample.ok ? undefined : `${sample.error?.code ?? 'failed'}: ${sample.error?.message ?? ''}`;
+  const timeline = sample.timeline;
+  if (!timeline) {
+    // A core without issue #20's timelines: say so instead of reporting figures without their inputs.
+    return { id: sample.responseId, tokenStamps: [], error: error ?? 'sample.timeline is missing: this core ignores `timelines: true`' };
+  }
   return {
-    [Symbol.asyncIterator]() {
-      const it = stream[Symbol.asyncIterator]();
-      const record: ClientRequestRecord = { id: undefined, tokenStamps: [], tokenStampsMs: [] };
-      records.push(record);
-      return {
-        next: () =>
-          it.next().then((r) => {
-            if (!r.done) {
-              const e = r.value;
-              if (e.type === 'delta') for (let i = 0; i < e.tokens; i++) record.tokenStampsMs!.push(e.at);
-              else if (e.type === 'final') record.id = e.responseId;
-            }
-            return r;
-          }),
-        return: (value?: unknown) => it.return?.(value) ?? Promise.resolve({ done: true as const, value: undefined }),
-      } as AsyncIterator<TransportEvent>;
-    },
+    id: sample.responseId,
+    tokenStamps: [],
+    tokenStampsMs: timeline.tokenAt,
+    t0Ms: timeline.sentAt ?? timeline.startAt,
+    ...(sample.ttftMs !== undefined && { reportedTtftMs: sample.ttftMs }),
+    ...(error !== undefined && { error }),
   };
 }

@@ -1,7 +1,17 @@
-/** What every benchmarked client records: per request, when each content token arrived. */
+/**
+ * What every benchmarked client records: per request, when it started the request, when each content token
+ * arrived, and the TTFT it reports.
+ */
 export interface ClientRequestRecord {
   /** The server's response id (`chatcmpl-…`), to join with the simulator's ground truth. */
   id: string | undefined;
+  /**
+   * The clock reading (ms on the hrtime clock) the client counts as the request's start for TTFT; compared
+   * with the simulator's arrival stamp it gives the send latency. Absent when the request failed before it.
+   */
+  t0Ms?: number;
+  /** The TTFT the client reports for this request, ms (absent when no content token arrived). */
+  reportedTtftMs?: number;
   /** `process.hrtime.bigint()` when the client read each content token (a read with k tokens stamps k times). */
   tokenStamps: bigint[];
   /** The same in ms on the hrtime clock, when cheaper to take; the runner converts them after the CPU figure. */

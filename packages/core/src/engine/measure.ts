@@ -15,7 +15,16 @@ export interface MeasureContext {
   requestedPromptTokens: number;
   ignoreEos: boolean;
   bustCache: boolean;
+  /** Keep the raw clock readings of the request in the sample (`timeline`). */
+  timeline: boolean;
 }
+
+/**
+ * A request that waited longer than this in the client before it was written is flagged `client-wait`:
+ * the server saw it later than the load asked for. Well above what a request waits when the client keeps
+ * up (tens of microseconds), well below a token's time on any server.
+ */
+export const CLIENT_WAIT_FLAG_MS = 5;
 
 /** A sample's measured part; the engine adds where it sits in the run. */
 export type Measurement = Omit<Sample, 'runId' | 'seq' | 'phase' | 'model' | 'promptTokens' | 'maxTokens' | 'concurrency' | 'coldStart'>;
@@ -36,6 +45,11 @@ export async function measureRequest(ctx: MeasureContext, request: StreamRequest
   const startedAt = new Date().toISOString();
   const t0 = clock();
   const m: Measurement = { startedAt, ok: false, outputTokens: 0, itlMs: [], server: { source: 'none' }, flags: [] };
+  if (request.requestId !== undefined) m.requestId = request.requestId;
+  const tokenAt: number[] | undefined = ctx.timeline ? [] : undefined;
+  // Latencies start when the request was written, once the transport says when that was: waiting in the
+  // client, or for a connection, is the server's latency in no way (it is `queueMs`/`connectMs`).
+  let start = t0;
   let settled = false;
   let last = 0;
   const consume = async (): Promise<void> => {
@@ -46,22 +60,28 @@ export async function measureRequest(ctx: MeasureContext, request: StreamRequest
         if (event.tokens <= 0 && event.text === '') continue;
         const tokens = Math.max(1, event.tokens);
         if (m.ttftMs === undefined) {
-          m.ttftMs = event.at - t0;
+          m.ttftMs = event.at - start;
           phase = 'body';
         } else {
           m.itlMs.push(event.at - last);
         }
         // A chunk of k tokens arrived at once: its other k−1 tokens have zero gaps.
         for (let i = 1; i < tokens; i++) m.itlMs.push(0);
+        if (tokenAt) for (let i = 0; i < tokens; i++) tokenAt.push(event.at);
         m.outputTokens += tokens;
         last = event.at;
       } else if (event.type === 'response-start') {
-        m.ttfbMs = event.at - t0;
-        if (event.sentAt !== undefined) m.sendMs = event.sentAt - t0;
+        if (event.sentAt !== undefined) {
+          start = event.sentAt;
+          const connectMs = event.connectMs ?? 0;
+          m.queueMs = Math.max(0, event.sentAt - t0 - connectMs);
+          if (event.connectMs !== undefined) m.connectMs = connectMs;
+        }
+        m.ttfbMs = event.at - start;
         if (event.resent) m.resent = true;
         phase = 'first-token';
       } else {
-        m.e2eMs = event.at - t0;
+        m.e2eMs = event.at - start;
         m.finishReason = event.finishReason;
         m.responseId = event.responseId;
         m.server = parseLlamaTimings(event.raw);
@@ -76,7 +96,7 @@ export async function measureRequest(ctx: MeasureContext, request: StreamRequest
     if (!m.ok) m.error = { code: 'STREAM_PROTOCOL', message: 'stream ended without a final event' };
   } catch (err) {
     m.ok = false;
-    m.e2eMs = clock() - t0;
+    m.e2eMs = clock() - start;
     if ((err as { resent?: unknown } | null)?.resent === true) m.resent = true;
     if (ctx.runSignal.aborted) m.error = { code: 'CANCELLED', message: `cancelled with the run: ${errorMessage(ctx.runSignal.reason)}` };
     else m.error = sampleError(controller.signal.aborted ? controller.signal.reason : err);
@@ -85,6 +105,7 @@ export async function measureRequest(ctx: MeasureContext, request: StreamRequest
     stopped.dispose();
     clearTimeout(timer);
   }
+  if (ctx.timeline) m.timeline = { startAt: t0, ...(start === t0 ? {} : { sentAt: start }), tokenAt: tokenAt! };
   finishMeasurement(m, ctx, request.maxTokens);
   return m;
 }
@@ -133,8 +154,13 @@ function finishMeasurement(m: Measurement, ctx: MeasureContext, maxTokens: numbe
     m.genTps = decodeMs > 0 ? ((m.outputTokens - 1) * 1000) / decodeMs : undefined;
   }
   m.promptTokensActual = m.server.promptTokens;
-  if (!m.ok) return;
+  const waited = (m.queueMs ?? 0) > CLIENT_WAIT_FLAG_MS;
+  if (!m.ok) {
+    if (waited) m.flags = ['client-wait'];
+    return;
+  }
   const flags: SampleFlag[] = [];
+  if (waited) flags.push('client-wait');
   if (ctx.bustCache && (m.server.cachedTokens ?? 0) > 0) flags.push('warm-cache');
   if (ctx.ignoreEos && generatedTokens(m) !== maxTokens) flags.push('length-mismatch');
   if (m.promptTokensActual !== undefined && m.promptTokensActual !== ctx.requestedPromptTokens) flags.push('prompt-size-mismatch');

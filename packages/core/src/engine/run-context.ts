@@ -22,8 +22,17 @@ export interface RunBenchSuiteOptions {
   signal?: AbortSignal;
   /** Progress events for live UIs. A listener that throws is ignored. */
   onEvent?: (event: BenchEvent) => void;
-  /** Monotonic clock in ms; default `performance.now`. Must be the transport's clock too. */
+  /**
+   * Monotonic clock in ms; default the transport's `clock`, else `performance.now`. A transport's event
+   * times and this clock are compared, so give a clock to the transport (it is used here too), not twice.
+   */
   clock?: () => number;
+  /**
+   * Keep each sample's raw clock readings (`Sample.timeline`: when it was handed to the transport, written,
+   * and each token arrived), for harnesses that join samples with other records on the same clock. Off by
+   * default: it keeps a number per token.
+   */
+  timelines?: boolean;
   /** Run id to use; default a random UUID. */
   runId?: string;
   /** Longest wait for one store call before the run goes on without it, ms; default 10 000. */
@@ -57,6 +66,8 @@ export interface RunContext {
   /** Stop starting requests: the run ends `failed` with this error. The first reason wins. */
   halt(reason: SwapbenchError): void;
   readonly clock: () => number;
+  /** Keep samples' raw clock readings (the `timelines` option). */
+  readonly timelines: boolean;
   readonly result: RunResult;
   /**
    * Call the server (anything but a stream) under the run's signal and the suite's request timeout: an
@@ -83,6 +94,8 @@ export interface RunContext {
   errors(): ErrorSummary[];
   /** The unique prefix of the next request, so no prompt cache can serve it. */
   nextNonce(): string;
+  /** The id the next request is sent with (`X-Request-Id`): the run's id and the request's number in it. */
+  nextRequestId(): string;
   /** Wait until every sample is stored. */
   flushSamples(): Promise<void>;
   /** Detach from the caller's signal. */
@@ -102,6 +115,7 @@ export function createRunContext(suite: Suite, options: RunBenchSuiteOptions, cl
   let seq = 0;
   let sampleSeq = 0;
   // Start the nonces at a number from the run id, so two runs' prompts differ from the first request.
+  let requestsSent = 0;
   let requestNumber = parseInt(runId.replace(/[^0-9a-f]/gi, '').slice(0, 5) || '0', 16);
 
   const result: RunResult = {
@@ -171,7 +185,8 @@ export function createRunContext(suite: Suite, options: RunBenchSuiteOptions, cl
     ask: (name, call) => withDeadline(`transport.${name}`, suite.requestTimeoutMs, controller.signal, (signal) => call({ signal })),
     storeCall,
     storeTimeoutMs: options.storeTimeoutMs ?? STORE_TIMEOUT_MS,
-    clock: options.clock ?? (() => performance.now()),
+    clock: options.clock ?? options.transport.clock ?? (() => performance.now()),
+    timelines: options.timelines === true,
     result,
     emit,
     warn,
@@ -197,6 +212,7 @@ export function createRunContext(suite: Suite, options: RunBenchSuiteOptions, cl
     },
     errors: () => errors.summary(),
     nextNonce: () => nonce(requestNumber++),
+    nextRequestId: () => `${runId}-${requestsSent++}`,
     flushSamples: () => sink.flush(),
     dispose: () => {
       options.signal?.removeEventListener('abort', onAbort);

@@ -28,6 +28,7 @@ export async function sendRequest(ctx: RunContext, spec: RequestSpec): Promise<S
     sampling: suite.sampling,
     ignoreEos: suite.ignoreEos,
     cachePrompt: suite.cache === 'reuse',
+    requestId: ctx.nextRequestId(),
   };
   const measurement = await measureRequest(
     {
@@ -38,6 +39,7 @@ export async function sendRequest(ctx: RunContext, spec: RequestSpec): Promise<S
       requestedPromptTokens: cell.promptTokens,
       ignoreEos: suite.ignoreEos,
       bustCache: suite.cache === 'bust',
+      timeline: ctx.timelines,
     },
     request,
   );

@@ -18,7 +18,12 @@ export type SampleFlag =
   /** The server generated a different number of tokens than asked, despite `ignoreEos`. */
   | 'length-mismatch'
   /** The server evaluated a different prompt size than asked. */
-  | 'prompt-size-mismatch';
+  | 'prompt-size-mismatch'
+  /**
+   * The request waited in the client (for a connection, or behind the event loop) longer than
+   * `CLIENT_WAIT_FLAG_MS` before it was written: the server saw it later than the load asked for.
+   */
+  | 'client-wait';
 
 /** One request, measured. Stored as it completes. */
 export interface Sample extends CellKey {
@@ -36,10 +41,19 @@ export interface Sample extends CellKey {
   /** Why a failed sample failed: its stable code, the server's own words, the HTTP status if any. */
   error?: SampleError | undefined;
   /**
-   * Time from the start of the request to it being written on a connection: waiting for a free connection
-   * and, for a new one, opening it (TTFT includes it). Absent when the transport cannot tell.
+   * The id sent with the request (`X-Request-Id`), to find it in server or proxy logs; `responseId` is the
+   * server's own.
    */
-  sendMs?: number | undefined;
+  requestId?: string | undefined;
+  /**
+   * Time the request spent in the client before it was written on a connection, ms: waiting for a free
+   * connection or for the event loop, not opening a connection (that is `connectMs`). Latencies (TTFB,
+   * TTFT, E2E) start when the request was written, so neither is in them. Absent when the transport cannot
+   * tell when it wrote the request; latencies then start when it was handed to the transport.
+   */
+  queueMs?: number | undefined;
+  /** Time to open a connection for this request, ms, when none was ready (absent when one was). */
+  connectMs?: number | undefined;
   /** Sent a second time: the server closed a reused connection without answering, so it never ran the first. */
   resent?: boolean | undefined;
   /** Time to response headers. */
@@ -66,6 +80,21 @@ export interface Sample extends CellKey {
   /** The first request to a model that was not loaded: its TTFT includes the load. */
   coldStart?: boolean | undefined;
   flags: SampleFlag[];
+  /** Raw clock readings of the request, when the run asked for them (`timelines: true`). */
+  timeline?: SampleTimeline | undefined;
+}
+
+/**
+ * When things happened to one request, as raw readings of the run's monotonic clock (ms), for harnesses
+ * that join a sample with another record (a server's log, a proxy's trace) on the same clock.
+ */
+export interface SampleTimeline {
+  /** The request was handed to the transport. */
+  startAt: number;
+  /** It was written on a connection (absent when the transport cannot tell). */
+  sentAt?: number | undefined;
+  /** Each output token arrived (a chunk of k tokens gives k equal readings). */
+  tokenAt: number[];
 }
 
 /** Why one request failed. */
@@ -102,7 +131,7 @@ export interface Stats {
 export interface CellResult extends CellKey {
   /** Measured requests, failed ones included. */
   n: number;
-  /** Requests the cell was to measure (repetitions × concurrency). */
+  /** Requests the cell was to measure (the suite's `requests`, or repetitions × concurrency). */
   planned: number;
   /** Requests sent twice because the server closed a reused connection before answering (see Sample.resent). */
   resent: number;
@@ -130,6 +159,27 @@ export interface CellResult extends CellKey {
   wallMs: number;
   /** How many samples carried each flag. */
   flags: Partial<Record<SampleFlag, number>>;
+  /** Whether the client kept up during this cell. */
+  client: CellClientHealth;
+}
+
+/** Whether the client kept up during one cell: if not, the cell's timings include client-side delay. */
+export interface CellClientHealth {
+  /**
+   * The event-loop delay at p99 was above 10 ms, or more than 1% of the requests were flagged `client-wait`:
+   * the cell's timings are late by up to that much, or the server saw less load than the cell claims.
+   */
+  saturated: boolean;
+  /**
+   * Event-loop delay during the cell, ms, beyond the monitor's own interval (an idle loop reads about 0).
+   * Null when the cell was too short to read (under ~40 ms).
+   */
+  eventLoopDelayP99Ms: number | null;
+  eventLoopDelayMaxMs: number | null;
+  /** Requests flagged `client-wait`. */
+  clientWaitRequests: number;
+  /** p99 of the time requests waited in the client before being written (`Sample.queueMs`); null when unknown. */
+  queueP99Ms: number | null;
 }
 
 /** Swap (unload + reload) times of one model, llama-swap only. */
@@ -167,12 +217,15 @@ export interface RunEnvironment {
   capabilities?: TransportCapability[] | undefined;
 }
 
-/** Event-loop delay seen by the client during the run. */
+/** Whether the client kept up during the run: the roll-up of its cells' `client` (the worst cell). */
 export interface ClientHealth {
-  /** True when the client's own event loop was slow enough to distort timings. */
+  /** True when the client was saturated in at least one cell (see `CellClientHealth.saturated`). */
   clientSaturated: boolean;
+  /** The highest of the cells' event-loop delays, ms (beyond the monitor's interval). */
   eventLoopDelayP99Ms: number | null;
   eventLoopDelayMaxMs: number | null;
+  /** Cells in which the client was saturated. */
+  saturatedCells: number;
 }
 
 /** How each model's prompts were sized. */

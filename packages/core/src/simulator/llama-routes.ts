@@ -19,7 +19,12 @@ export interface SimRequest {
   /** The llama-server path (llama-swap's `/upstream/<model>` prefix removed). */
   path: string;
   body: string;
+  /** Headers parsed (before the body was read). */
+  arrivedAt: bigint;
+  /** Body read. */
   receivedAt: bigint;
+  /** The `X-Request-Id` header, if any. */
+  requestId: string | undefined;
   res: ServerResponse;
   /** Aborts when the client leaves or the simulator closes. */
   signal: AbortSignal;
@@ -63,6 +68,7 @@ export function newTruth(id: string, model: string, req: SimRequest): GroundTrut
     id,
     model,
     endpoint: req.path,
+    arrivedAt: req.arrivedAt,
     receivedAt: req.receivedAt,
     tokenWrites: [],
     promptTokens: 0,
@@ -70,6 +76,7 @@ export function newTruth(id: string, model: string, req: SimRequest): GroundTrut
     predictedTokens: 0,
     swapped: false,
     loadMs: 0,
+    ...(req.requestId !== undefined && { requestId: req.requestId }),
   };
 }
 

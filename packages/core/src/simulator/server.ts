@@ -86,6 +86,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   // llama-server's connection headers and its close after each stream; llama-swap (Go's net/http) keeps them.
   const ServerResponse = mode === 'llama-server' ? llamaServerResponse(options.closeAfterStream ?? true, closingSockets) : undefined;
   const server = createServer({ requestTimeout: 0, ...(ServerResponse && { ServerResponse }) }, (req, res) => {
+    // First thing: node emits 'request' once the headers are parsed, so this is when the request reached us.
+    const arrivedAt = process.hrtime.bigint();
     // A request sent on a connection that is closing after a stream: llama-server never reads it.
     if (closingSockets.has(req.socket)) {
       req.socket.destroy();
@@ -98,7 +100,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       // The client left before the response was complete: stop generating, free the slot.
       if (!res.writableFinished) controller.abort(new Error('client disconnected'));
     });
-    handle(req, res, controller.signal).catch((err: unknown) => {
+    handle(req, res, controller.signal, arrivedAt).catch((err: unknown) => {
       if (!res.headersSent) sendJson(res, 500, llamaError(500, 'server_error', errorMessage(err)));
       else res.destroy();
     });
@@ -109,7 +111,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     socket.on('close', () => sockets.delete(socket));
   });
 
-  async function handle(req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, signal: AbortSignal, arrivedAt: bigint): Promise<void> {
     res.sendDate = false;
     const url = new URL(req.url ?? '/', 'http://sim');
     const method = req.method ?? 'GET';
@@ -119,7 +121,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     // A fault on this path answers instead of the server, before any route (or llama-swap) sees the request.
     const early = pickPathFault(faults, seed, url.pathname, pathCounts);
     if (early) return applyEarlyFault(early, res, signal);
-    const request: SimRequest = { method, path: url.pathname, body, receivedAt: process.hrtime.bigint(), res, signal };
+    const receivedAt = process.hrtime.bigint();
+    const id = req.headers['x-request-id'];
+    const requestId = typeof id === 'string' ? id : undefined;
+    const request: SimRequest = { method, path: url.pathname, body, arrivedAt, receivedAt, requestId, res, signal };
     if (!front) return serveLlama(ctx, single, request);
     return serveSwap(front, request, url.searchParams, req.headers['content-type']);
   }

@@ -123,8 +123,15 @@ export interface GroundTruthRequest {
   model: string;
   /** The llama-server path that served it, e.g. `/v1/chat/completions`. */
   endpoint: string;
+  /**
+   * When the request's headers had been parsed (the server's `'request'` event), before its body was read:
+   * when the request reached the server, for measuring how long a client took to get it there.
+   */
+  arrivedAt: bigint;
   /** When the request body had been received (before any llama-swap load or slot wait). */
   receivedAt: bigint;
+  /** The request's `X-Request-Id` header, when it had one. */
+  requestId?: string;
   /** When the response headers were written. */
   headersAt?: bigint;
   /**

@@ -36,6 +36,8 @@ export type StreamRequest = PromptInput & {
   ignoreEos: boolean;
   /** Let the server reuse its prompt cache (`cache_prompt`). */
   cachePrompt: boolean;
+  /** Sent as the `X-Request-Id` header, so the request can be found in server and proxy logs. */
+  requestId?: string;
 };
 
 /** A model the server offers. */
@@ -63,6 +65,11 @@ export type TransportEvent =
        * includes. Absent when the transport cannot tell.
        */
       sentAt?: number;
+      /**
+       * Time spent opening a connection for this request, ms, when none was ready for it (part of the time
+       * before `sentAt`). Absent when a connection was ready, or the transport cannot tell.
+       */
+      connectMs?: number;
       /**
        * The request was sent twice: the server closed the reused connection of the first send without a
        * byte of answer, so it never ran it. `sentAt` is the second send's: connection time includes the first.
@@ -167,6 +174,18 @@ export interface Transport {
    * wait would count in their TTFT. Undefined: no limit of its own.
    */
   readonly connections?: number | undefined;
+  /**
+   * The monotonic clock (ms) its events' `at` are read on. `runBenchSuite` uses it when given no clock of
+   * its own, so a clock is passed once.
+   */
+  readonly clock?: (() => number) | undefined;
+  /**
+   * Open connections ahead of a load of `count` requests in flight, and keep replacements ready while it
+   * runs, so no request of it waits to connect; `reserveConnections(0)` ends the load. Resolves once they
+   * are open; a connection that failed to open is not an error here (the request that needs it reports it).
+   * The client side only: it asks the server nothing.
+   */
+  reserveConnections?(count: number, options?: CallOptions): Promise<void>;
   /** Models the server offers. */
   listModels(options?: CallOptions): Promise<ModelInfo[]>;
   /**

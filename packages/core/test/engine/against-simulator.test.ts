@@ -161,13 +161,16 @@ describe('runBenchSuite against the simulator', () => {
     for (const s of measured) expect([truthOf(s).swapped, truthOf(s).loadMs]).toEqual([false, 0]);
   });
 
-  it('loses no request to llama-server closing its connection after every stream, and records send time', async () => {
+  it('loses no request to llama-server closing its connection after every stream, and starts latencies at the send', async () => {
     sim = await startSimulator({ mode: 'llama-server', seed: 5, models: [{ name: 'm1', genTps: 5000, ttftMs: 1, slots: 4 }] });
-    const transport = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-server', connections: 4 });
+    // The simulator stamps on process.hrtime: the same clock here, so the two records compare.
+    const hrClock = () => Number(process.hrtime.bigint()) / 1e6;
+    const transport = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-server', connections: 4, clock: hrClock });
     const store = createMemoryStore();
     const result = await runBenchSuite(suite({ promptTokens: [20], maxTokens: [4], concurrency: [1, 4], repetitions: 25 }), {
       transport,
       store,
+      timelines: true,
     });
     await transport.close();
     expect(result.status).toBe('completed');
@@ -177,9 +180,21 @@ describe('runBenchSuite against the simulator', () => {
     ]);
     // Each stream reached the simulator exactly once.
     expect(sim.groundTruth.filter((g) => g.predictedTokens > 0)).toHaveLength(125);
-    for (const s of await storedSamples(store, result.runId)) {
-      expect(s.sendMs).toBeGreaterThanOrEqual(0);
-      expect(s.sendMs!).toBeLessThanOrEqual(s.ttfbMs!);
+    const samples = (await storedSamples(store, result.runId)).filter((s) => s.phase === 'measured');
+    expect(samples).toHaveLength(125);
+    for (const s of samples) {
+      const t = s.timeline!;
+      const truth = sim.groundTruth.find((g) => g.id === s.responseId)!;
+      const receivedAt = Number(truth.receivedAt) / 1e6;
+      // Written after it was handed over, and before the server had it.
+      expect(t.sentAt! - t.startAt).toBeCloseTo(s.queueMs! + (s.connectMs ?? 0), 6);
+      expect(t.sentAt!).toBeLessThanOrEqual(receivedAt);
+      // TTFT starts at the send: the server's own TTFT plus the wire, never a wait in the client.
+      const trueTtft = (Number(truth.tokenWrites[0]!) - Number(truth.receivedAt)) / 1e6;
+      expect(s.ttftMs!).toBeGreaterThanOrEqual(trueTtft);
+      expect(s.ttftMs).toBeCloseTo(t.tokenAt[0]! - t.sentAt!, 6);
+      expect(t.tokenAt).toHaveLength(s.outputTokens);
+      expect(s.requestId).toMatch(new RegExp(`^${result.runId}-\\d+$`));
     }
   });
 

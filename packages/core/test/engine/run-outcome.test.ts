@@ -122,7 +122,7 @@ describe('run outcome', () => {
     const refused = await runBenchSuite(suite({ concurrency: [1, 4] }), { transport, clock: clock.now });
     expect(refused.status).toBe('failed');
     expect(refused.error?.code).toBe('CONFIG_INVALID');
-    expect(refused.error?.message).toMatch(/4 requests in flight need 4 connections, but the transport has 2.*connections: 4/);
+    expect(refused.error?.message).toMatch(/4 requests in flight need 4 connections, but the transport allows 2.*connections: 4/);
     expect(transport.calls).toHaveLength(0);
     const fits = await runBenchSuite(suite({ concurrency: [1, 2] }), { transport, clock: clock.now });
     expect(fits.status).toBe('completed');

@@ -92,12 +92,12 @@ describe('the URL the transport shows', () => {
 });
 
 describe('connections', () => {
-  it('says how many requests it can have on the wire: the pool size, 16 by default, unknown for an injected dispatcher', async () => {
+  it('says how many streams it can have on the wire: the limit given, none by default or with an injected dispatcher', async () => {
     const { MockAgent } = await import('undici');
     const url = 'http://127.0.0.1:9';
     const cases: [LlamaTransportOptions, number | undefined][] = [
       [{ baseUrl: url, kind: 'llama-server', connections: 3 }, 3],
-      [{ baseUrl: url, kind: 'llama-swap' }, 16],
+      [{ baseUrl: url, kind: 'llama-swap' }, undefined],
       [{ baseUrl: url, connections: 5 }, 5],
       [{ baseUrl: url, kind: 'openai', dispatcher: new MockAgent() }, undefined],
     ];

@@ -151,7 +151,7 @@ describe('llama transport: replaying real llama-server streams', () => {
     const clock = manualClock();
     const transport = keep(createLlamaTransport({ baseUrl: s.url, kind: 'llama-server', connections: 1, clock: clock.read }));
     const iterator = transport.stream(chat)[Symbol.asyncIterator]();
-    expect((await iterator.next()).value).toEqual({ type: 'response-start', at: 0, status: 200, sentAt: 0 });
+    expect((await iterator.next()).value).toEqual({ type: 'response-start', at: 0, status: 200, sentAt: 0, connectMs: 0 });
     // Piece i is sent when the clock reads 10·(i+1); the consumer reads nothing until the end.
     for (const [i, piece] of pieces.entries()) await sendAt(clock, body, piece, 10 * (i + 1));
     clock.now = 9999;

@@ -20,7 +20,10 @@ const completion = completionRequest({ model: 'tiny-llama', maxTokens: 32, cache
 const shape = (events: TransportEvent[]) =>
   events.map((event) => {
     const { at: _at, ...rest } = event;
-    if (rest.type === 'response-start') delete rest.sentAt;
+    if (rest.type === 'response-start') {
+      delete rest.sentAt;
+      delete rest.connectMs;
+    }
     return rest;
   });
 

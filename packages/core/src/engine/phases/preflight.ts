@@ -7,7 +7,7 @@ import { checkContext } from './context-check.js';
 
 /**
  * Refuse a suite whose concurrency is above what the transport can have on the wire: the extra requests
- * would wait inside the client, and that wait would be reported as the server's TTFT.
+ * would wait inside the client, so the server would never see the load the cell is named for.
  */
 function checkConnections(ctx: RunContext): void {
   const limit = ctx.transport.connections;
@@ -18,8 +18,8 @@ function checkConnections(ctx: RunContext): void {
       {
         path: 'concurrency',
         message:
-          `${needed} requests in flight need ${needed} connections, but the transport has ${limit}: the rest would wait in the ` +
-          `client and that wait would count as TTFT. Create the transport with connections: ${needed} (or more)`,
+          `${needed} requests in flight need ${needed} connections, but the transport allows ${limit}: the rest would wait in the ` +
+          `client and the server would see less load than asked. Create the transport with connections: ${needed} (or more, or leave it out)`,
       },
     ],
     { source: `suite "${ctx.suite.name}"` },

@@ -10,9 +10,8 @@
  */
 import type { Dispatcher } from 'undici';
 import type { TransportEvent } from '../transport.js';
-import type { HttpClient, HttpRequest } from './http-client.js';
+import type { HttpClient, HttpRequest, SendInfo } from './http-client.js';
 import { ERROR_BODY_LIMIT, LimitedCollector } from './read-body.js';
-import type { SendRecord } from './send-tracker.js';
 
 /**
  * Turns the bytes of a response body into events, as they arrive. One parser per response. A broken body
@@ -37,8 +36,8 @@ export class EventStream implements AsyncIterableIterator<TransportEvent>, Dispa
   private started = false;
   /** Sends so far: 2 once a request the server never ran was sent again. */
   private sends = 0;
-  /** The current send's connection, to tell whether the server ran the request. */
-  private sendRecord: SendRecord | undefined;
+  /** The current send: its connection (did the server run the request?), and any time to open one. */
+  private sendInfo: SendInfo | undefined;
   /** Clock reading when undici wrote the current send on a connection. */
   private sentAt: number | undefined;
   private controller: Dispatcher.DispatchController | undefined;
@@ -107,6 +106,7 @@ export class EventStream implements AsyncIterableIterator<TransportEvent>, Dispa
       at,
       status: statusCode,
       ...(this.sentAt === undefined ? {} : { sentAt: this.sentAt }),
+      ...(this.sendInfo?.send?.connectMs === undefined ? {} : { connectMs: this.sendInfo.send.connectMs }),
       ...(this.sends > 1 ? { resent: true } : {}),
     });
     this.wake();
@@ -191,7 +191,7 @@ export class EventStream implements AsyncIterableIterator<TransportEvent>, Dispa
     this.sends++;
     this.sentAt = undefined;
     try {
-      this.sendRecord = this.http.dispatch(this.request, this);
+      this.sendInfo = this.http.dispatch(this.request, this);
     } catch (err) {
       this.detach();
       this.fail(this.http.mapError(err, this.request.signal, 'headers'));
@@ -201,7 +201,7 @@ export class EventStream implements AsyncIterableIterator<TransportEvent>, Dispa
   /** Only once, only before any answer, and only if the server closed a reused connection without answering. */
   private mayResend(error: Error): boolean {
     if (this.sends > 1 || this.status !== 0 || this.closed || this.failure || this.request.signal?.aborted) return false;
-    return this.sendRecord?.neverRan(error) === true;
+    return this.sendInfo?.record.neverRan(error) === true;
   }
 
   private resend(): void {

@@ -7,7 +7,8 @@ import { ModelNotFoundError, StreamProtocolError, type HttpStatusError } from '.
 import { CallDeadline } from './call-deadline.js';
 import { mapRequestError, statusError, type RequestPhase, type StatusErrorRules } from './map-error.js';
 import { CALL_BODY_LIMIT, ERROR_BODY_LIMIT, readLimited } from './read-body.js';
-import { isConnectionClosed, trackSend, type SendRecord } from './send-tracker.js';
+import { isConnectionClosed, SendRecord, trackSend } from './send-tracker.js';
+import { StreamConnections, type StreamSend } from './stream-connections.js';
 
 /** The timeouts a client uses where its options leave them out, ms; why each is what it is is on the option. */
 export const DEFAULT_TIMEOUTS = Object.freeze({ connectMs: 10_000, headersMs: 300_000, bodyMs: 300_000, callMs: 30_000 });
@@ -16,8 +17,10 @@ export const DEFAULT_TIMEOUTS = Object.freeze({ connectMs: 10_000, headersMs: 30
 export interface HttpClientOptions {
   /** e.g. `http://127.0.0.1:8080`; a path prefix is kept, a trailing `/v1` dropped (routes are absolute). */
   baseUrl: string;
-  /** Pool size. */
-  connections: number;
+  /** Streams in flight at most (more wait in the client); undefined: no limit. */
+  connections?: number | undefined;
+  /** The clock a send's connection time is measured on. */
+  clock?: (() => number) | undefined;
   /** Sent as `Authorization: Bearer`. */
   apiKey?: string | undefined;
   /** Longest wait for a TCP (and TLS) connection, ms; default 10 000. Only for the client's own Pool. */
@@ -42,6 +45,8 @@ export interface HttpRequest {
   path: string;
   /** Sent as JSON. */
   body?: unknown;
+  /** Extra headers (e.g. `x-request-id`). */
+  headers?: Record<string, string> | undefined;
   signal?: AbortSignal | undefined;
   /** The model the request is for, to name it in a not-found error. */
   model?: string | undefined;
@@ -55,8 +60,22 @@ export interface HttpRequest {
   timeoutMs?: number | undefined;
 }
 
+/** Connections for calls (everything but streams): a few run at once (`/slots` beside `/metrics`). */
+const CALL_CONNECTIONS = 4;
+
+/** How one send of a request went out. */
+export interface SendInfo {
+  /** Whether the server never ran it, if it fails (see SendRecord). */
+  record: SendRecord;
+  /** Time to open a connection for it, when one had to be opened (own stream connections only). */
+  send?: StreamSend | undefined;
+}
+
 /** A 2xx response whose body the caller must consume or destroy. */
 export type HttpResponse = Dispatcher.ResponseData;
+
+/** A send on a connection of its own: it never carried an earlier request, so a failure proves nothing. */
+const NEVER_REUSED = new SendRecord();
 
 /** Sends requests to one server and maps their failures. */
 export class HttpClient {
@@ -65,6 +84,8 @@ export class HttpClient {
   private readonly prefix: string;
   private readonly dispatcher: Dispatcher;
   private readonly ownsDispatcher: boolean;
+  /** Streams' own connections; undefined with an injected dispatcher, which carries streams too. */
+  private readonly streams: StreamConnections | undefined;
   private readonly postHeaders: Record<string, string>;
   private readonly getHeaders: Record<string, string>;
   private readonly headersTimeoutMs: number;
@@ -83,13 +104,13 @@ export class HttpClient {
     // undici's keep-alive defaults (4 s idle, or the server's `Keep-Alive` hint) stay under the 5 s idle
     // close of llama-server and most others. A server that closes sooner than it said (llama-server after a
     // stream) is met by `closeConnection` and, where a request was lost anyway, by sending it again.
+    const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_TIMEOUTS.connectMs;
     this.dispatcher =
-      options.dispatcher ??
-      new Pool(url.origin, {
-        connections: options.connections,
-        pipelining: 1,
-        connectTimeout: options.connectTimeoutMs ?? DEFAULT_TIMEOUTS.connectMs,
-      });
+      options.dispatcher ?? new Pool(url.origin, { connections: CALL_CONNECTIONS, pipelining: 1, connectTimeout: connectTimeoutMs });
+    this.streams =
+      options.dispatcher === undefined
+        ? new StreamConnections(url, { connectTimeoutMs, limit: options.connections, clock: options.clock ?? (() => performance.now()) })
+        : undefined;
     this.getHeaders = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
     // Proxies that route by the body's `model` (llama-swap) read it only when the content type says JSON.
     this.postHeaders = { 'content-type': 'application/json', ...this.getHeaders };
@@ -101,17 +122,27 @@ export class HttpClient {
   }
 
   /**
-   * Send a request through undici's low-level `dispatch`: the handler's callbacks run in the socket's read,
-   * with no body stream or promise in between (the streaming path). Abort through the handler's controller.
-   * The record tells, if the request fails, whether the server never ran it (see `SendRecord`).
+   * Send a stream through undici's low-level `dispatch`: the handler's callbacks run in the socket's read,
+   * with no body stream or promise in between. Abort through the handler's controller. On the client's own
+   * stream connections (see StreamConnections) each stream has a connection of its own, never a reused one;
+   * through an injected dispatcher, the record tells, if the request fails, whether the server never ran it.
    */
-  dispatch(request: HttpRequest, handler: Dispatcher.DispatchHandler): SendRecord {
+  dispatch(request: HttpRequest, handler: Dispatcher.DispatchHandler): SendInfo {
     const options = this.dispatchOptions(request, this.headersTimeoutMs, this.bodyTimeoutMs);
+    if (this.streams) return { record: NEVER_REUSED, send: this.streams.dispatch(options, handler) };
     // A Buffer body: undici keeps the object, which is how the send tracker finds this request.
     const body = typeof options.body === 'string' ? Buffer.from(options.body) : null;
     const record = trackSend(body);
     this.dispatcher.dispatch({ ...options, body }, handler);
-    return record;
+    return { record };
+  }
+
+  /**
+   * Open connections for a load of `count` streams in flight before it starts, and keep replacements ready
+   * while it runs; 0 ends the load. Does nothing with an injected dispatcher.
+   */
+  reserveStreams(count: number): Promise<void> {
+    return this.streams?.reserve(count) ?? Promise.resolve();
   }
 
   /** Send and parse the answer as JSON (StreamProtocolError when it is not). */
@@ -174,6 +205,7 @@ export class HttpClient {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.streams?.close();
     if (this.ownsDispatcher) await this.dispatcher.close();
   }
 
@@ -211,13 +243,18 @@ export class HttpClient {
     }
   }
 
+  private headers(request: HttpRequest): Record<string, string> {
+    const base = request.method === 'POST' ? this.postHeaders : this.getHeaders;
+    return request.headers ? { ...base, ...request.headers } : base;
+  }
+
   /** undici's options for `request`; `headersTimeout` and `bodyTimeout` are undici's own timers (0: off). */
   private dispatchOptions(request: HttpRequest, headersTimeout: number, bodyTimeout: number): Dispatcher.DispatchOptions {
     return {
       origin: this.origin,
       path: `${this.prefix}${request.path}`,
       method: request.method,
-      headers: request.method === 'POST' ? this.postHeaders : this.getHeaders,
+      headers: this.headers(request),
       body: request.body === undefined ? null : JSON.stringify(request.body),
       ...(request.closeConnection ? { reset: true } : {}),
       // Per request rather than on the Pool, so they hold for an injected dispatcher too.

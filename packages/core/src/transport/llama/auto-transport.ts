@@ -18,7 +18,7 @@ type Method = (...args: unknown[]) => Promise<unknown>;
 export function autoTransport(
   http: HttpClient,
   baseUrl: string,
-  connections: number | undefined,
+  client: Pick<Transport, 'clock' | 'connections' | 'reserveConnections'>,
   build: (kind: LlamaServerKind) => Transport,
 ): Transport {
   let inner: Transport | undefined;
@@ -49,9 +49,7 @@ export function autoTransport(
     get traits() {
       return inner?.traits ?? UNDETECTED_TRAITS;
     },
-    get connections() {
-      return connections;
-    },
+    ...client,
     baseUrl,
     listModels: async (o) => (await resolve(o?.signal)).listModels(o),
     stream: (request, o) =>

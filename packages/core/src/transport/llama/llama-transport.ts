@@ -31,10 +31,11 @@ const TRAITS: Record<LlamaServerKind, TransportTraits> = {
 
 /**
  * Kinds whose server closes its connection after every streamed answer although it offered keep-alive
- * (llama-server b10470, measured). Their streams ask to close (`Connection: close`), so no request is ever
- * written on a connection the server is closing; each stream opens a connection, as it would anyway.
- * Connections to llama-swap (Go net/http) and other servers stay alive: a stream written on a reused
- * connection the server closed without answering is sent once more (see EventStream).
+ * (llama-server b10470, measured). The transport's own connections give every stream a connection of its
+ * own anyway (see StreamConnections); this matters through an injected dispatcher, where these streams
+ * ask to close (`Connection: close`), so no request is written on a connection the server is closing.
+ * Other connections stay alive: a stream written on a reused connection the server closed without
+ * answering is sent once more (see EventStream).
  */
 const CLOSES_AFTER_STREAM: Record<LlamaServerKind, boolean> = { 'llama-server': true, 'llama-swap': false, openai: false };
 
@@ -47,8 +48,7 @@ export function createLlamaTransport(options: LlamaTransportOptions): Transport 
   const http = httpClient(options);
   const kind = options.kind ?? 'auto';
   if (kind !== 'auto') return buildTransport(kind, http, options, shownUrl);
-  const connections = options.dispatcher ? undefined : (options.connections ?? DEFAULT_CONNECTIONS);
-  return autoTransport(http, shownUrl, connections, (detected) => buildTransport(detected, http, options, shownUrl));
+  return autoTransport(http, shownUrl, clientSide(http, options), (detected) => buildTransport(detected, http, options, shownUrl));
 }
 
 /**
@@ -69,13 +69,21 @@ export async function connectLlamaTransport(options: LlamaTransportOptions & Cal
   }
 }
 
-/** Pool size when none is given. */
-const DEFAULT_CONNECTIONS = 16;
+/** What a transport is on the client side, whatever its server: its clock, its connection limit and reserve. */
+function clientSide(http: HttpClient, options: LlamaTransportOptions): Pick<Transport, 'clock' | 'connections' | 'reserveConnections'> {
+  return {
+    clock: options.clock ?? (() => performance.now()),
+    // An injected dispatcher has its own limits, unknown here.
+    connections: options.dispatcher ? undefined : options.connections,
+    reserveConnections: (count) => http.reserveStreams(count),
+  };
+}
 
 function httpClient(options: LlamaTransportOptions): HttpClient {
   return new HttpClient({
     baseUrl: options.baseUrl,
-    connections: options.connections ?? DEFAULT_CONNECTIONS,
+    connections: options.connections,
+    clock: options.clock,
     apiKey: options.apiKey,
     connectTimeoutMs: options.connectTimeoutMs,
     headersTimeoutMs: options.headersTimeoutMs,
@@ -92,7 +100,8 @@ function httpClient(options: LlamaTransportOptions): HttpClient {
  * the redacted one, for messages and `describe`; the HTTP client keeps the real one.
  */
 function buildTransport(kind: LlamaServerKind, http: HttpClient, options: LlamaTransportOptions, baseUrl: string): Transport {
-  const clock = options.clock ?? (() => performance.now());
+  const client = clientSide(http, options);
+  const clock = client.clock!;
   const loadTimeoutMs = options.loadTimeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS;
   // Through llama-swap, the tokenizer routes load the model first; llama-server answers them from memory.
   const tokenizerTimeoutMs = kind === 'llama-swap' ? loadTimeoutMs : undefined;
@@ -100,15 +109,22 @@ function buildTransport(kind: LlamaServerKind, http: HttpClient, options: LlamaT
     kind,
     baseUrl,
     traits: TRAITS[kind],
-    // An injected dispatcher has its own limits, unknown here.
-    connections: options.dispatcher ? undefined : (options.connections ?? DEFAULT_CONNECTIONS),
+    ...client,
     listModels: (o) => listModels(http, kind, o?.signal),
     /** Stamping and parsing happen in the socket's read callback (EventStream); leaving the loop cancels. */
     stream(request: StreamRequest, o?: CallOptions): AsyncIterable<TransportEvent> {
       const { path, native, body } = streamRoute(kind, request);
       return new EventStream(
         http,
-        { method: 'POST', path, body, signal: o?.signal, model: request.model, closeConnection: CLOSES_AFTER_STREAM[kind] },
+        {
+          method: 'POST',
+          path,
+          body,
+          signal: o?.signal,
+          model: request.model,
+          closeConnection: CLOSES_AFTER_STREAM[kind],
+          ...(request.requestId === undefined ? {} : { headers: { 'x-request-id': request.requestId } }),
+        },
         new StreamParser(native),
         clock,
       );

@@ -22,7 +22,11 @@ export interface LlamaTransportOptions {
    * method is present; prefer `connectLlamaTransport`, which detects before it returns.
    */
   kind?: LlamaServerKind | 'auto';
-  /** Pool size: at least the highest concurrency you will run; default 16. */
+  /**
+   * Streams in flight at most; more wait in the client (their `queueMs`). Default: no limit. Each stream
+   * has a connection of its own, opened ahead of a load (`reserveConnections`, which `runBenchSuite`
+   * calls before each cell); `runBenchSuite` refuses a concurrency above this limit.
+   */
   connections?: number;
   /** Sent as `Authorization: Bearer`. */
   apiKey?: string;
