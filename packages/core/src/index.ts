@@ -7,6 +7,7 @@ export { runBenchSuite, type RunBenchSuiteOptions } from './engine/run-bench-sui
 export type { BenchEvent, BenchEventType } from './engine/events.js';
 export type {
   CellKey,
+  CellClientHealth,
   CellResult,
   ClientHealth,
   ErrorSummary,
@@ -19,6 +20,7 @@ export type {
   RunStatus,
   Sample,
   SampleFlag,
+  SampleTimeline,
   Stats,
   SwapResult,
 } from './result/types.js';

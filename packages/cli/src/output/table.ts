@@ -33,7 +33,7 @@ function renderHeader(result: RunResult): string[] {
   out.push(`client  Node ${client.node} · ${client.platform} ${client.arch} · ${client.cpus} (${client.cpuCount} cpus)`);
   const s = result.suite;
   out.push(
-    `suite   ${s.repetitions} reps × concurrency, warmup ${s.warmup}, cache ${s.cache}, ignoreEos ${s.ignoreEos}, ` +
+    `suite   ${s.requests === undefined ? `${s.repetitions} reps × concurrency` : `${s.requests} requests`} per cell, warmup ${s.warmup}, cache ${s.cache}, ignoreEos ${s.ignoreEos}, ` +
       `endpoint ${s.endpoint}, sampling ${JSON.stringify(s.sampling)}`,
   );
   return out;
@@ -67,10 +67,19 @@ export function renderErrors(errors: readonly ErrorSummary[]): string[] {
   return lines;
 }
 
+/** Which cells the client could not keep up in; their timings include client-side delay. */
 function saturationWarning(result: RunResult): string {
+  // A run stored before cells carried `client` has only the run-wide figures.
+  const cells = result.cells.filter((c) => c.client?.saturated);
+  const shown = cells.slice(0, 5).map(cellName);
+  const where =
+    cells.length === 0
+      ? ''
+      : ` in ${cells.length} of ${result.cells.length} cells (${shown.join(', ')}${cells.length > shown.length ? `, and ${cells.length - shown.length} more` : ''})`;
   return (
-    `WARNING: the client was saturated (event-loop delay p99 ${num(result.client.eventLoopDelayP99Ms)} ms, ` +
-    `max ${num(result.client.eventLoopDelayMaxMs)} ms): timings below include client-side delay.`
+    `WARNING: the client was saturated${where}: its event loop lagged up to ${num(result.client.eventLoopDelayP99Ms)} ms at p99 ` +
+    `(max ${num(result.client.eventLoopDelayMaxMs)} ms), or requests waited in it before being sent; ` +
+    'timings in those cells include client-side delay (see the notes).'
   );
 }
 

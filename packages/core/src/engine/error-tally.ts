@@ -7,16 +7,37 @@ export interface ErrorTally {
   summary(): ErrorSummary[];
 }
 
+/**
+ * Distinct messages kept per code and status. A message can be unique per request (a server that puts a
+ * request id or a time in it): past this many, further messages of the same code and status are counted
+ * together in one entry, so the tally stays bounded however many requests fail.
+ */
+export const DISTINCT_MESSAGES_KEPT = 20;
+
 export function createErrorTally(): ErrorTally {
   const byKey = new Map<string, ErrorSummary>();
+  const messagesPerKind = new Map<string, number>();
   return {
     add(sample) {
       const error = sample.error;
       if (!error) return;
-      const key = `${error.code}\u0000${error.status ?? ''}\u0000${error.message}`;
+      const kind = `${error.code}\u0000${error.status ?? ''}`;
+      let key = `${kind}\u0000${error.message}`;
       let entry = byKey.get(key);
       if (!entry) {
-        entry = { ...error, count: 0, cells: [] };
+        const kept = messagesPerKind.get(kind) ?? 0;
+        if (kept < DISTINCT_MESSAGES_KEPT) {
+          messagesPerKind.set(kind, kept + 1);
+          entry = { ...error, count: 0, cells: [] };
+        } else {
+          key = `${kind}\u0000\u0000other`;
+          entry = byKey.get(key) ?? {
+            ...error,
+            message: `(more ${error.code} errors with other messages; the first ${DISTINCT_MESSAGES_KEPT} distinct messages are listed apart)`,
+            count: 0,
+            cells: [],
+          };
+        }
         byKey.set(key, entry);
       }
       entry.count++;
@@ -26,7 +47,9 @@ export function createErrorTally(): ErrorTally {
         maxTokens: sample.maxTokens,
         concurrency: sample.concurrency,
       };
-      if (!entry.cells.some((c) => sameCell(c, cell))) entry.cells.push(cell);
+      // Cells run one after the other: the last one listed is nearly always this one.
+      const last = entry.cells.at(-1);
+      if (!(last && sameCell(last, cell)) && !entry.cells.some((c) => sameCell(c, cell))) entry.cells.push(cell);
     },
     summary: () => [...byKey.values()].sort((a, b) => b.count - a.count),
   };

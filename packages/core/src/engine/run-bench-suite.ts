@@ -1,7 +1,6 @@
 import { parseSuite } from '../suite/load-suite.js';
 import type { Suite, SuiteInput } from '../suite/schema.js';
 import type { RunResult } from '../result/types.js';
-import { watchClientHealth } from './client-health.js';
 import { clientInfo } from './environment.js';
 import { modelCells, runModelCells, runSize } from './phases/cells.js';
 import { finalize, recordRunError } from './phases/finalize.js';
@@ -20,7 +19,6 @@ export type { RunBenchSuiteOptions } from './run-context.js';
 export async function runBenchSuite(suiteInput: SuiteInput | Suite, options: RunBenchSuiteOptions): Promise<RunResult> {
   const suite = parseSuite(suiteInput);
   const ctx = createRunContext(suite, options, clientInfo());
-  const health = watchClientHealth();
   const startedAt = ctx.clock();
   // Host access (a lease held for the run, renewed, released in `finally`) goes around this block.
   try {
@@ -38,5 +36,6 @@ export async function runBenchSuite(suiteInput: SuiteInput | Suite, options: Run
   } finally {
     ctx.dispose();
   }
-  return finalize(ctx, health.stop(), startedAt);
+  // Client health is watched per cell (`runModelCells`); finalize rolls it up.
+  return finalize(ctx, startedAt);
 }

@@ -130,7 +130,7 @@ export function createRunContext(suite: Suite, options: RunBenchSuiteOptions, cl
     swaps: [],
     calibration: [],
     environment: { client },
-    client: { clientSaturated: false, eventLoopDelayP99Ms: null, eventLoopDelayMaxMs: null },
+    client: { clientSaturated: false, eventLoopDelayP99Ms: null, eventLoopDelayMaxMs: null, saturatedCells: 0 },
     errors: [],
     notes: [],
   };

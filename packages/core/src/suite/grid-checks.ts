@@ -29,6 +29,7 @@ interface Grid {
   maxTokens: readonly number[];
   concurrency: readonly number[];
   repetitions: number;
+  requests?: number | undefined;
 }
 
 /**
@@ -37,7 +38,7 @@ interface Grid {
  */
 export function checkGridSize(suite: Grid, ctx: z.RefinementCtx): void {
   const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
-  const { models, promptTokens, maxTokens, concurrency, repetitions } = suite;
+  const { models, promptTokens, maxTokens, concurrency, repetitions, requests: perCell } = suite;
   const axes = [count(models.length, 'model'), count(promptTokens.length, 'prompt size'), count(maxTokens.length, 'output length')].join(
     ' × ',
   );
@@ -49,24 +50,29 @@ export function checkGridSize(suite: Grid, ctx: z.RefinementCtx): void {
         `${formatCount(cells)} cells (${axes} × ${count(concurrency.length, 'concurrency level')}) is more than ${formatCount(L.cells)} ` +
         'per run: split the suite into several files',
     });
-  // A cell at concurrency C measures C × repetitions requests.
+  // A cell at concurrency C measures `requests`, or C × repetitions, requests.
   const perAxes = models.length * promptTokens.length * maxTokens.length;
-  const requests = perAxes * sum(concurrency) * repetitions;
+  const perOutputLength = perCell === undefined ? sum(concurrency) * repetitions : concurrency.length * perCell;
+  const requests = perAxes * perOutputLength;
+  const product =
+    perCell === undefined
+      ? `${formatCount(sum(concurrency))} summed concurrency × ${count(repetitions, 'repetition')}`
+      : `${count(concurrency.length, 'concurrency level')} × ${formatCount(perCell)} requests per cell`;
   if (requests > L.requests)
     ctx.addIssue({
       code: 'custom',
       message:
-        `${formatCount(requests)} measured requests (${axes} × ${formatCount(sum(concurrency))} summed concurrency × ${count(repetitions, 'repetition')})` +
-        ` is more than ${formatCount(L.requests)} per run: every sample is kept in memory and in the store; ` +
-        'lower repetitions or concurrency, or split the suite',
+        `${formatCount(requests)} measured requests (${axes} × ${product})` +
+        ` is more than ${formatCount(L.requests)} per run: every sample is kept in the store; ` +
+        `lower ${perCell === undefined ? 'repetitions or concurrency' : 'requests'}, or split the suite`,
     });
-  const tokens = models.length * promptTokens.length * sum(maxTokens) * sum(concurrency) * repetitions;
+  const tokens = models.length * promptTokens.length * sum(maxTokens) * perOutputLength;
   if (requests <= L.requests && tokens > L.outputTokens)
     ctx.addIssue({
       code: 'custom',
       message:
         `${formatCount(tokens)} measured output tokens is more than ${formatCount(L.outputTokens)} per run: every token's ` +
-        'arrival time is kept in memory; lower maxTokens, repetitions or concurrency, or split the suite',
+        `arrival gap is kept in the store; lower maxTokens, ${perCell === undefined ? 'repetitions or concurrency' : 'requests'}, or split the suite`,
     });
 }
 

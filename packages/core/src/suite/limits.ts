@@ -21,6 +21,8 @@ export const SUITE_LIMITS = {
   concurrency: 4096,
   /** Samples per cell and concurrency slot. */
   repetitions: 10_000,
+  /** Measured requests of one cell (the `requests` field): no more than a whole run may measure. */
+  requestsPerCell: 1_000_000,
   /** Warmup requests per model. */
   warmup: 1000,
   /** Unload/reload cycles per model. */
@@ -29,9 +31,12 @@ export const SUITE_LIMITS = {
   requestTimeoutMs: 2_147_483_647,
   /** Cells per run (models × prompt sizes × output lengths × concurrency levels). */
   cells: 10_000,
-  /** Measured requests per run: each one's sample is kept in memory and in the store. */
+  /**
+   * Measured requests per run: each one's sample is kept in the store (in memory for the memory store), and
+   * its per-request figures in memory (~60 bytes) until its cell is aggregated.
+   */
   requests: 1_000_000,
-  /** Measured output tokens per run: every token's arrival gap is kept (8 bytes each). */
+  /** Measured output tokens per run: every token's arrival gap is kept in its stored sample (8 bytes each). */
   outputTokens: 50_000_000,
   /** Problems listed in one error; the rest are counted. */
   issuesShown: 20,

@@ -73,6 +73,11 @@ export const SuiteSchema = z
     ),
     /** Measured requests per cell and concurrency slot: a cell at concurrency C runs C × repetitions requests. */
     repetitions: wholeNumber(1, L.repetitions, 'more samples per slot add no precision; run the suite again instead').default(3),
+    /**
+     * Measured requests per cell, whatever its concurrency (instead of `repetitions × C`). Fewer than C is
+     * allowed: then only that many are in flight.
+     */
+    requests: wholeNumber(1, L.requestsPerCell, 'no run may measure more').optional(),
     /** Requests per model before its cells, stored flagged and left out of aggregates. */
     warmup: wholeNumber(0, L.warmup, 'a few requests warm a model').default(1),
     /** Sent on every request. */
@@ -101,6 +106,12 @@ export const SuiteSchema = z
      * flagged) instead of refusing the suite before the first request.
      */
     allowContextOverflow: z.boolean().default(false),
+    /**
+     * Size prompts with the server's tokenizer before the first request (default). `false` skips those calls
+     * (a harness that sizes its own prompts, a server whose tokenizer is slow): sizes are then estimated,
+     * and a sample the server saw at another size is flagged `prompt-size-mismatch`.
+     */
+    calibrate: z.boolean().default(true),
   })
   .strict()
   // Runs only when every field is valid: the size of the whole grid.

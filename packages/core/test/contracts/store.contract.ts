@@ -60,7 +60,7 @@ export function makeRun(runId: string, overrides: Partial<RunResult> = {}): RunR
       },
       capabilities: ['tokenize', 'applyTemplate', 'describe', 'probeActivity'],
     },
-    client: { clientSaturated: false, eventLoopDelayP99Ms: 1.2, eventLoopDelayMaxMs: 3.4 },
+    client: { clientSaturated: false, eventLoopDelayP99Ms: 1.2, eventLoopDelayMaxMs: 3.4, saturatedCells: 0 },
     errors: [],
     notes: ['prompt sizes calibrated with /tokenize'],
     ...overrides,
@@ -101,6 +101,7 @@ export function makeCell(): CellResult {
     throughputTps: 83.9,
     wallMs: 5210.4,
     flags: { 'warm-cache': 1 },
+    client: { saturated: false, eventLoopDelayP99Ms: 0.8, eventLoopDelayMaxMs: 2.1, clientWaitRequests: 0, queueP99Ms: 0.2 },
   };
 }
 

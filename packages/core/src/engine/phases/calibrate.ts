@@ -1,5 +1,5 @@
 import type { CountTokens, PromptPlan } from '../prompts.js';
-import { planPrompt } from '../prompts.js';
+import { estimatePlan, planPrompt } from '../prompts.js';
 import type { RunContext } from '../run-context.js';
 import { promptSeed } from '../send-request.js';
 
@@ -10,6 +10,11 @@ import { promptSeed } from '../send-request.js';
  */
 export async function calibrate(ctx: RunContext, model: string): Promise<Map<number, PromptPlan>> {
   const { suite, transport, signal } = ctx;
+  if (!suite.calibrate) {
+    const note = 'calibrate: false; prompt sizes are estimated';
+    ctx.result.calibration.push({ model, method: 'estimate', note });
+    return new Map(suite.promptTokens.map((target) => [target, estimatePlan(suite.endpoint, target, suite.cache === 'bust')]));
+  }
   const tokenize = transport.tokenize?.bind(transport);
   // Each tokenizer call is bounded like any request: a stalled tokenizer cannot hang the run.
   const countTokens: CountTokens | undefined = tokenize && ((input) => ctx.ask('tokenize', (o) => tokenize(model, input, o)));

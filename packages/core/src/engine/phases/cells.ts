@@ -1,9 +1,11 @@
-import type { CellKey, Sample } from '../../result/types.js';
+import type { CellKey } from '../../result/types.js';
 import type { Suite } from '../../suite/schema.js';
-import { aggregateCell } from '../aggregate.js';
+import { createCellAccumulator } from '../cell-accumulator.js';
+import { type LoopDelay, watchEventLoop } from '../client-health.js';
 import type { RunContext } from '../run-context.js';
 import { sendRequest } from '../send-request.js';
-import { runFixedConcurrency } from './fixed-concurrency.js';
+import { cellRequests, runFixedConcurrency } from './fixed-concurrency.js';
+import { openConnections, releaseConnections } from './connections.js';
 import { primeCache } from './prime-cache.js';
 import type { PreparedModel } from './prepare-model.js';
 
@@ -28,7 +30,7 @@ export function runSize(suite: Suite): { cells: number; requests: number } {
   const perModel = modelCells(suite, '');
   return {
     cells: perModel.length * suite.models.length,
-    requests: perModel.reduce((a, c) => a + c.concurrency * suite.repetitions, 0) * suite.models.length,
+    requests: perModel.reduce((a, c) => a + cellRequests(suite, c), 0) * suite.models.length,
   };
 }
 
@@ -36,6 +38,8 @@ export function runSize(suite: Suite): { cells: number; requests: number } {
  * Measure a prepared model's cells one after the other. Each cell's load runs to its end, then the cell is
  * aggregated and emitted. `firstIndex` is the index of the model's first cell in the run.
  * Fixed concurrency is the only load shape today; another (a request rate) plugs in where it is chosen.
+ * Samples go to the store as they finish (`ctx.record`); the cell keeps only their figures, so memory stays
+ * flat however many requests a cell measures.
  */
 export async function runModelCells(ctx: RunContext, prepared: PreparedModel, firstIndex: number, total: number): Promise<void> {
   const cells = modelCells(ctx.suite, prepared.model);
@@ -43,17 +47,28 @@ export async function runModelCells(ctx: RunContext, prepared: PreparedModel, fi
     if (ctx.stopSignal.aborted) return;
     const index = firstIndex + i;
     ctx.emit({ type: 'cell-start', cell, index, total });
-    const samples: Sample[] = [];
+    const accumulator = createCellAccumulator();
     const plan = prepared.plans.get(cell.promptTokens)!;
     await primeCache(ctx, cell, plan);
+    const planned = cellRequests(ctx.suite, cell);
+    await openConnections(ctx, Math.min(cell.concurrency, planned));
+    const loop = watchEventLoop();
+    let loopDelay: LoopDelay;
     const t0 = ctx.clock();
-    await runFixedConcurrency(ctx, cell, async () => {
-      const sample = await sendRequest(ctx, { phase: 'measured', cell, plan });
-      if (sample) samples.push(sample);
-    });
+    try {
+      await runFixedConcurrency(ctx, cell, async () => {
+        const sample = await sendRequest(ctx, { phase: 'measured', cell, plan });
+        if (sample) accumulator.add(sample);
+      });
+    } finally {
+      // Never leave a monitor running: its timer would fire for the life of the process.
+      loopDelay = loop.stop();
+      releaseConnections(ctx);
+    }
+    const wallMs = ctx.clock() - t0;
     // A cell cut short by an abort before any request ended has nothing to report.
-    if (samples.length === 0 && ctx.stopSignal.aborted) return;
-    const aggregate = aggregateCell(cell, samples, ctx.clock() - t0, cell.concurrency * ctx.suite.repetitions);
+    if (accumulator.n === 0 && ctx.stopSignal.aborted) return;
+    const aggregate = accumulator.result(cell, wallMs, planned, loopDelay);
     if (aggregate.partial)
       ctx.warn(`cell ${cellName(cell)} is partial: ${aggregate.n} of ${aggregate.planned} requests measured before the run stopped`);
     ctx.result.cells.push(aggregate);

@@ -1,6 +1,7 @@
 import { errorCode, SwapbenchError } from '../../errors/errors.js';
-import type { ClientHealth, RunResult, SampleFlag } from '../../result/types.js';
+import type { CellResult, RunResult, SampleFlag } from '../../result/types.js';
 import { errorMessage } from '../../util/error-message.js';
+import { rollUpClientHealth } from '../client-health.js';
 import { FINAL_WRITE_AFTER_ABORT_MS, withDeadline } from '../deadline.js';
 import type { RunContext } from '../run-context.js';
 import { cellName } from './cells.js';
@@ -9,7 +10,11 @@ const FLAG_NOTES: Record<SampleFlag, string> = {
   'warm-cache': 'reused cached prompt tokens although the suite busts the cache (prompt speed is flattered)',
   'length-mismatch': 'generated a different number of tokens than asked despite ignoreEos',
   'prompt-size-mismatch': 'evaluated a different prompt size than asked',
+  'client-wait': 'waited in the client before being sent (the server saw less load than asked)',
 };
+
+/** Saturated cells named in the note; the rest are counted. */
+const SATURATED_CELLS_NAMED = 10;
 
 /** Record the error that stopped the run early. An abort is not an error: the run ends `cancelled`. */
 export function recordRunError(ctx: RunContext, err: unknown): void {
@@ -21,12 +26,12 @@ export function recordRunError(ctx: RunContext, err: unknown): void {
 }
 
 /**
- * The run's last phase, whatever happened before: its status, the notes on flags and client health,
- * every sample and the result stored, and `run-done` emitted.
+ * The run's last phase, whatever happened before: its status, the notes on flags and client health (the
+ * roll-up of its cells'), every sample and the result stored, and `run-done` emitted.
  */
-export async function finalize(ctx: RunContext, health: ClientHealth, startedAt: number): Promise<RunResult> {
+export async function finalize(ctx: RunContext, startedAt: number): Promise<RunResult> {
   const { result } = ctx;
-  result.client = health;
+  result.client = rollUpClientHealth(result.cells);
   result.durationMs = ctx.clock() - startedAt;
   result.finishedAt = new Date().toISOString();
   result.errors = ctx.errors();
@@ -41,11 +46,7 @@ export async function finalize(ctx: RunContext, health: ClientHealth, startedAt:
     settleStatus(ctx);
   }
   warnAboutFlags(ctx);
-  if (health.clientSaturated) {
-    ctx.warn(
-      `client saturated: its event loop lagged ${health.eventLoopDelayP99Ms?.toFixed(1)} ms at p99, so timings are late by up to that much`,
-    );
-  }
+  warnAboutSaturation(ctx);
   // After an abort the caller is waiting: the last writes get a short deadline, so the run settles soon.
   const writeMs = ctx.signal.aborted ? FINAL_WRITE_AFTER_ABORT_MS : ctx.storeTimeoutMs;
   await withDeadline('store.runs.appendSamples', writeMs, undefined, () => ctx.flushSamples()).catch((err: unknown) =>
@@ -86,4 +87,30 @@ function warnAboutFlags(ctx: RunContext): void {
     for (const [flag, n] of Object.entries(cell.flags) as [SampleFlag, number][]) totals[flag] = (totals[flag] ?? 0) + n;
   }
   for (const [flag, n] of Object.entries(totals) as [SampleFlag, number][]) if (n) ctx.warn(`${n} sample(s) ${FLAG_NOTES[flag]} [${flag}]`);
+}
+
+/** One warning naming the cells in which the client was saturated, and why each was. */
+function warnAboutSaturation(ctx: RunContext): void {
+  const { cells } = ctx.result;
+  const saturated = cells.filter((c) => c.client.saturated);
+  if (saturated.length === 0) return;
+  const named = saturated.slice(0, SATURATED_CELLS_NAMED).map((c) => `${cellName(c)} (${saturationReasons(c).join('; ')})`);
+  const more = saturated.length - named.length;
+  ctx.warn(
+    `client saturated in ${saturated.length} of ${cells.length} cell(s), so their timings include client-side delay: ` +
+      `${named.join(', ')}${more > 0 ? `, and ${more} more` : ''}`,
+  );
+}
+
+/** Why a cell's client counts as saturated: its loop delay, its requests that waited in the client. */
+function saturationReasons(cell: CellResult): string[] {
+  const { client } = cell;
+  const reasons: string[] = [];
+  if (client.eventLoopDelayP99Ms !== null)
+    reasons.push(`event-loop delay p99 ${client.eventLoopDelayP99Ms.toFixed(1)} ms, max ${client.eventLoopDelayMaxMs?.toFixed(1)} ms`);
+  if (client.clientWaitRequests > 0) {
+    const queue = client.queueP99Ms === null ? '' : `, queue p99 ${client.queueP99Ms.toFixed(1)} ms`;
+    reasons.push(`${client.clientWaitRequests} of ${cell.n} requests waited in the client${queue}`);
+  }
+  return reasons;
 }
