@@ -99,10 +99,10 @@ try {
       {
         type: 'start',
         options: {
-          mode: 'llama-server',
-          // Connections stay open, as before: the bench compares clients' overhead, not llama-server's habit of
-          // closing after every stream (which the floor client, keep-alive only, does not handle).
-          closeAfterStream: false,
+          // llama-swap in front: connections stay open, as with llama-swap, vLLM and most servers. The bench
+          // compares clients' overhead on equal terms (the floor is keep-alive only), not llama-server's habit
+          // of closing after every stream (against which swapbench opens each stream's connection ahead).
+          mode: 'llama-swap',
           seed: 1,
           models: [
             {
@@ -113,6 +113,7 @@ try {
               jitter: 0,
               slots: 1024,
               batchSlowdown: 0,
+              loadMs: 0,
             },
           ],
         },

@@ -17,7 +17,7 @@ const HR_OFFSET_MS = Number(process.hrtime.bigint()) / 1e6 - performance.now();
 const hrClock = (): number => performance.now() + HR_OFFSET_MS;
 
 export async function runSwapbenchClient(options: ClientRunOptions): Promise<ClientRun> {
-  const transport = createLlamaTransport({ baseUrl: options.url, kind: 'llama-server', connections: options.concurrency, clock: hrClock });
+  const transport = createLlamaTransport({ baseUrl: options.url, kind: 'llama-swap', connections: options.concurrency, clock: hrClock });
   const store = createMemoryStore();
   try {
     const { value: result, peakMemoryBytes } = await withPeakMemory(() =>

@@ -10,8 +10,11 @@ export interface SampleSink {
 
 /**
  * Appends samples to the store off the hot path (through `append`, which bounds each write), in completion
- * order, one batch at a time: while one batch is being written, the next one collects. A store that fails is reported once through `onError`; the run
- * goes on and keeps its samples in the result's aggregates.
+ * order, one batch at a time: while one batch is being written, the next one collects. A batch is written
+ * after the event loop's current round of network reads (setImmediate), not in between them: streams that
+ * end together (a wave at high concurrency) would otherwise delay the stamps of the tokens read in the same
+ * round. A store that fails is reported once through `onError`; the run goes on and keeps its samples in
+ * the result's aggregates.
  */
 export function createSampleSink(append: (batch: Sample[]) => Promise<void>, onError: (message: string) => void): SampleSink {
   let pending: Sample[] = [];
@@ -23,7 +26,7 @@ export function createSampleSink(append: (batch: Sample[]) => Promise<void>, onE
       pending.push(sample);
       if (scheduled) return;
       scheduled = true;
-      chain = chain.then(async () => {
+      chain = chain.then(afterReads).then(async () => {
         scheduled = false;
         const batch = pending;
         pending = [];
@@ -35,4 +38,9 @@ export function createSampleSink(append: (batch: Sample[]) => Promise<void>, onE
     },
     flush: () => chain,
   };
+}
+
+/** Resolves once the network reads of this round of the event loop have run. */
+function afterReads(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

@@ -18,8 +18,8 @@ const model = { name: 'tiny-llama', genTps: 2000, ttftMs: 1, promptTps: 1e9, slo
 type Start = Extract<TransportEvent, { type: 'response-start' }>;
 
 /** A simulator behind a TCP relay that counts the connections it accepts. */
-async function countedSimulator() {
-  const sim = keep(await startSimulator({ mode: 'llama-server', models: [model] }));
+async function countedSimulator(closeAfterStream = true) {
+  const sim = keep(await startSimulator({ mode: 'llama-server', models: [model], closeAfterStream }));
   let accepted = 0;
   const front = createServer((client: Socket) => {
     accepted++;
@@ -74,6 +74,15 @@ describe('stream connections', () => {
     // Ten streams on ten connections, and a spare opened behind the last one.
     expect(accepted()).toBeGreaterThanOrEqual(11);
     await transport.reserveConnections!(0);
+  });
+
+  it('with a server that keeps connections, a connection carries one stream after another', async () => {
+    const { sim, url, accepted } = await countedSimulator(false);
+    const transport = keep(createLlamaTransport({ baseUrl: url, kind: 'openai' }));
+    await transport.reserveConnections!(2);
+    for (let i = 0; i < 5; i++) expect((await streams(transport, 2)).every((events) => events.at(-1)?.type === 'final')).toBe(true);
+    expect(sim.groundTruth).toHaveLength(10);
+    expect(accepted()).toBe(2);
   });
 
   it('holds streams beyond `connections` in the client, and starts them as others end', async () => {

@@ -72,6 +72,8 @@ export async function runModelCells(ctx: RunContext, prepared: PreparedModel, fi
     if (aggregate.partial)
       ctx.warn(`cell ${cellName(cell)} is partial: ${aggregate.n} of ${aggregate.planned} requests measured before the run stopped`);
     ctx.result.cells.push(aggregate);
+    // A cell is done once its samples are stored: whoever hears of it can read them.
+    await ctx.flushSamples();
     ctx.emit({ type: 'cell-done', cell: aggregate, index, total });
   }
 }

@@ -124,15 +124,17 @@ export class HttpClient {
   /**
    * Send a stream through undici's low-level `dispatch`: the handler's callbacks run in the socket's read,
    * with no body stream or promise in between. Abort through the handler's controller. On the client's own
-   * stream connections (see StreamConnections) each stream has a connection of its own, never a reused one;
-   * through an injected dispatcher, the record tells, if the request fails, whether the server never ran it.
+   * stream connections (see StreamConnections), a stream that `closeConnection`s has a connection of its own;
+   * on a reused connection, the record tells, if the request fails, whether the server never ran it.
    */
   dispatch(request: HttpRequest, handler: Dispatcher.DispatchHandler): SendInfo {
     const options = this.dispatchOptions(request, this.headersTimeoutMs, this.bodyTimeoutMs);
-    if (this.streams) return { record: NEVER_REUSED, send: this.streams.dispatch(options, handler) };
+    const once = request.closeConnection === true;
+    if (this.streams && once) return { record: NEVER_REUSED, send: this.streams.dispatch(options, handler, true) };
     // A Buffer body: undici keeps the object, which is how the send tracker finds this request.
     const body = typeof options.body === 'string' ? Buffer.from(options.body) : null;
     const record = trackSend(body);
+    if (this.streams) return { record, send: this.streams.dispatch({ ...options, body }, handler, false) };
     this.dispatcher.dispatch({ ...options, body }, handler);
     return { record };
   }

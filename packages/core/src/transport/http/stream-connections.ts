@@ -1,17 +1,21 @@
 /**
- * Connections for streamed requests, chosen so that no request waits in the client.
+ * Connections for streamed requests, chosen so that no request waits in the client for one.
  *
- * Each stream goes out on a connection of its own, opened ahead of time, and asks the server to close it
- * after the answer (`Connection: close`). Why not keep-alive, measured in `pnpm bench`: undici writes a
- * request on a reused idle connection only after one turn of the event loop (it first checks that the
- * server has not closed it), and a Pool hands a freed connection to the next request only after another
- * turn; at 256 streams a turn is milliseconds, and the request sat in the client for them. A connection
- * that never carried a request is written at once. llama-server closes its connection after every stream
- * anyway, and pre-opening makes the TCP (and TLS) handshake nobody's latency: `reserve(n)` opens n before a
- * load, and each connection taken is replaced in the background while the load runs.
+ * Two ways, by what the server does with a connection after a stream (measured with `pnpm bench` and a
+ * CPU profile at 64 streams in lockstep):
+ * - It keeps it (llama-swap, vLLM, most servers): each connection is a lane that carries one stream after
+ *   another. A lane is handed back the moment its stream ends, so the next request never waits for undici's
+ *   Pool to notice a connection is free (a whole event-loop turn). undici still checks a reused connection for
+ *   one turn before writing on it; that turn is in the sample's `queueMs`, not its latencies, which start
+ *   when the request is written. A new stream costs about 120 µs of client CPU here.
+ * - It closes it after every stream (llama-server, although it offers keep-alive): each stream goes out on a
+ *   connection of its own, asking the server to close it (`Connection: close`), so none is ever written on a
+ *   connection the server is closing. About 240 µs of client CPU a stream, most of it opening and closing
+ *   connections, so they are opened ahead: before a load, and in the background while it runs.
  *
- * Requests beyond `limit` in flight wait here (first come, first served); that wait is the sample's
- * `queueMs`. A request that found no connection ready opens one, and says how long it took (`connectMs`).
+ * `reserve(n)` opens connections for a load of n streams in flight before it starts. Requests beyond
+ * `limit` in flight wait here (first come, first served); that wait is their `queueMs`. A request that found
+ * no connection ready opens one, and says how long that took (`connectMs`).
  */
 import type { Socket } from 'node:net';
 import { buildConnector, Client, errors, type Dispatcher } from 'undici';
@@ -39,6 +43,14 @@ const MAX_IDLE_MS = 3000;
 /** Connections kept ready during a load, per request in flight: enough for the requests that start while replacements open. */
 const SPARE_SHARE = 0.25;
 
+/** A connection's client and the send it is carrying now. */
+interface Lane {
+  client: Client;
+  send: StreamSend;
+  /** Carries one stream and closes (the server closes after every stream); else it carries one after another. */
+  once: boolean;
+}
+
 interface Ready {
   socket: Socket;
   openedAt: number;
@@ -56,7 +68,9 @@ export class StreamConnections {
   private spare = 0;
   private inFlight = 0;
   private readonly waiting: (() => void)[] = [];
-  private readonly clients = new Set<Client>();
+  private readonly lanes = new Set<Lane>();
+  /** Lanes whose connection is free (reuse only), the last freed last. */
+  private readonly idle: Lane[] = [];
   private closed = false;
 
   constructor(
@@ -80,23 +94,25 @@ export class StreamConnections {
       for (const r of this.ready.splice(0)) this.discard(r);
       return;
     }
+    // Streams that close their connections take replacements from these while the load runs.
     this.spare = Math.max(1, Math.ceil(count * SPARE_SHARE));
-    const wanted = count - this.usable() - this.opening;
-    await Promise.all(Array.from({ length: Math.max(0, wanted) }, () => this.open()));
+    const wanted = count - this.idle.length - this.usable() - this.opening;
+    await Promise.all(Array.from({ length: Math.max(0, wanted) }, () => this.open(true)));
   }
 
   /**
-   * Send one request on a connection of its own; `handler` sees undici's callbacks as usual. Throws
-   * undici's ClientClosedError after `close()`.
+   * Send one stream; `handler` sees undici's callbacks as usual. `once`: the server closes the connection
+   * after this stream, so it goes out on a connection of its own that asks to close; else on a free lane.
+   * Throws undici's ClientClosedError after `close()`.
    */
-  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): StreamSend {
+  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler, once: boolean): StreamSend {
     if (this.closed) throw new errors.ClientClosedError();
     const send: StreamSend = {};
     const start = () => {
       this.inFlight++;
-      const client = new Client(this.origin, { pipelining: 1, connect: (params, callback) => this.connect(send, params, callback) });
-      this.clients.add(client);
-      client.dispatch({ ...options, reset: true }, new Tracked(handler, () => this.finished(client)));
+      const lane = (once ? undefined : this.idle.pop()) ?? this.newLane(once);
+      lane.send = send;
+      lane.client.dispatch(once ? { ...options, reset: true } : options, new Tracked(handler, () => this.finished(lane)));
     };
     const limit = this.options.limit;
     if (limit !== undefined && this.inFlight >= limit) this.waiting.push(start);
@@ -110,13 +126,27 @@ export class StreamConnections {
     this.closed = true;
     this.spare = 0;
     for (const r of this.ready.splice(0)) this.discard(r);
-    while (this.clients.size > 0 || this.waiting.length > 0) await Promise.all([...this.clients].map((c) => c.close()));
+    this.idle.length = 0;
+    for (let left = this.lanes.size + this.waiting.length; left > 0; left = this.lanes.size + this.waiting.length) {
+      await Promise.all([...this.lanes].map((lane) => lane.client.close()));
+      // Lanes leave the set as their streams end; a waiting stream starts on one and ends the same way.
+      for (const lane of this.lanes) if (lane.client.closed) this.lanes.delete(lane);
+    }
   }
 
-  /** undici's connector for one request's Client: a ready connection if there is one, else a new one. */
-  private connect(send: StreamSend, params: buildConnector.Options, callback: buildConnector.Callback): void {
+  private newLane(once: boolean): Lane {
+    const lane: Lane = { client: undefined as unknown as Client, send: {}, once };
+    lane.client = new Client(this.origin, { pipelining: 1, connect: (params, callback) => this.connect(lane, params, callback) });
+    this.lanes.add(lane);
+    return lane;
+  }
+
+  /** undici's connector for a lane: a ready connection if there is one, else a new one. */
+  private connect(lane: Lane, params: buildConnector.Options, callback: buildConnector.Callback): void {
+    const send = lane.send;
     const ready = this.take();
-    this.refill();
+    // A lane that carries one stream only is replaced while a load runs; one that carries many is not.
+    if (lane.once) this.refill();
     if (ready) {
       // Not from inside undici's connect: it is resuming the client, and would not write the request.
       queueMicrotask(() => callback(null, ready));
@@ -157,15 +187,15 @@ export class StreamConnections {
     for (let n = this.spare - this.ready.length - this.opening; n > 0; n--) void this.open();
   }
 
-  /** Open one connection and add it to the ready ones; never rejects. */
-  private open(): Promise<void> {
+  /** Open one connection and add it to the ready ones (`reserved`: even between loads); never rejects. */
+  private open(reserved = false): Promise<void> {
     this.opening++;
     return new Promise((resolve) => {
       this.connector(this.params, (err, socket) => {
         this.opening--;
         resolve();
         if (err || !socket) return;
-        if (this.closed || this.spare === 0) {
+        if (this.closed || (this.spare === 0 && !reserved)) {
           socket.destroy();
           return;
         }
@@ -188,13 +218,18 @@ export class StreamConnections {
     r.socket.destroy();
   }
 
-  /** A stream ended (or failed): its Client goes, and the next waiting request starts. */
-  private finished(client: Client): void {
+  /** A stream ended (or failed): its lane is free again (or goes), and the next waiting stream starts. */
+  private finished(lane: Lane): void {
     this.inFlight--;
-    this.clients.delete(client);
+    const reuse = !lane.once && !this.closed;
+    if (!reuse) this.lanes.delete(lane);
     // After undici's own bookkeeping for this response, which runs once this callback returns.
     queueMicrotask(() => {
-      client.close().catch(() => {});
+      if (reuse && !lane.client.destroyed) this.idle.push(lane);
+      else {
+        this.lanes.delete(lane);
+        lane.client.close().catch(() => {});
+      }
       const next = this.waiting.shift();
       if (next) next();
     });

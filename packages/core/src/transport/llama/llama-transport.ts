@@ -31,11 +31,11 @@ const TRAITS: Record<LlamaServerKind, TransportTraits> = {
 
 /**
  * Kinds whose server closes its connection after every streamed answer although it offered keep-alive
- * (llama-server b10470, measured). The transport's own connections give every stream a connection of its
- * own anyway (see StreamConnections); this matters through an injected dispatcher, where these streams
- * ask to close (`Connection: close`), so no request is written on a connection the server is closing.
- * Other connections stay alive: a stream written on a reused connection the server closed without
- * answering is sent once more (see EventStream).
+ * (llama-server b10470, measured). Their streams ask to close (`Connection: close`) and each goes out on a
+ * connection of its own, opened ahead (see StreamConnections), so no request is ever written on a
+ * connection the server is closing. Connections to llama-swap (Go net/http) and other servers carry one
+ * stream after another: a stream written on a reused connection the server closed without answering is
+ * sent once more (see EventStream).
  */
 const CLOSES_AFTER_STREAM: Record<LlamaServerKind, boolean> = { 'llama-server': true, 'llama-swap': false, openai: false };
 
