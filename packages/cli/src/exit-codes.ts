@@ -51,6 +51,8 @@ export const EXIT_CODE_BY_ERROR = {
   CORRUPT_RECORD: EXIT.usage,
   // Only our own code can use a store after closing it: a bug.
   STORE_CLOSED: EXIT.internal,
+  // The store named (--store, SWAPBENCH_STORE) cannot be opened: the fix is in the command line or the disk.
+  STORE_UNAVAILABLE: EXIT.usage,
 } as const satisfies Record<ErrorCode, ExitCode>;
 
 /** Exit codes of the codes a failed sample (or run) may carry besides the error codes. */

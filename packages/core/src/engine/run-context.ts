@@ -35,6 +35,10 @@ export interface RunBenchSuiteOptions {
   timelines?: boolean;
   /** Run id to use; default a random UUID. */
   runId?: string;
+  /** What kind of job the run is, stored with it: `bench` (default); an embedding app may use `eval`, `smoke`, ... */
+  jobType?: string;
+  /** The registered name of the host measured, stored with the run so history can be listed by host. */
+  hostId?: string;
   /** Longest wait for one store call before the run goes on without it, ms; default 10 000. */
   storeTimeoutMs?: number;
 }
@@ -120,6 +124,8 @@ export function createRunContext(suite: Suite, options: RunBenchSuiteOptions, cl
 
   const result: RunResult = {
     runId,
+    jobType: options.jobType ?? 'bench',
+    host: { ...(options.hostId === undefined ? {} : { id: options.hostId }), baseUrl: redactUrl(options.transport.baseUrl) },
     status: 'running',
     suite,
     startedAt: new Date().toISOString(),

@@ -35,6 +35,8 @@ export const ERROR_CODES = [
   'CORRUPT_RECORD',
   /** The store was used after `close()`. */
   'STORE_CLOSED',
+  /** The store cannot be opened as named: a path that is not writable, a file that is not a database, an unknown URI scheme. */
+  'STORE_UNAVAILABLE',
   /** No run with that id is stored. */
   'RUN_NOT_FOUND',
   /** A run with that id is already stored. */

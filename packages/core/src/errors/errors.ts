@@ -207,6 +207,18 @@ export class StoreClosedError extends SwapbenchError {
   }
 }
 
+/**
+ * The store cannot be opened as named: a path that is not writable, a file that is not a database, an
+ * unknown URI scheme. The message names the store and what to do.
+ */
+export class StoreUnavailableError extends SwapbenchError {
+  readonly store: string;
+  constructor(store: string, reason: string, options?: { cause?: unknown }) {
+    super('STORE_UNAVAILABLE', `store ${store}: ${reason}`, options);
+    this.store = store;
+  }
+}
+
 /** No run with this id is stored. */
 export class RunNotFoundError extends SwapbenchError {
   readonly runId: string;

@@ -22,6 +22,7 @@ export {
   SchemaVersionError,
   ServerLoadingError,
   StoreClosedError,
+  StoreUnavailableError,
   StreamProtocolError,
   SwapbenchError,
   UnsupportedError,

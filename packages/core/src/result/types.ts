@@ -241,6 +241,10 @@ export type RunStatus = 'running' | 'completed' | 'cancelled' | 'failed' | 'inte
 /** A whole run: what `runBenchSuite` returns, what `--json` prints. */
 export interface RunResult {
   runId: string;
+  /** `bench` for benchmark runs (the default); an embedding app may store others (`eval`, `smoke`, ...). */
+  jobType: string;
+  /** The server measured: its base URL as shown (redacted), and its registered name when it has one. */
+  host: { id?: string | undefined; baseUrl: string };
   status: RunStatus;
   suite: Suite;
   /** ISO 8601 wall-clock times. */

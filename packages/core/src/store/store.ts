@@ -16,16 +16,35 @@ export type RunRecord = RunResult;
 /** One row of a run listing. */
 export interface RunSummary {
   runId: string;
+  /** `bench` for benchmark runs; an embedding app may store others (`eval`, `smoke`, ...). */
+  jobType: string;
   suiteName: string;
   status: RunStatus;
   startedAt: string;
   finishedAt: string | null;
+  /** The registered host's name, when the run was started through one. */
+  hostId?: string | undefined;
+  /** The server's base URL as shown (credentials and query values redacted). */
   baseUrl?: string | undefined;
+  /** The suite's models, in its order. */
+  models: string[];
+  /** swapbench version that measured it. */
+  toolVersion: string;
 }
 
+/** Filters of a run listing; all given ones must match. Times are ISO 8601, on `startedAt`. */
 export interface RunQuery {
   suiteName?: string;
   status?: RunStatus;
+  jobType?: string;
+  hostId?: string;
+  baseUrl?: string;
+  /** Runs whose suite has this model. */
+  model?: string;
+  /** Started at or after. */
+  since?: string;
+  /** Started before. */
+  until?: string;
   /** Page size; default 50. */
   limit?: number;
   /** From a previous page's `nextCursor`. */
@@ -50,8 +69,17 @@ export interface RunStore {
   list(query?: RunQuery, options?: StoreCallOptions): Promise<Page<RunSummary>>;
   /** A run's samples in the order they were appended. */
   samples(runId: string, options?: StoreCallOptions): AsyncIterable<Sample>;
-  /** Mark runs left `running` by a process that died as `interrupted`; returns their ids. */
-  recoverInterrupted(options?: StoreCallOptions): Promise<string[]>;
+  /** Up to `limit` (default 2) stored run ids that start with `prefix`, sorted: a unique prefix names a run. */
+  findIds(prefix: string, limit?: number, options?: StoreCallOptions): Promise<string[]>;
+  /**
+   * Mark runs left `running` by a writer that is gone as `interrupted`; returns their ids. Durable stores
+   * record which process writes a run (pid and machine) and when it last appended; a run is the gone
+   * writer's when that process is no longer alive on this machine, or (written from another machine) when
+   * nothing was appended for `staleAfterMs` (default 10 minutes). They run this when opened. `force` marks
+   * every run still `running`, whoever writes it (for a caller that knows no writer is left). The memory
+   * store has no other writer: it always does that.
+   */
+  recoverInterrupted(options?: StoreCallOptions & { staleAfterMs?: number; force?: boolean }): Promise<string[]>;
 }
 
 export interface SuiteRecord {

@@ -41,6 +41,8 @@ const SUITE_INPUT: SuiteInput = { name: 'suite-a', models: ['qwen3-8b'], promptT
 export function makeRun(runId: string, overrides: Partial<RunResult> = {}): RunResult {
   return {
     runId,
+    jobType: 'bench',
+    host: { id: 'gpu-box', baseUrl: 'http://gpu-box:8080' },
     status: 'running',
     suite: parseSuite(SUITE_INPUT),
     startedAt: '2026-11-24T10:00:00.000Z',

@@ -113,6 +113,13 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
           }
         })();
       },
+      async findIds(prefix, limit = 2, o) {
+        enter(o);
+        return [...data.runs.keys()]
+          .filter((id) => id.startsWith(prefix))
+          .sort()
+          .slice(0, limit);
+      },
       async recoverInterrupted(o) {
         enter(o);
         const ids: string[] = [];

@@ -14,11 +14,15 @@ type SortKey = Pick<RunSummary, 'startedAt' | 'runId'>;
 export function runSummary(run: RunRecord): RunSummary {
   return {
     runId: run.runId,
+    jobType: run.jobType,
     suiteName: run.suite.name,
     status: run.status,
     startedAt: run.startedAt,
     finishedAt: run.finishedAt,
-    baseUrl: run.environment.server?.baseUrl,
+    ...(run.host.id === undefined ? {} : { hostId: run.host.id }),
+    baseUrl: run.host.baseUrl,
+    models: [...run.suite.models],
+    toolVersion: run.environment.client.swapbenchVersion,
   };
 }
 
@@ -28,10 +32,19 @@ export function pageOfRuns(summaries: Iterable<RunSummary>, query: RunQuery): Pa
   if (!Number.isInteger(limit) || limit < 1)
     throw new ConfigError([{ path: 'limit', message: `must be a positive integer, got ${String(limit)}` }]);
   const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+  const since = query.since === undefined ? undefined : isoTime(query.since, 'since');
+  const until = query.until === undefined ? undefined : isoTime(query.until, 'until');
   const rest = [...summaries]
     .filter(
       (s) =>
-        (query.suiteName === undefined || s.suiteName === query.suiteName) && (query.status === undefined || s.status === query.status),
+        (query.suiteName === undefined || s.suiteName === query.suiteName) &&
+        (query.status === undefined || s.status === query.status) &&
+        (query.jobType === undefined || s.jobType === query.jobType) &&
+        (query.hostId === undefined || s.hostId === query.hostId) &&
+        (query.baseUrl === undefined || s.baseUrl === query.baseUrl) &&
+        (query.model === undefined || s.models.includes(query.model)) &&
+        (since === undefined || startTime(s) >= since) &&
+        (until === undefined || startTime(s) < until),
     )
     // The cursor is the last item's sort key, not an offset, so runs created meanwhile do not shift pages.
     .filter((s) => after === undefined || newestFirst(s, after) > 0)
@@ -39,6 +52,13 @@ export function pageOfRuns(summaries: Iterable<RunSummary>, query: RunQuery): Pa
   const items = rest.slice(0, limit);
   const last = items.at(-1);
   return { items, nextCursor: rest.length > limit && last ? encodeCursor(last) : undefined };
+}
+
+/** An ISO 8601 time of a query, in ms; a ConfigError naming the field when it is not one. */
+export function isoTime(value: string, field: 'since' | 'until'): number {
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw new ConfigError([{ path: field, message: `must be an ISO 8601 time, got ${JSON.stringify(value)}` }]);
+  return t;
 }
 
 /** Newest first by start time, then by run id descending: a total order, so cursors are unambiguous. */
