@@ -9,6 +9,8 @@ export default defineProject({
   test: {
     name: 'real-server',
     include: ['test/**/*.test.ts'],
+    // A temp history store per test file: the CLI persists runs by default.
+    setupFiles: ['test/support/setup-store.ts'],
     expect: { requireAssertions: true },
     // Hang guards, not expectations: on a quiet machine the whole project takes well under a minute.
     testTimeout: 120_000,

@@ -2,7 +2,11 @@ import { Command, CommanderError } from 'commander';
 import type { CliContext, OutputStream } from './context.js';
 import { EXIT, exitCodeFor, type ExitCode } from './exit-codes.js';
 import { makeDemoCommand } from './commands/demo.js';
+import { makeExportCommand } from './commands/export.js';
+import { makeHostsCommand } from './commands/hosts.js';
 import { makeRunCommand } from './commands/run.js';
+import { makeRunsCommand } from './commands/runs.js';
+import { makeShowCommand } from './commands/show.js';
 import { makeSimulateCommand } from './commands/simulate.js';
 import { VERSION } from './version.js';
 
@@ -32,8 +36,19 @@ export function makeProgram(ctx: CliContext): Command {
   program.addCommand(makeDemoCommand(ctx));
   program.addCommand(makeRunCommand(ctx));
   program.addCommand(makeSimulateCommand(ctx));
-  // addCommand() does not pass settings down as command() does: output streams, exitOverride, help after error.
-  for (const command of program.commands) command.copyInheritedSettings(program);
+  program.addCommand(makeRunsCommand(ctx));
+  program.addCommand(makeShowCommand(ctx));
+  program.addCommand(makeExportCommand(ctx));
+  program.addCommand(makeHostsCommand(ctx));
+  // addCommand() does not pass settings down as command() does: output streams, exitOverride, help after
+  // error; to subcommands (`hosts add`) too.
+  const inherit = (parent: Command) => {
+    for (const command of parent.commands) {
+      command.copyInheritedSettings(parent);
+      inherit(command);
+    }
+  };
+  inherit(program);
   return program;
 }
 

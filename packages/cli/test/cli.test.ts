@@ -42,8 +42,10 @@ describe('swapbench demo', () => {
   });
 
   it('prints a readable table with the server and client described above it', async () => {
-    const { code, stdout } = await runCli(['demo']);
+    const { code, stdout, stderr } = await runCli(['demo']);
     expect(code).toBe(0);
+    // Kept in the temp store test/setup-store.ts gives every test file.
+    expect(stderr).toContain(`stored in ${process.env.SWAPBENCH_STORE}\n`);
     expect(stdout).toMatch(/server\s+llama-swap at http:\/\/127\.0\.0\.1:\d+/);
     expect(stdout).toMatch(/client\s+Node v\d+/);
     expect(stdout).toContain('TTFT p50');
@@ -133,7 +135,7 @@ describe('usage errors', () => {
   it('--help lists the commands and exits 0', async () => {
     const { code, stdout } = await runCli(['--help']);
     expect(code).toBe(0);
-    for (const command of ['demo', 'run', 'simulate']) expect(stdout).toContain(command);
+    for (const command of ['demo', 'run', 'simulate', 'runs', 'show', 'export', 'hosts']) expect(stdout).toContain(command);
   });
 });
 

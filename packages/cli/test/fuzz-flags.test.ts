@@ -52,7 +52,7 @@ const RUN_CASES: [string, string[], string | RegExp][] = [
     ['--host', 'http://127.0.0.1:1', '--kind', 'vllm'],
     /--kind <kind>' argument 'vllm' is invalid. Allowed choices are/,
   ],
-  ['a flag without its value', ['--host'], "option '--host <url>' argument missing"],
+  ['a flag without its value', ['--host'], "option '--host <url|name>' argument missing"],
 ];
 
 const OTHER_CASES: [string, string[], string | RegExp][] = [
@@ -67,6 +67,13 @@ const OTHER_CASES: [string, string[], string | RegExp][] = [
   ['a negative --ttft-ms', ['simulate', '--ttft-ms', '-1'], '--ttft-ms must be a number from 0'],
   ['an unknown --mode', ['simulate', '--mode', 'ollama'], "argument 'ollama' is invalid"],
   ['an empty --prompt-tps', ['simulate', '--prompt-tps', ''], '--prompt-tps must be a number'],
+  ['a --limit of zero', ['runs', '--limit', '0'], '--limit must be a number from 1 to 100000, got "0"'],
+  ['an unknown --status', ['runs', '--status', 'done'], "argument 'done' is invalid. Allowed choices are running, completed"],
+  ['show without a run', ['show'], "missing required argument 'run'"],
+  ['an unknown export --format', ['export', 'abc', '--format', 'xml'], "argument 'xml' is invalid. Allowed choices are json, csv, jsonl"],
+  ['hosts add without a URL', ['hosts', 'add', 'box'], "missing required argument 'url'"],
+  ['an unknown hosts subcommand', ['hosts', 'rename'], "unknown command 'rename'"],
+  ['hosts without a subcommand', ['hosts'], 'Usage: swapbench hosts'],
 ];
 
 /** Run in-process and check the common contract; resolves with stderr. */

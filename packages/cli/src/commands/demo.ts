@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { integerFlag } from '../flag-parsers.js';
+import { type CliStore, storeOption, withCliStore } from '../history/store-flag.js';
 
 /** The built-in demo: two simulated models behind a simulated llama-swap, a few cells, under ~20 s. */
 export const DEMO_SUITE = {
@@ -21,25 +22,32 @@ export function makeDemoCommand(ctx: CliContext): Command {
     .description('start a simulated llama-swap with two models in-process and benchmark it (no GPU needed)')
     .option('--json', 'print the result as JSON on stdout')
     .option('--seed <n>', 'simulator seed', integerFlag('--seed', 0), 1)
-    .action(async (opts: { json?: boolean; seed: number }) => {
-      const { startSimulator } = await import('@swapbench/core/simulator');
-      const { createLlamaTransport } = await import('@swapbench/core/transports/llama');
-      const { executeSuite } = await import('../execute.js');
-      const { redactUrl } = await import('@swapbench/core');
-      const sim = await startSimulator({
-        mode: 'llama-swap',
-        seed: opts.seed,
-        models: [
-          { name: 'sim-qwen3-8b', promptTps: 4000, genTps: 180, ttftMs: 15, slots: 4, loadMs: 400 },
-          { name: 'sim-llama3-3b', promptTps: 9000, genTps: 320, ttftMs: 8, slots: 4, loadMs: 250 },
-        ],
-      });
-      try {
-        if (!opts.json) ctx.stderr.write(`simulated llama-swap at ${redactUrl(sim.url)}\n`);
-        const transport = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-swap', connections: 8 });
-        ctx.exitCode = await executeSuite(ctx, { suite: DEMO_SUITE, transport, json: Boolean(opts.json) });
-      } finally {
-        await sim.close();
-      }
+    .addOption(storeOption())
+    .action(async (opts: { json?: boolean; seed: number }, command: Command) => {
+      // The store first: one that cannot be opened stops the demo before the simulator starts.
+      await withCliStore(command, (opened) => runDemo(ctx, opts, opened));
     });
+}
+
+/** Run `DEMO_SUITE` against a simulator started for it, keeping the run in `store`. */
+async function runDemo(ctx: CliContext, opts: { json?: boolean; seed: number }, { store, uri }: CliStore): Promise<void> {
+  const { startSimulator } = await import('@swapbench/core/simulator');
+  const { createLlamaTransport } = await import('@swapbench/core/transports/llama');
+  const { executeSuite } = await import('../execute.js');
+  const { redactUrl } = await import('@swapbench/core');
+  const sim = await startSimulator({
+    mode: 'llama-swap',
+    seed: opts.seed,
+    models: [
+      { name: 'sim-qwen3-8b', promptTps: 4000, genTps: 180, ttftMs: 15, slots: 4, loadMs: 400 },
+      { name: 'sim-llama3-3b', promptTps: 9000, genTps: 320, ttftMs: 8, slots: 4, loadMs: 250 },
+    ],
+  });
+  try {
+    if (!opts.json) ctx.stderr.write(`simulated llama-swap at ${redactUrl(sim.url)}\n`);
+    const transport = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-swap', connections: 8 });
+    ctx.exitCode = await executeSuite(ctx, { suite: DEMO_SUITE, transport, json: Boolean(opts.json), store, storeUri: uri });
+  } finally {
+    await sim.close();
+  }
 }

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
+import { storeOption, withCliStore } from '../history/store-flag.js';
 
 interface RunFlags {
   host?: string;
@@ -8,14 +9,21 @@ interface RunFlags {
   apiKey?: string;
 }
 
-/** `swapbench run <suite>`: run a suite file against the server at `--host`. */
+const KINDS = ['auto', 'llama-swap', 'llama-server', 'openai'] as const;
+
+/** `swapbench run <suite>`: run a suite file against the server at `--host`, and keep it in the store. */
 export function makeRunCommand(ctx: CliContext): Command {
   return new Command('run')
-    .description('run a suite file (YAML or JSON) against a server')
+    .description('run a suite file (YAML or JSON) against a server; the run is kept in the store')
     .argument('<suite>', 'suite file: .yaml, .yml or .json')
-    .addOption(new Option('--host <url>', 'server base URL, e.g. http://127.0.0.1:8080').env('SWAPBENCH_HOST'))
-    .addOption(new Option('--kind <kind>', 'server kind').choices(['auto', 'llama-swap', 'llama-server', 'openai']).default('auto'))
+    .addOption(
+      new Option('--host <url|name>', 'server base URL, e.g. http://127.0.0.1:8080, or a host registered with `hosts add`').env(
+        'SWAPBENCH_HOST',
+      ),
+    )
+    .addOption(new Option('--kind <kind>', 'server kind (default: the registered host’s, else auto)').choices(KINDS).default('auto'))
     .addOption(new Option('--api-key <key>', 'API key sent as a Bearer token').env('SWAPBENCH_API_KEY'))
+    .addOption(storeOption())
     .option('--json', 'print the result as JSON on stdout')
     .action(async (file: string, opts: RunFlags, command: Command) => {
       const { ConfigError } = await import('@swapbench/core/errors');
@@ -24,24 +32,30 @@ export function makeRunCommand(ctx: CliContext): Command {
         command.getOptionValueSource(key) === 'env' ? `${flag} (from ${env})` : flag;
       if (!opts.host) throw new ConfigError([{ path: '--host', message: 'is required (or set SWAPBENCH_HOST)' }]);
       const { checkApiKey, checkHostUrl, tlsProblem } = await import('../connection-flags.js');
+      const { isHostName, resolveHostFlag } = await import('../history/hosts.js');
       const hostFlag = named('--host', 'host', 'SWAPBENCH_HOST');
-      const baseUrl = checkHostUrl(opts.host, hostFlag);
+      // A URL is checked before anything is opened; a name needs the store.
+      if (!isHostName(opts.host)) checkHostUrl(opts.host, hostFlag);
       // An empty key (SWAPBENCH_API_KEY= to unset it) sends none.
       if (opts.apiKey) checkApiKey(opts.apiKey, named('--api-key', 'apiKey', 'SWAPBENCH_API_KEY'));
       const { loadSuiteFile } = await import('@swapbench/core');
       const suite = await loadSuiteFile(file);
-      const { connectLlamaTransport } = await import('@swapbench/core/transports/llama');
-      const { executeSuite } = await import('../execute.js');
-      const maxConcurrency = Math.max(...suite.concurrency);
-      // `auto` asks the server what it is (llama-swap, llama-server, or OpenAI-compatible) before running.
-      const transport = await connectLlamaTransport({
-        baseUrl,
-        kind: opts.kind,
-        connections: maxConcurrency,
-        ...(opts.apiKey ? { apiKey: opts.apiKey } : {}),
-      }).catch(async (err: unknown) => {
-        throw (await tlsProblem(err, baseUrl, hostFlag)) ?? err;
+      await withCliStore(command, async ({ store, uri }) => {
+        const target = await resolveHostFlag(store, uri, opts.host!, hostFlag);
+        const kindGiven = command.getOptionValueSource('kind') !== 'default';
+        const kind = kindGiven ? opts.kind : (KINDS.find((k) => k === target.kind) ?? 'auto');
+        const { connectLlamaTransport } = await import('@swapbench/core/transports/llama');
+        const { executeSuite } = await import('../execute.js');
+        // `auto` asks the server what it is (llama-swap, llama-server, or OpenAI-compatible) before running.
+        const transport = await connectLlamaTransport({
+          baseUrl: target.baseUrl,
+          kind,
+          connections: Math.max(...suite.concurrency),
+          ...(opts.apiKey ? { apiKey: opts.apiKey } : {}),
+        }).catch(async (err: unknown) => {
+          throw (await tlsProblem(err, target.baseUrl, hostFlag)) ?? err;
+        });
+        ctx.exitCode = await executeSuite(ctx, { suite, transport, json: Boolean(opts.json), store, storeUri: uri, hostId: target.hostId });
       });
-      ctx.exitCode = await executeSuite(ctx, { suite, transport, json: Boolean(opts.json) });
     });
 }

@@ -23,7 +23,12 @@ export function currentWriter(): RunWriter {
  * written for `staleAfterMs` (`lastWriteAt`: ISO time of the last write). A run without a known writer
  * (written by an older version) is judged by the time alone.
  */
-export function writerGone(writer: RunWriter | undefined, lastWriteAt: string, now: number, staleAfterMs = DEFAULT_STALE_AFTER_MS): boolean {
+export function writerGone(
+  writer: RunWriter | undefined,
+  lastWriteAt: string,
+  now: number,
+  staleAfterMs = DEFAULT_STALE_AFTER_MS,
+): boolean {
   if (writer && writer.hostname === hostname()) {
     if (writer.pid === process.pid) return false;
     return !processAlive(writer.pid);

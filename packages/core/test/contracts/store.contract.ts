@@ -1,8 +1,11 @@
 /**
- * The contract every Store implementation passes: memory now, file and SQLite later. Call
- * `describeStoreContract` from the implementation's test file with a factory for a fresh, empty store.
- * Optional harness members switch on more tests: `reopen` (persistence), `connect` (two handles on the same
- * storage, as two processes), `advanceClock` (exact lease expiry instead of short real-time waits).
+ * The contract every Store implementation passes: memory, file and SQLite. Call `describeStoreContract` from
+ * the implementation's test file with a factory for a fresh, empty store. Optional harness members switch on
+ * more tests: `reopen` (persistence), `connect` (two handles on the same storage, as two processes),
+ * `advanceClock` (exact lease expiry instead of short real-time waits), `tracksWriters` (durable stores
+ * that tell a live writer's runs from a dead one's). The cases are split by concern: runs, signals and
+ * persistence here; listing filters and id lookup in `store-history.contract.ts`; suites, baselines, hosts
+ * and leases in `store-records.contract.ts`; the records they store in `store-fixtures.ts`.
  *
  * Behaviour pinned here, beyond the interface's JSDoc:
  * - records go in and come out as copies; a missing record reads as `undefined`;
@@ -10,18 +13,21 @@
  *   (bad cursor, limit or ttlMs); an aborted signal rejects with exactly its reason, before any effect;
  * - `runs.list` is newest first by `startedAt` then `runId` (descending), and its cursor is a position, not an
  *   offset: runs created between pages neither repeat nor shift later pages;
- * - `recoverInterrupted` changes only the status of `running` runs;
+ * - `recoverInterrupted` changes only the status of `running` runs; with `force` it marks every one, without
+ *   it a store that tracks writers leaves the runs of a live writer (this process) alone;
  * - suites, baselines and hosts list by name (id) ascending;
  * - a live lease refuses everyone, its own holder included; renew and release need its token and fail once it
  *   has expired.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { computeStats } from '../../src/engine/stats.js';
-import type { CellResult, RunResult, Sample } from '../../src/result/types.js';
-import { SwapbenchError } from '../../src/errors/index.js';
+import type { Sample } from '../../src/result/types.js';
 import type { Store } from '../../src/store/store.js';
 import { parseSuite } from '../../src/suite/load-suite.js';
-import type { SuiteInput } from '../../src/suite/schema.js';
+import { expectStoreError, makeFailedSample, makeFinishedRun, makeRun, makeSample, SUITE_INPUT } from './store-fixtures.js';
+import { describeRunHistoryContract } from './store-history.contract.js';
+import { describeRecordsContract } from './store-records.contract.js';
+
+export { expectStoreError, makeCell, makeFailedSample, makeFinishedRun, makeRun, makeSample, SUITE_INPUT } from './store-fixtures.js';
 
 export interface StoreHarness {
   /** A fresh, empty store. */
@@ -32,144 +38,13 @@ export interface StoreHarness {
   connect?: () => Promise<Store>;
   /** Move the wall clock the store reads forward; without it, lease-expiry tests wait in real time. */
   advanceClock?: (ms: number) => void;
+  /**
+   * The store records which process writes each run, so `recoverInterrupted()` without `force` leaves runs
+   * of a live writer `running` (durable stores). Without it, every `running` run is marked (memory).
+   */
+  tracksWriters?: boolean;
   cleanup?: () => Promise<void>;
 }
-
-const SUITE_INPUT: SuiteInput = { name: 'suite-a', models: ['qwen3-8b'], promptTokens: [512], maxTokens: [128], concurrency: [1, 4] };
-
-/** A realistic run record, as `runBenchSuite` stores it when it starts. */
-export function makeRun(runId: string, overrides: Partial<RunResult> = {}): RunResult {
-  return {
-    runId,
-    jobType: 'bench',
-    host: { id: 'gpu-box', baseUrl: 'http://gpu-box:8080' },
-    status: 'running',
-    suite: parseSuite(SUITE_INPUT),
-    startedAt: '2026-11-24T10:00:00.000Z',
-    finishedAt: null,
-    durationMs: null,
-    cells: [],
-    coldStarts: [{ model: 'qwen3-8b', loadedBefore: false, coldStartMs: 2350.5 }],
-    swaps: [],
-    calibration: [{ model: 'qwen3-8b', method: 'tokenizer' }],
-    environment: {
-      client: { swapbenchVersion: '0.1.0', node: 'v24.3.0', platform: 'linux', arch: 'x64', cpus: 'AMD Ryzen 9 7950X', cpuCount: 32 },
-      server: {
-        kind: 'llama-server',
-        baseUrl: 'http://gpu-box:8080',
-        models: [{ id: 'qwen3-8b', build: 'b10470', contextPerSlot: 8192, slots: 4 }],
-        raw: {},
-      },
-      capabilities: ['tokenize', 'applyTemplate', 'describe', 'probeActivity'],
-    },
-    client: { clientSaturated: false, eventLoopDelayP99Ms: 1.2, eventLoopDelayMaxMs: 3.4, saturatedCells: 0 },
-    errors: [],
-    notes: ['prompt sizes calibrated with /tokenize'],
-    ...overrides,
-  };
-}
-
-/** The same run as `finish` stores it: completed, with one aggregated cell. */
-export function makeFinishedRun(runId: string, overrides: Partial<RunResult> = {}): RunResult {
-  return makeRun(runId, {
-    status: 'completed',
-    finishedAt: '2026-11-24T10:01:00.000Z',
-    durationMs: 60_000,
-    cells: [makeCell()],
-    ...overrides,
-  });
-}
-
-/** A realistic cell aggregate. */
-export function makeCell(): CellResult {
-  return {
-    model: 'qwen3-8b',
-    promptTokens: 512,
-    maxTokens: 128,
-    concurrency: 1,
-    n: 3,
-    errors: 1,
-    errorCodes: { HTTP_STATUS: 1 },
-    planned: 3,
-    resent: 0,
-    partial: false,
-    ttftMs: computeStats([210.5, 221, 230.25]),
-    e2eMs: computeStats([1714.7, 1730, 1755.2]),
-    itlMs: computeStats([11.75, 11.8, 12.1, 0, 11.6]),
-    tpotMs: computeStats([11.84, 11.9, 12.0]),
-    genTps: computeStats([84.4, 84.0, 83.3]),
-    serverGenTps: computeStats([85.1, 84.9]),
-    serverPromptTps: computeStats([2421.9, 2430.2]),
-    throughputTps: 83.9,
-    wallMs: 5210.4,
-    flags: { 'warm-cache': 1 },
-    client: { saturated: false, eventLoopDelayP99Ms: 0.8, eventLoopDelayMaxMs: 2.1, clientWaitRequests: 0, queueP99Ms: 0.2 },
-  };
-}
-
-/** A realistic measured sample of a 512-token prompt and 128 generated tokens. */
-export function makeSample(runId: string, seq: number, overrides: Partial<Sample> = {}): Sample {
-  return {
-    runId,
-    seq,
-    model: 'qwen3-8b',
-    promptTokens: 512,
-    maxTokens: 128,
-    concurrency: 1,
-    phase: 'measured',
-    startedAt: `2026-11-24T10:00:${String(10 + seq).padStart(2, '0')}.000Z`,
-    ok: true,
-    ttfbMs: 3.5 + seq,
-    ttftMs: 212.4 + seq,
-    e2eMs: 1716.6 + seq,
-    outputTokens: 128,
-    itlMs: [11.75, 11.8, 0, 12.1],
-    tpotMs: 11.84,
-    genTps: 84.4,
-    promptTokensActual: 512,
-    server: {
-      source: 'llama',
-      promptTokens: 512,
-      promptEvaluatedTokens: 512,
-      cachedTokens: 0,
-      promptMs: 211.4,
-      promptTps: 2421.9,
-      generatedTokens: 128,
-      generationMs: 1504.2,
-      genTps: 84.4,
-    },
-    finishReason: 'length',
-    responseId: `chatcmpl-${runId}-${seq}`,
-    flags: [],
-    ...overrides,
-  };
-}
-
-/** A failed sample, as the engine stores one. */
-export function makeFailedSample(runId: string, seq: number): Sample {
-  const { ttfbMs: _a, ttftMs: _b, e2eMs: _c, tpotMs: _d, genTps: _e, finishReason: _f, responseId: _g, ...rest } = makeSample(runId, seq);
-  return {
-    ...rest,
-    ok: false,
-    error: { code: 'HTTP_STATUS', message: 'HTTP 500 from http://gpu-box:8080/v1/chat/completions' },
-    outputTokens: 0,
-    itlMs: [],
-    server: { source: 'none' },
-  };
-}
-
-/** Await a rejection and check it is a SwapbenchError with this code. */
-export async function expectStoreError(promise: Promise<unknown>, code: string): Promise<SwapbenchError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(SwapbenchError.is(err), `expected a SwapbenchError ${code}, got ${String(err)}`).toBe(true);
-  expect((err as SwapbenchError).code).toBe(code);
-  return err as SwapbenchError;
-}
-
-const isIso = (s: string) => new Date(s).toISOString() === s;
 
 export function describeStoreContract(name: string, makeStore: () => Promise<StoreHarness>): void {
   describe(`Store contract: ${name}`, () => {
@@ -191,13 +66,6 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
       for await (const x of s.runs.samples(runId)) out.push(x);
       return out;
     };
-    /** Let `ms` pass on the store's clock: exactly with `advanceClock`, else in real time. */
-    const pass = async (ms: number) => {
-      if (h.advanceClock) h.advanceClock(ms);
-      else await new Promise((r) => setTimeout(r, ms));
-    };
-    /** A short TTL when waiting in real time, a long one on an injected clock. */
-    const shortTtl = () => (h.advanceClock ? 60_000 : 40);
 
     describe('runs', () => {
       it('stores a run, its samples and its final result, and reads them back unchanged', async () => {
@@ -283,13 +151,13 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
             suite: parseSuite({ ...SUITE_INPUT, name: 'a' }),
           }),
         );
-        // A run whose server was never described has no baseUrl in its summary.
+        // A run measured without a registered host has no hostId in its summary.
         await store.runs.finish(
           makeFinishedRun('run-3', {
             startedAt: '2026-11-24T10:03:00.000Z',
             finishedAt: '2026-11-24T10:03:30.000Z',
             suite: parseSuite({ ...SUITE_INPUT, name: 'b' }),
-            environment: { client: makeRun('x').environment.client },
+            host: { baseUrl: 'http://cpu-box:8080' },
           }),
         );
 
@@ -298,14 +166,23 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(all.nextCursor).toBeUndefined();
         expect(all.items[0]).toEqual({
           runId: 'run-4',
+          jobType: 'bench',
           suiteName: 'b',
           status: 'running',
           startedAt: '2026-11-24T10:04:00.000Z',
           finishedAt: null,
+          hostId: 'gpu-box',
           baseUrl: 'http://gpu-box:8080',
+          models: ['qwen3-8b'],
+          toolVersion: '0.1.0',
         });
-        expect(all.items[1]).toMatchObject({ runId: 'run-3', status: 'completed', finishedAt: '2026-11-24T10:03:30.000Z' });
-        expect(all.items[1]?.baseUrl).toBeUndefined();
+        expect(all.items[1]).toMatchObject({
+          runId: 'run-3',
+          status: 'completed',
+          finishedAt: '2026-11-24T10:03:30.000Z',
+          baseUrl: 'http://cpu-box:8080',
+        });
+        expect(all.items[1]).not.toHaveProperty('hostId');
 
         expect((await store.runs.list({ suiteName: 'a' })).items.map((r) => r.runId)).toEqual(['run-2', 'run-1', 'run-0']);
         expect((await store.runs.list({ status: 'completed' })).items.map((r) => r.runId)).toEqual(['run-3', 'run-1']);
@@ -360,7 +237,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         await expectStoreError(store.runs.list({ limit: 2.5 }), 'CONFIG_INVALID');
       });
 
-      it('marks runs left running as interrupted, and changes nothing else', async () => {
+      it('marks runs left running as interrupted when forced, and changes nothing else', async () => {
         await store.runs.create(makeRun('alive'));
         await store.runs.appendSamples('alive', [makeSample('alive', 0)]);
         await store.runs.create(makeRun('also-alive'));
@@ -369,165 +246,28 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         await store.runs.create(makeRun('cancelled'));
         await store.runs.finish(makeFinishedRun('cancelled', { status: 'cancelled' }));
 
-        expect((await store.runs.recoverInterrupted()).sort()).toEqual(['alive', 'also-alive']);
+        expect((await store.runs.recoverInterrupted({ force: true })).sort()).toEqual(['alive', 'also-alive']);
         expect(await store.runs.get('alive')).toEqual({ ...makeRun('alive'), status: 'interrupted' });
         expect(await samplesOf('alive')).toEqual([makeSample('alive', 0)]);
         expect((await store.runs.get('done'))?.status).toBe('completed');
         expect((await store.runs.get('cancelled'))?.status).toBe('cancelled');
         expect((await store.runs.list({ status: 'interrupted' })).items.map((r) => r.runId).sort()).toEqual(['alive', 'also-alive']);
-        expect(await store.runs.recoverInterrupted()).toEqual([]);
+        expect(await store.runs.recoverInterrupted({ force: true })).toEqual([]);
+      });
+
+      it('leaves the runs of a live writer running unless forced, when it tracks writers', async () => {
+        await store.runs.create(makeRun('mine'));
+        await store.runs.appendSamples('mine', [makeSample('mine', 0)]);
+        // This process wrote it and is alive: only a store that cannot tell (memory) marks it.
+        expect(await store.runs.recoverInterrupted()).toEqual(h.tracksWriters ? [] : ['mine']);
+        expect((await store.runs.get('mine'))?.status).toBe(h.tracksWriters ? 'running' : 'interrupted');
+        expect(await store.runs.recoverInterrupted({ force: true })).toEqual(h.tracksWriters ? ['mine'] : []);
+        expect((await store.runs.get('mine'))?.status).toBe('interrupted');
       });
     });
 
-    describe('suites, baselines, hosts', () => {
-      it('keeps suites by name, listed by name, and replaces one on put', async () => {
-        const nightly: SuiteInput = { name: 'nightly', models: ['m'], promptTokens: [512], maxTokens: [64], concurrency: [1, 4] };
-        const saved = await store.suites.put('nightly', nightly);
-        expect(saved).toEqual({ name: 'nightly', suite: nightly, updatedAt: saved.updatedAt });
-        expect(isIso(saved.updatedAt)).toBe(true);
-        await store.suites.put('adhoc', { ...nightly, name: 'adhoc' });
-        nightly.models.push('changed after put');
-        expect(await store.suites.get('nightly')).toEqual(saved);
-        expect(saved.suite.models).toEqual(['m']);
-        expect((await store.suites.list()).map((s) => s.name)).toEqual(['adhoc', 'nightly']);
-
-        await pass(5);
-        const replaced = await store.suites.put('nightly', { ...nightly, models: ['other'] });
-        expect(Date.parse(replaced.updatedAt)).toBeGreaterThan(Date.parse(saved.updatedAt));
-        expect((await store.suites.get('nightly'))?.suite.models).toEqual(['other']);
-        expect(await store.suites.list()).toHaveLength(2);
-
-        expect(await store.suites.remove('nightly')).toBe(true);
-        expect(await store.suites.remove('nightly')).toBe(false);
-        expect(await store.suites.get('nightly')).toBeUndefined();
-        expect((await store.suites.list()).map((s) => s.name)).toEqual(['adhoc']);
-      });
-
-      it('sets baselines only to runs that exist, and moves one on set', async () => {
-        await store.runs.create(makeRun('base'));
-        await store.runs.create(makeRun('newer'));
-        const b = await store.baselines.set('main', 'base');
-        expect(b).toEqual({ name: 'main', runId: 'base', setAt: b.setAt });
-        expect(isIso(b.setAt)).toBe(true);
-        expect(await store.baselines.get('main')).toEqual(b);
-
-        expect((await expectStoreError(store.baselines.set('other', 'missing-run'), 'RUN_NOT_FOUND')).message).toMatch(/missing-run/);
-        expect(await store.baselines.get('other')).toBeUndefined();
-
-        await store.baselines.set('release', 'base');
-        await store.baselines.set('main', 'newer');
-        expect((await store.baselines.get('main'))?.runId).toBe('newer');
-        expect((await store.baselines.list()).map((x) => [x.name, x.runId])).toEqual([
-          ['main', 'newer'],
-          ['release', 'base'],
-        ]);
-        expect(await store.baselines.clear('main')).toBe(true);
-        expect(await store.baselines.clear('main')).toBe(false);
-        expect(await store.baselines.get('main')).toBeUndefined();
-        // Clearing a baseline leaves its run alone.
-        expect(await store.runs.get('newer')).toBeDefined();
-      });
-
-      it('keeps hosts by id with their labels, listed by id, and replaces one on put', async () => {
-        const input = { id: 'gpu-box', baseUrl: 'http://gpu-box:8080', kind: 'llama-swap', labels: { gpu: 'RTX 4090' } };
-        const host = await store.hosts.put(input);
-        expect(host).toEqual({ ...input, updatedAt: host.updatedAt });
-        expect(isIso(host.updatedAt)).toBe(true);
-        input.labels.gpu = 'changed after put';
-        expect((await store.hosts.get('gpu-box'))?.labels).toEqual({ gpu: 'RTX 4090' });
-
-        await store.hosts.put({ id: 'cpu-box', baseUrl: 'http://cpu-box:8080' });
-        expect((await store.hosts.get('cpu-box'))?.labels).toBeUndefined();
-        await store.hosts.put({ id: 'gpu-box', baseUrl: 'http://gpu-box:9090' });
-        expect(await store.hosts.get('gpu-box')).toMatchObject({ baseUrl: 'http://gpu-box:9090' });
-        expect((await store.hosts.list()).map((x) => x.id)).toEqual(['cpu-box', 'gpu-box']);
-        expect(await store.hosts.remove('gpu-box')).toBe(true);
-        expect(await store.hosts.remove('gpu-box')).toBe(false);
-        expect(await store.hosts.get('gpu-box')).toBeUndefined();
-      });
-    });
-
-    describe('leases', () => {
-      const req = (holder: string, ttlMs = 60_000, hostId = 'h') => ({ hostId, holder, purpose: `${holder}-bench`, ttlMs });
-
-      it('grants a free host, with an expiry ttlMs ahead and a token', async () => {
-        const before = Date.now();
-        const got = await store.leases.acquire(req('alice'));
-        expect(got.acquired).toBe(true);
-        if (!got.acquired) return;
-        expect(got.lease).toMatchObject({ hostId: 'h', holder: 'alice', purpose: 'alice-bench' });
-        expect(got.lease.token.length).toBeGreaterThanOrEqual(16);
-        expect(isIso(got.lease.expiresAt)).toBe(true);
-        if (!h.advanceClock) {
-          expect(Date.parse(got.lease.expiresAt)).toBeGreaterThanOrEqual(before + 60_000);
-          expect(Date.parse(got.lease.expiresAt)).toBeLessThanOrEqual(Date.now() + 60_000);
-        }
-        expect(await store.leases.get('h')).toEqual(got.lease);
-      });
-
-      it('refuses a held host to everyone, its holder included, and shows who holds it', async () => {
-        const first = await store.leases.acquire(req('alice'));
-        if (!first.acquired) throw new Error('first acquire failed');
-        expect(await store.leases.acquire(req('bob'))).toEqual({ acquired: false, current: first.lease });
-        expect(await store.leases.acquire(req('alice'))).toEqual({ acquired: false, current: first.lease });
-        // Other hosts are independent.
-        expect((await store.leases.acquire(req('bob', 60_000, 'other-host'))).acquired).toBe(true);
-      });
-
-      it('renews and releases only with the token', async () => {
-        const first = await store.leases.acquire(req('alice'));
-        if (!first.acquired) throw new Error('first acquire failed');
-        expect(await store.leases.renew('h', 'wrong-token', 120_000)).toBe(false);
-        expect(await store.leases.renew('other-host', first.lease.token, 120_000)).toBe(false);
-        expect(await store.leases.renew('h', first.lease.token, 120_000)).toBe(true);
-        const renewed = (await store.leases.get('h'))!;
-        expect(Date.parse(renewed.expiresAt)).toBeGreaterThan(Date.parse(first.lease.expiresAt));
-        expect(renewed.token).toBe(first.lease.token);
-
-        expect(await store.leases.release('h', 'wrong-token')).toBe(false);
-        expect((await store.leases.get('h'))?.holder).toBe('alice');
-        expect(await store.leases.release('h', first.lease.token)).toBe(true);
-        expect(await store.leases.get('h')).toBeUndefined();
-        expect(await store.leases.release('h', first.lease.token)).toBe(false);
-        expect(await store.leases.renew('h', first.lease.token, 60_000)).toBe(false);
-
-        const next = await store.leases.acquire(req('bob'));
-        if (!next.acquired) throw new Error('acquire after release failed');
-        expect(next.lease.token).not.toBe(first.lease.token);
-        // The old token cannot touch the new lease.
-        expect(await store.leases.release('h', first.lease.token)).toBe(false);
-        expect((await store.leases.get('h'))?.holder).toBe('bob');
-      });
-
-      it('lets anyone take an expired lease, and the old token then fails', async () => {
-        const old = await store.leases.acquire(req('alice', shortTtl()));
-        if (!old.acquired) throw new Error('first acquire failed');
-        await pass(shortTtl() + 30);
-        expect(await store.leases.get('h')).toBeUndefined();
-        expect(await store.leases.renew('h', old.lease.token, 60_000)).toBe(false);
-        expect(await store.leases.release('h', old.lease.token)).toBe(false);
-        const next = await store.leases.acquire(req('bob'));
-        expect(next).toMatchObject({ acquired: true, lease: { holder: 'bob' } });
-        expect(await store.leases.renew('h', old.lease.token, 60_000)).toBe(false);
-      });
-
-      it('keeps a renewed lease past its first expiry', async (ctx) => {
-        if (!h.advanceClock) return ctx.skip();
-        const got = await store.leases.acquire(req('alice', 1000));
-        if (!got.acquired) throw new Error('acquire failed');
-        h.advanceClock(800);
-        expect(await store.leases.renew('h', got.lease.token, 1000)).toBe(true);
-        h.advanceClock(800);
-        expect((await store.leases.acquire(req('bob'))).acquired).toBe(false);
-        h.advanceClock(201);
-        expect((await store.leases.acquire(req('bob'))).acquired).toBe(true);
-      });
-
-      it('rejects a TTL that is not a positive number', async () => {
-        for (const ttlMs of [0, -5, Number.NaN]) await expectStoreError(store.leases.acquire(req('alice', ttlMs)), 'CONFIG_INVALID');
-        expect(await store.leases.get('h')).toBeUndefined();
-      });
-    });
+    describeRunHistoryContract(() => ({ h, store }));
+    describeRecordsContract(() => ({ h, store }));
 
     describe('signals and close', () => {
       it('rejects with the signal reason when aborted before the call, and does nothing', async () => {
@@ -544,6 +284,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
             for await (const _ of store.runs.samples('exists', { signal })) break;
           },
           () => store.runs.recoverInterrupted({ signal }),
+          () => store.runs.findIds('e', 2, { signal }),
           () => store.suites.put('s', SUITE_INPUT, { signal }),
           () => store.suites.get('s', { signal }),
           () => store.suites.list({ signal }),
@@ -598,6 +339,8 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(err.message).toMatch(/closed/);
         await expectStoreError(store.runs.create(makeRun('r2')), 'STORE_CLOSED');
         await expectStoreError(samplesOf('r'), 'STORE_CLOSED');
+        await expectStoreError(store.runs.list(), 'STORE_CLOSED');
+        await expectStoreError(store.runs.findIds('r'), 'STORE_CLOSED');
         await expectStoreError(store.suites.list(), 'STORE_CLOSED');
         await expectStoreError(store.baselines.get('b'), 'STORE_CLOSED');
         await expectStoreError(store.hosts.put({ id: 'h', baseUrl: 'http://h:1' }), 'STORE_CLOSED');
@@ -641,14 +384,15 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(await store.leases.release('h', lease.lease.token)).toBe(true);
       });
 
-      it('recovers a run left running when its process went away, and appends after a reopen', async (ctx) => {
+      it('recovers a run left running across a reopen, and appends to it afterwards', async (ctx) => {
         if (!h.reopen) return ctx.skip();
         await store.runs.create(makeRun('crashed'));
         await store.runs.appendSamples('crashed', [makeSample('crashed', 0)]);
         await store.close();
         store = await h.reopen();
         opened.push(store);
-        expect(await store.runs.recoverInterrupted()).toEqual(['crashed']);
+        // Forced: its writer is this live process (a real dead writer is each durable store's own crash test).
+        expect(await store.runs.recoverInterrupted({ force: true })).toEqual(['crashed']);
         expect((await store.runs.get('crashed'))?.status).toBe('interrupted');
         await store.runs.appendSamples('crashed', [makeSample('crashed', 1)]);
         expect((await samplesOf('crashed')).map((s) => s.seq)).toEqual([0, 1]);

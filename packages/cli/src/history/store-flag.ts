@@ -1,0 +1,45 @@
+import { type Command, Option } from 'commander';
+import type { Store } from '@swapbench/core';
+
+/** `--store <uri>` (or SWAPBENCH_STORE): on every command that reads or writes history. */
+export function storeOption(): Option {
+  return new Option(
+    '--store <uri>',
+    'where history is kept: sqlite:<file>, file:<dir> or memory: (default: swapbench.db in your data folder)',
+  ).env('SWAPBENCH_STORE');
+}
+
+/** An open store and the URI it was opened from, written out in full (`sqlite:/abs/path.db`). */
+export interface CliStore {
+  store: Store;
+  uri: string;
+}
+
+/**
+ * Open the store `--store` names, else SWAPBENCH_STORE, else the default one in the user's data folder. An
+ * empty SWAPBENCH_STORE counts as unset. A store that cannot be opened is STORE_UNAVAILABLE (exit 2), its
+ * message naming where the URI came from when it was the environment.
+ */
+export async function openCliStore(command: Command): Promise<CliStore> {
+  const { defaultStoreUri, openStore, resolveStoreUri } = await import('@swapbench/core/stores');
+  const value = command.opts<{ store?: string }>().store;
+  const fromEnv = command.getOptionValueSource('store') === 'env';
+  const given = value === undefined || (fromEnv && value.trim() === '') ? undefined : value;
+  try {
+    const { uri } = await resolveStoreUri(given ?? defaultStoreUri());
+    return { store: await openStore(uri), uri };
+  } catch (err) {
+    if (fromEnv && given !== undefined && err instanceof Error) err.message += ' (--store from SWAPBENCH_STORE)';
+    throw err;
+  }
+}
+
+/** Run `use` with the store `command` names open, and close it whatever happens. */
+export async function withCliStore<T>(command: Command, use: (opened: CliStore) => Promise<T>): Promise<T> {
+  const opened = await openCliStore(command);
+  try {
+    return await use(opened);
+  } finally {
+    await opened.store.close();
+  }
+}

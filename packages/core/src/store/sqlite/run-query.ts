@@ -1,0 +1,127 @@
+/**
+ * Run listings in SQL: the RunQuery filters as WHERE terms, newest first by (started_ms, run_id), pages cut
+ * by a keyset cursor in the memory store's format (base64url JSON of the last row's [startedAt, runId]),
+ * so cursors, ties and bad input behave as in every other store.
+ *
+ * Every filter has an index that ends in the sort key, so a page is one index walk (no sort step) that stops
+ * after limit + 1 rows; `sqlite-list-plan.test.ts` holds the query plans to that.
+ */
+import { ConfigError } from '../../errors/errors.js';
+import type { RunStatus } from '../../result/types.js';
+import { DEFAULT_RUN_PAGE_SIZE, isoTime } from '../memory/run-list.js';
+import type { Page, RunQuery, RunSummary } from '../store.js';
+
+/** A query's SQL and its parameters, in order. */
+export interface ListSql {
+  sql: string;
+  params: Array<string | number>;
+  limit: number;
+}
+
+/** Where a start time that does not parse sorts: after every real one (the memory store's -Infinity). */
+const UNREADABLE_TIME = Number.MIN_SAFE_INTEGER;
+
+/** `startedAt` as the sort key. */
+export function sortTime(startedAt: string): number {
+  const t = Date.parse(startedAt);
+  return Number.isNaN(t) ? UNREADABLE_TIME : t;
+}
+
+/** The SQL for one page of `query` (limit + 1 rows: one more than a page tells whether another follows). */
+export function listSql(query: RunQuery): ListSql {
+  const limit = query.limit ?? DEFAULT_RUN_PAGE_SIZE;
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new ConfigError([{ path: 'limit', message: `must be a positive integer, got ${String(limit)}` }]);
+  const where: string[] = [];
+  const params: Array<string | number> = [];
+  const equal = (column: string, value: string | undefined) => {
+    if (value === undefined) return;
+    where.push(`r.${column} = ?`);
+    params.push(value);
+  };
+  equal('status', query.status);
+  equal('suite_name', query.suiteName);
+  equal('job_type', query.jobType);
+  equal('host_id', query.hostId);
+  equal('base_url', query.baseUrl);
+  if (query.model !== undefined) {
+    // EXISTS, not IN (subquery): the planner then keeps walking the sort index and checks each run, where
+    // IN made it collect the model's runs first and sort them.
+    where.push('EXISTS (SELECT 1 FROM run_models m WHERE m.run_id = r.run_id AND m.model = ?)');
+    params.push(query.model);
+  }
+  if (query.since !== undefined) {
+    where.push('r.started_ms >= ?');
+    params.push(isoTime(query.since, 'since'));
+  }
+  if (query.until !== undefined) {
+    where.push('r.started_ms < ?');
+    params.push(isoTime(query.until, 'until'));
+  }
+  if (query.cursor !== undefined) {
+    const [startedAt, runId] = decodeCursor(query.cursor);
+    // The cursor is the last row's sort key, not an offset: runs created meanwhile do not shift pages.
+    where.push('(r.started_ms, r.run_id) < (?, ?)');
+    params.push(sortTime(startedAt), runId);
+  }
+  const sql = `SELECT r.run_id, r.job_type, r.suite_name, r.status, r.started_at, r.finished_at, r.host_id, r.base_url, r.tool_version,
+  (SELECT json_group_array(model) FROM (SELECT m.model FROM run_models m WHERE m.run_id = r.run_id ORDER BY m.pos)) AS models
+FROM runs r${where.length ? ` WHERE ${where.join(' AND ')}` : ''}
+ORDER BY r.started_ms DESC, r.run_id DESC LIMIT ?`;
+  // The limit as a parameter too: the SQL text depends only on which filters are set, so the store's
+  // statement cache holds one statement per shape.
+  params.push(limit + 1);
+  return { sql, params, limit };
+}
+
+/** A listing row as the database returns it. */
+export interface SummaryRow {
+  run_id: string;
+  job_type: string;
+  suite_name: string;
+  status: string;
+  started_at: string;
+  finished_at: string | null;
+  host_id: string | null;
+  base_url: string | null;
+  tool_version: string;
+  models: string;
+}
+
+/** The page `rows` (from `listSql`, at most limit + 1 of them) make. */
+export function pageOf(rows: SummaryRow[], limit: number): Page<RunSummary> {
+  const items = rows.slice(0, limit).map(summaryOf);
+  const last = items.at(-1);
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.startedAt, last.runId) : undefined };
+}
+
+function summaryOf(row: SummaryRow): RunSummary {
+  return {
+    runId: row.run_id,
+    jobType: row.job_type,
+    suiteName: row.suite_name,
+    status: row.status as RunStatus,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    ...(row.host_id === null ? {} : { hostId: row.host_id }),
+    ...(row.base_url === null ? {} : { baseUrl: row.base_url }),
+    models: JSON.parse(row.models) as string[],
+    toolVersion: row.tool_version,
+  };
+}
+
+function encodeCursor(startedAt: string, runId: string): string {
+  return Buffer.from(JSON.stringify([startedAt, runId])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [startedAt: string, runId: string] {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && typeof value[0] === 'string' && !Number.isNaN(Date.parse(value[0])) && typeof value[1] === 'string') {
+      return [value[0], value[1]];
+    }
+  } catch {
+    // Not base64url JSON: reported below like any other unreadable cursor.
+  }
+  throw new ConfigError([{ path: 'cursor', message: 'not a cursor from a previous page' }]);
+}
