@@ -66,11 +66,14 @@ describe('client health per cell', () => {
   });
 });
 
+/** A cell's loop reading: a long cell (p99 judged) unless `count` says otherwise. */
+const loop = (p99Ms: number | null, maxMs: number | null, count = 200, p90Ms = p99Ms) => ({ p90Ms, p99Ms, maxMs, count });
+
 describe('the saturation rule', () => {
   it('marks a cell saturated when more than 1% of its requests waited in the client, whatever the loop did', () => {
     const limit = Math.floor(200 * SATURATION_CLIENT_WAIT_SHARE);
-    expect(cellClientHealth({ p99Ms: 0.4, maxMs: 2 }, 200, limit, 3).saturated).toBe(false);
-    expect(cellClientHealth({ p99Ms: 0.4, maxMs: 2 }, 200, limit + 1, 30)).toEqual({
+    expect(cellClientHealth(loop(0.4, 2), 200, limit, 3).saturated).toBe(false);
+    expect(cellClientHealth(loop(0.4, 2), 200, limit + 1, 30)).toEqual({
       saturated: true,
       eventLoopDelayP99Ms: 0.4,
       eventLoopDelayMaxMs: 2,
@@ -81,13 +84,26 @@ describe('the saturation rule', () => {
   });
 
   it('marks a cell saturated when its loop delay p99 is above the threshold', () => {
-    expect(cellClientHealth({ p99Ms: SATURATION_P99_MS, maxMs: 40 }, 10, 0, null).saturated).toBe(false);
-    expect(cellClientHealth({ p99Ms: SATURATION_P99_MS + 0.1, maxMs: 40 }, 10, 0, null).saturated).toBe(true);
+    expect(cellClientHealth(loop(SATURATION_P99_MS, 40), 10, 0, null).saturated).toBe(false);
+    expect(cellClientHealth(loop(SATURATION_P99_MS + 0.1, 40), 10, 0, null).saturated).toBe(true);
+  });
+
+  it('judges a short cell by its p90, not by its one longest stall, and a very short one not at all', () => {
+    // 30 readings (0.6 s), one 15 ms stall: p99 is the stall, p90 is not.
+    expect(cellClientHealth(loop(15, 15, 30, 0.5), 4, 0, null).saturated).toBe(false);
+    // A stall in more than a tenth of the readings.
+    expect(cellClientHealth(loop(40, 60, 30, 25), 4, 0, null).saturated).toBe(true);
+    expect(cellClientHealth(loop(40, 60, 9, 40), 4, 0, null).saturated).toBe(false);
+  });
+
+  it('needs a few requests, not one, to have waited in the client', () => {
+    expect(cellClientHealth(loop(0.4, 2), 2, 1, 19).saturated).toBe(false);
+    expect(cellClientHealth(loop(0.4, 2), 20, 3, 19).saturated).toBe(true);
   });
 
   it('rolls the cells up into the worst one, counting the saturated cells', () => {
     const cell = (p99Ms: number | null, maxMs: number | null, wait: number) =>
-      ({ n: 100, client: cellClientHealth({ p99Ms, maxMs }, 100, wait, null) }) as CellResult;
+      ({ n: 100, client: cellClientHealth(loop(p99Ms, maxMs), 100, wait, null) }) as CellResult;
     expect(rollUpClientHealth([cell(1, 30, 0), cell(null, null, 5), cell(12, 14, 0)])).toEqual({
       clientSaturated: true,
       saturatedCells: 2,
