@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,6 +61,21 @@ describe('--store and SWAPBENCH_STORE', () => {
     const show = await runCli(['show', runId.slice(0, 8), '--store', folder, '--json']);
     expect(show.code, show.stderr).toBe(0);
     expect(JSON.parse(show.stdout).runId).toBe(runId);
+  });
+
+  it('a corrupt line in a file store: the rest is shown, the line named on stderr, exit 2', async () => {
+    const folder = join(dir, 'corrupt');
+    const run = await runCli(['run', suite, '--host', sim.url, '--json'], { env: { SWAPBENCH_STORE: `file:${folder}` } });
+    const { runId } = JSON.parse(run.stdout) as RunResult;
+    const samples = join(folder, 'runs', `${runId}.samples.jsonl`);
+    const lines = (await readFile(samples, 'utf8')).trimEnd().split('\n');
+    // Line 1 is the format header; break the first sample's line.
+    lines[1] = '{"broken';
+    await writeFile(samples, `${lines.join('\n')}\n`);
+    const { code, stdout, stderr } = await runMain(['export', runId, '--format', 'jsonl', '--store', `file:${folder}`]);
+    expect(code).toBe(2);
+    expect(stdout.split('\n').filter(Boolean)).toHaveLength(lines.length - 2);
+    expect(stderr).toContain(`swapbench: warning: ${samples}:2: not valid JSON; line skipped\n`);
   });
 
   it('memory: keeps nothing, and says so', async () => {

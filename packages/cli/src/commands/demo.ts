@@ -25,7 +25,7 @@ export function makeDemoCommand(ctx: CliContext): Command {
     .addOption(storeOption())
     .action(async (opts: { json?: boolean; seed: number }, command: Command) => {
       // The store first: one that cannot be opened stops the demo before the simulator starts.
-      await withCliStore(command, (opened) => runDemo(ctx, opts, opened));
+      await withCliStore(ctx, command, (opened) => runDemo(ctx, opts, opened));
     });
 }
 

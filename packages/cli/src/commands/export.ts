@@ -24,7 +24,7 @@ export function makeExportCommand(ctx: CliContext): Command {
     .action(async (given: string, opts: ExportFlags, command: Command) => {
       const { exportToFile, formatOfFile, writeExport } = await import('../export/write-export.js');
       const format = opts.format ?? (opts.out === undefined ? undefined : formatOfFile(opts.out)) ?? 'json';
-      await withCliStore(command, async ({ store, uri }) => {
+      await withCliStore(ctx, command, async ({ store, uri }) => {
         const { resolveRunId } = await import('../history/resolve-run.js');
         const runId = await resolveRunId(store, uri, given);
         const run = await store.runs.get(runId);

@@ -17,7 +17,7 @@ export function makeHostsCommand(ctx: CliContext): Command {
       const { checkHostUrl } = await import('../connection-flags.js');
       const id = checkHostName(name);
       const baseUrl = normalizeBaseUrl(checkHostUrl(url, '<url>'));
-      await withCliStore(command, async ({ store, uri }) => {
+      await withCliStore(ctx, command, async ({ store, uri }) => {
         const before = await store.hosts.get(id);
         await store.hosts.put({ id, baseUrl, ...(opts.kind === 'auto' ? {} : { kind: opts.kind }) });
         ctx.stdout.write(`host ${id} ${before ? 'updated' : 'added'}: ${baseUrl} (${opts.kind}) in ${uri}\n`);
@@ -29,7 +29,7 @@ export function makeHostsCommand(ctx: CliContext): Command {
     .addOption(storeOption())
     .option('--json', 'print the hosts as a JSON array on stdout')
     .action(async (opts: { json?: boolean }, command: Command) => {
-      await withCliStore(command, async ({ store, uri }) => {
+      await withCliStore(ctx, command, async ({ store, uri }) => {
         const hosts = await store.hosts.list();
         if (opts.json) {
           const { jsonText } = await import('../output/json.js');
@@ -48,7 +48,7 @@ export function makeHostsCommand(ctx: CliContext): Command {
     .argument('<name>', 'the host to forget')
     .addOption(storeOption())
     .action(async (name: string, _opts: unknown, command: Command) => {
-      await withCliStore(command, async ({ store, uri }) => {
+      await withCliStore(ctx, command, async ({ store, uri }) => {
         if (!(await store.hosts.remove(name.trim()))) {
           const { ConfigError } = await import('@swapbench/core/errors');
           throw new ConfigError([

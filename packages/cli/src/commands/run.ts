@@ -40,7 +40,7 @@ export function makeRunCommand(ctx: CliContext): Command {
       if (opts.apiKey) checkApiKey(opts.apiKey, named('--api-key', 'apiKey', 'SWAPBENCH_API_KEY'));
       const { loadSuiteFile } = await import('@swapbench/core');
       const suite = await loadSuiteFile(file);
-      await withCliStore(command, async ({ store, uri }) => {
+      await withCliStore(ctx, command, async ({ store, uri }) => {
         const target = await resolveHostFlag(store, uri, opts.host!, hostFlag);
         const kindGiven = command.getOptionValueSource('kind') !== 'default';
         const kind = kindGiven ? opts.kind : (KINDS.find((k) => k === target.kind) ?? 'auto');

@@ -34,7 +34,7 @@ export function makeRunsCommand(ctx: CliContext): Command {
         ...(opts.suite === undefined ? {} : { suiteName: opts.suite }),
         ...(opts.status === undefined ? {} : { status: opts.status }),
       };
-      await withCliStore(command, async ({ store, uri }) => {
+      await withCliStore(ctx, command, async ({ store, uri }) => {
         const items: RunSummary[] = [];
         let cursor: string | undefined;
         // Page until the limit: a store may return shorter pages than asked.

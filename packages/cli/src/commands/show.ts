@@ -10,7 +10,7 @@ export function makeShowCommand(ctx: CliContext): Command {
     .addOption(storeOption())
     .option('--json', 'print the stored run record as JSON on stdout')
     .action(async (given: string, opts: { json?: boolean }, command: Command) => {
-      await withCliStore(command, async ({ store, uri }) => {
+      await withCliStore(ctx, command, async ({ store, uri }) => {
         const { resolveRunId } = await import('../history/resolve-run.js');
         const runId = await resolveRunId(store, uri, given);
         const run = await store.runs.get(runId);

@@ -1,5 +1,8 @@
 import { type Command, Option } from 'commander';
 import type { Store } from '@swapbench/core';
+import type { SwapbenchError } from '@swapbench/core/errors';
+import type { CliContext } from '../context.js';
+import { EXIT } from '../exit-codes.js';
 
 /** `--store <uri>` (or SWAPBENCH_STORE): on every command that reads or writes history. */
 export function storeOption(): Option {
@@ -13,6 +16,8 @@ export function storeOption(): Option {
 export interface CliStore {
   store: Store;
   uri: string;
+  /** Records the store skipped because they could not be read (a corrupt line of a file store). */
+  warnings: SwapbenchError[];
 }
 
 /**
@@ -27,19 +32,25 @@ export async function openCliStore(command: Command): Promise<CliStore> {
   const given = value === undefined || (fromEnv && value.trim() === '') ? undefined : value;
   try {
     const { uri } = await resolveStoreUri(given ?? defaultStoreUri());
-    return { store: await openStore(uri), uri };
+    const warnings: SwapbenchError[] = [];
+    return { store: await openStore(uri, { onWarning: (w) => warnings.push(w) }), uri, warnings };
   } catch (err) {
     if (fromEnv && given !== undefined && err instanceof Error) err.message += ' (--store from SWAPBENCH_STORE)';
     throw err;
   }
 }
 
-/** Run `use` with the store `command` names open, and close it whatever happens. */
-export async function withCliStore<T>(command: Command, use: (opened: CliStore) => Promise<T>): Promise<T> {
+/**
+ * Run `use` with the store `command` names open, and close it whatever happens. Records the store had to
+ * skip are named on stderr, one line each, and make the exit code 2: the output is missing them.
+ */
+export async function withCliStore<T>(ctx: CliContext, command: Command, use: (opened: CliStore) => Promise<T>): Promise<T> {
   const opened = await openCliStore(command);
   try {
     return await use(opened);
   } finally {
     await opened.store.close();
+    for (const w of opened.warnings) ctx.stderr.write(`swapbench: warning: ${w.message}\n`);
+    if (opened.warnings.length > 0 && ctx.exitCode === EXIT.ok) ctx.exitCode = EXIT.usage;
   }
 }

@@ -58,7 +58,13 @@ export async function resolveStoreUri(uri: string, options: ResolveStoreOptions 
 }
 
 /** Open the store a URI names (see `resolveStoreUri`). Durable stores create what is missing and recover interrupted runs. */
-export async function openStore(uri: string, options: ResolveStoreOptions = {}): Promise<Store> {
+export async function openStore(
+  uri: string,
+  options: ResolveStoreOptions & {
+    /** A record that could not be read and was skipped (a corrupt line of a file store); default: a process warning. */
+    onWarning?: (warning: SwapbenchError) => void;
+  } = {},
+): Promise<Store> {
   const location = await resolveStoreUri(uri, options);
   try {
     switch (location.scheme) {
@@ -70,7 +76,7 @@ export async function openStore(uri: string, options: ResolveStoreOptions = {}):
       }
       case 'file': {
         const { openFileStore } = await import('./file/index.js');
-        return await openFileStore(location.path!);
+        return await openFileStore(location.path!, options.onWarning ? { onWarning: options.onWarning } : {});
       }
     }
   } catch (err) {

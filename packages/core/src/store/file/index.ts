@@ -4,7 +4,8 @@
  * atomically, leases are compare-and-set, and a run whose writing process died is marked `interrupted` the
  * next time the store is opened.
  */
-import { access, constants, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { makeDirs } from '../make-dirs.js';
+import { access, constants, readdir, stat, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { RunNotFoundError, StoreClosedError, StoreUnavailableError, type SwapbenchError } from '../../errors/errors.js';
 import type { BaselineRecord, HostRecord, Store, StoreCallOptions, SuiteRecord } from '../store.js';
@@ -120,7 +121,7 @@ async function prepare(layout: Layout, uri: string): Promise<void> {
   });
   if (info && !info.isDirectory()) throw fail('is not a directory; a file store is a folder');
   if (!info) {
-    await mkdir(root, { recursive: true }).catch((err: unknown) => {
+    await makeDirs(root).catch((err: unknown) => {
       throw fail(`cannot create the folder (${(err as Error).message})`, err);
     });
   }
@@ -135,7 +136,7 @@ async function prepare(layout: Layout, uri: string): Promise<void> {
     await createExclusive(layout.marker, docText({ store: 'swapbench file store' }));
   }
   try {
-    for (const d of [layout.runs, layout.suites, layout.baselines, layout.hosts, layout.leases]) await mkdir(d, { recursive: true });
+    for (const d of [layout.runs, layout.suites, layout.baselines, layout.hosts, layout.leases]) await makeDirs(d);
     await writeFile(layout.gitignore, GITIGNORE, { flag: 'wx' }).catch((err: unknown) => {
       if (errno(err) !== 'EEXIST') throw err;
     });

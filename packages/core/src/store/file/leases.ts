@@ -7,8 +7,9 @@
  * reads 8 and decides again. No process can die holding a lock, and an expired lease needs no cleanup: the
  * next acquire simply writes over it, one generation up. Old generations are deleted as new ones appear.
  */
+import { makeDirs } from '../make-dirs.js';
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, unlink } from 'node:fs/promises';
+import { readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, CorruptRecordError } from '../../errors/errors.js';
 import type { LeaseAcquireResult, LeaseRecord, LeaseStore, StoreCallOptions } from '../store.js';
@@ -35,7 +36,7 @@ export function fileLeases(layout: Layout, now: () => Date, enter: (o?: StoreCal
       const at = now().getTime();
       const decision = decide(current, at);
       if (!('write' in decision)) return decision.result;
-      await mkdir(dir, { recursive: true });
+      await makeDirs(dir);
       const next = current.gen + 1;
       const created = await createExclusive(genFile(dir, next), docText({ lease: decision.write }));
       if (!created) continue;

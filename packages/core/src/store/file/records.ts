@@ -3,7 +3,8 @@
  * atomically on put, listed by name ascending. One file each, so two processes saving different records
  * never overwrite each other's change.
  */
-import { mkdir, readdir, unlink } from 'node:fs/promises';
+import { makeDirs } from '../make-dirs.js';
+import { readdir, unlink } from 'node:fs/promises';
 import { CorruptRecordError, type SwapbenchError } from '../../errors/errors.js';
 import { docText, errno, isRecordError, readDoc, writeAtomic } from './fs-atomic.js';
 import type { StoreCallOptions } from '../store.js';
@@ -73,7 +74,7 @@ export function recordFiles<T extends object>(
     /** The caller has called `enter`: it stamps the record first. */
     async put(record) {
       const path = pathOf(record[key] as string);
-      await mkdir(dir, { recursive: true });
+      await makeDirs(dir);
       await writeAtomic(path, docText(record as Record<string, unknown>));
       return structuredClone(record);
     },

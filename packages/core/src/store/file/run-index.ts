@@ -6,7 +6,8 @@
  * the truth; the index can be deleted at any time. Lines are appended (one write each, so processes do not
  * interleave them) and the file is rewritten when it has grown to several lines per run.
  */
-import { appendFile, mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { makeDirs } from '../make-dirs.js';
+import { appendFile, readdir, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { SwapbenchError } from '../../errors/errors.js';
 import type { RunSummary } from '../store.js';
@@ -113,7 +114,7 @@ async function rewriteIndex(layout: Layout, ids: string[], cached: Map<string, I
   const freshIds = new Set(fresh.map((l) => (JSON.parse(l) as IndexLine).runId));
   const lines = [...cached.values()].filter((l) => listed.has(l.runId) && !freshIds.has(l.runId)).map((l) => JSON.stringify(l));
   lines.push(...fresh);
-  await mkdir(dirname(layout.index), { recursive: true });
+  await makeDirs(dirname(layout.index));
   await writeAtomic(layout.index, lines.length ? `${lines.join('\n')}\n` : '');
 }
 
@@ -122,7 +123,7 @@ async function appendIndex(layout: Layout, text: string): Promise<void> {
     await appendFile(layout.index, text);
   } catch (err) {
     if (errno(err) !== 'ENOENT') throw err;
-    await mkdir(dirname(layout.index), { recursive: true });
+    await makeDirs(dirname(layout.index));
     await appendFile(layout.index, text);
   }
 }

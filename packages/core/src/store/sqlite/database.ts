@@ -3,7 +3,8 @@
  * created when missing, the connection set up for a store shared by several processes, and every way
  * opening can fail turned into a StoreUnavailableError that names the file and what to do.
  */
-import { mkdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { makeDirsSync } from '../make-dirs.js';
 import { dirname, join, resolve } from 'node:path';
 import type * as Sqlite from 'node:sqlite';
 import type { DatabaseSync } from 'node:sqlite';
@@ -28,7 +29,7 @@ export function openDatabase(path: string): DatabaseSync {
     throw new StoreUnavailableError(file, `is a directory; give a database file, e.g. ${join(file, 'swapbench.db')}`);
   if (!kind) {
     try {
-      mkdirSync(dirname(file), { recursive: true });
+      makeDirsSync(dirname(file));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'error';
       throw new StoreUnavailableError(file, `cannot create its folder ${dirname(file)} (${code}); choose a writable location`, {
