@@ -75,11 +75,13 @@ function startTime(s: SortKey): number {
   return Number.isNaN(t) ? -Infinity : t;
 }
 
-function encodeCursor(s: SortKey): string {
+/** A page's cursor: the last item's sort key (the same format in every store). */
+export function encodeCursor(s: SortKey): string {
   return Buffer.from(JSON.stringify([s.startedAt, s.runId])).toString('base64url');
 }
 
-function decodeCursor(cursor: string): SortKey {
+/** The sort key of a cursor from `encodeCursor`; a ConfigError when it is not one. */
+export function decodeCursor(cursor: string): SortKey {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (Array.isArray(value) && typeof value[0] === 'string' && !Number.isNaN(Date.parse(value[0])) && typeof value[1] === 'string') {

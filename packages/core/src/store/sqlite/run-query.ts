@@ -8,7 +8,7 @@
  */
 import { ConfigError } from '../../errors/errors.js';
 import type { RunStatus } from '../../result/types.js';
-import { DEFAULT_RUN_PAGE_SIZE, isoTime } from '../memory/run-list.js';
+import { DEFAULT_RUN_PAGE_SIZE, decodeCursor, encodeCursor, isoTime } from '../memory/run-list.js';
 import type { Page, RunQuery, RunSummary } from '../store.js';
 
 /** A query's SQL and its parameters, in order. */
@@ -59,7 +59,7 @@ export function listSql(query: RunQuery): ListSql {
     params.push(isoTime(query.until, 'until'));
   }
   if (query.cursor !== undefined) {
-    const [startedAt, runId] = decodeCursor(query.cursor);
+    const { startedAt, runId } = decodeCursor(query.cursor);
     // The cursor is the last row's sort key, not an offset: runs created meanwhile do not shift pages.
     where.push('(r.started_ms, r.run_id) < (?, ?)');
     params.push(sortTime(startedAt), runId);
@@ -92,7 +92,7 @@ export interface SummaryRow {
 export function pageOf(rows: SummaryRow[], limit: number): Page<RunSummary> {
   const items = rows.slice(0, limit).map(summaryOf);
   const last = items.at(-1);
-  return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.startedAt, last.runId) : undefined };
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : undefined };
 }
 
 function summaryOf(row: SummaryRow): RunSummary {
@@ -108,20 +108,4 @@ function summaryOf(row: SummaryRow): RunSummary {
     models: JSON.parse(row.models) as string[],
     toolVersion: row.tool_version,
   };
-}
-
-function encodeCursor(startedAt: string, runId: string): string {
-  return Buffer.from(JSON.stringify([startedAt, runId])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [startedAt: string, runId: string] {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && typeof value[0] === 'string' && !Number.isNaN(Date.parse(value[0])) && typeof value[1] === 'string') {
-      return [value[0], value[1]];
-    }
-  } catch {
-    // Not base64url JSON: reported below like any other unreadable cursor.
-  }
-  throw new ConfigError([{ path: 'cursor', message: 'not a cursor from a previous page' }]);
 }
