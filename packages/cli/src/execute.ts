@@ -1,6 +1,6 @@
 import type { RunResult, Store, SuiteInput, Transport } from '@swapbench/core';
 import type { CliContext } from './context.js';
-import { exitCodeForRun, type ExitCode } from './exit-codes.js';
+import { EXIT, exitCodeForRun, type ExitCode } from './exit-codes.js';
 import { createProgress } from './output/progress.js';
 import { redactUrlsIn } from '@swapbench/core';
 
@@ -16,6 +16,12 @@ export interface ExecuteOptions {
   storeUri: string;
   /** The registered name of the host measured, stored with the run. */
   hostId?: string | undefined;
+  /** `--baseline`: compare the run with this baseline (`auto`, a baseline name or a run id) after it. */
+  baseline?: string | undefined;
+  /** `--fail-on-regression`: exit 1 when that comparison finds a regression. */
+  failOnRegression?: boolean | undefined;
+  /** Host access (`--wait`, `--takeover`): the lease is taken in `store`, so runs sharing it take turns. */
+  access?: { waitMs: number; takeover: boolean } | undefined;
 }
 
 /**
@@ -31,9 +37,11 @@ const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
  */
 export async function executeSuite(
   ctx: CliContext,
-  { suite, transport, json, store, storeUri, hostId }: ExecuteOptions,
+  { suite, transport, json, store, storeUri, hostId, baseline, failOnRegression, access }: ExecuteOptions,
 ): Promise<ExitCode> {
-  const { runBenchSuite } = await import('@swapbench/core');
+  const { runBenchSuite, createHostAccess } = await import('@swapbench/core');
+  const postRun = baseline === undefined ? undefined : await import('./compare/post-run.js');
+  const baselineTarget = postRun && baseline !== undefined ? await postRun.resolveBaselineFlag(store, storeUri, baseline) : undefined;
   const controller = new AbortController();
   const stop = (signal: NodeJS.Signals) => controller.abort(new Error(`interrupted (${signal})`));
   for (const signal of STOP_SIGNALS) process.once(signal, stop);
@@ -46,23 +54,42 @@ export async function executeSuite(
       signal: controller.signal,
       onEvent: progress.onEvent,
       ...(hostId === undefined ? {} : { hostId }),
+      hostAccess: createHostAccess({ leases: store.leases, activity: transport, ...access }),
     });
+  } catch (err) {
+    // Stopped while waiting for the host (--wait): nothing ran, nothing to print but that.
+    if (!controller.signal.aborted) throw err;
+    ctx.stderr.write('swapbench: stopped while waiting for the host; nothing was run\n');
+    return EXIT.cancelled;
   } finally {
     progress.done();
     for (const signal of STOP_SIGNALS) process.off(signal, stop);
     await transport.close();
   }
+  const compared = postRun && baselineTarget ? await postRun.compareWithBaseline(store, baselineTarget, result) : undefined;
   if (json) {
     const { jsonText } = await import('./output/json.js');
-    ctx.stdout.write(jsonText(result));
+    // `comparison`: the CompareResult against --baseline (null when there was none to compare with).
+    ctx.stdout.write(jsonText(compared ? { ...result, comparison: compared.comparison } : result));
   } else {
     const { renderReport } = await import('./output/table.js');
     ctx.stdout.write(renderReport(result));
+    if (compared?.comparison) {
+      const { renderCompareTable } = await import('./compare/render.js');
+      ctx.stdout.write(`\nCompared with the baseline\n${renderCompareTable(compared.comparison)}`);
+    }
   }
+  if (compared?.note) ctx.stderr.write(`swapbench: ${compared.note}\n`);
   if (result.status === 'failed' && !json)
     ctx.stderr.write(`swapbench: run failed: ${redactUrlsIn(result.error?.message ?? 'unknown error')}\n`);
   ctx.stderr.write(`${await whereStored(store, storeUri, result)}\n`);
-  return exitCodeForRun(result);
+  const exitCode = exitCodeForRun(result);
+  if (exitCode === 0 && failOnRegression && compared?.comparison?.verdict === 'regression') {
+    ctx.stderr.write(`swapbench: regression against baseline run ${compared.comparison.baseline.runId} (--fail-on-regression)\n`);
+    const { EXIT_REGRESSION } = await import('./compare/exit.js');
+    return EXIT_REGRESSION;
+  }
+  return exitCode;
 }
 
 /**

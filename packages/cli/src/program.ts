@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import type { CliContext, OutputStream } from './context.js';
 import { EXIT, exitCodeFor, type ExitCode } from './exit-codes.js';
+import { makeBaselineCommand } from './commands/baseline.js';
+import { makeCompareCommand } from './commands/compare.js';
 import { makeDemoCommand } from './commands/demo.js';
 import { makeExportCommand } from './commands/export.js';
 import { makeHostsCommand } from './commands/hosts.js';
@@ -40,6 +42,8 @@ export function makeProgram(ctx: CliContext): Command {
   program.addCommand(makeShowCommand(ctx));
   program.addCommand(makeExportCommand(ctx));
   program.addCommand(makeHostsCommand(ctx));
+  program.addCommand(makeBaselineCommand(ctx));
+  program.addCommand(makeCompareCommand(ctx));
   // addCommand() does not pass settings down as command() does: output streams, exitOverride, help after
   // error; to subcommands (`hosts add`) too.
   const inherit = (parent: Command) => {

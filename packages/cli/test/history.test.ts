@@ -75,7 +75,7 @@ describe('runs', () => {
     const rows = lines.filter((l) => /^│ [0-9a-f]{8} /.test(l));
     expect(rows.length).toBeGreaterThanOrEqual(3);
     expect(rows.at(-1)).toContain(runA.runId.slice(0, 8));
-    expect(rows.at(-1)).toMatch(/│ completed\s+│ suite-a\s+│ 127\.0\.0\.1:\d+\s+│ tiny\s+│ 2\s+│$/);
+    expect(rows.at(-1)).toMatch(/│ completed\s+│ suite-a\s+│ 127\.0\.0\.1:\d+\s+│ tiny\s+│ 2\s+│ –\s+│$/);
   });
 
   it('--json gives the listing rows; filters by suite, model, status and host URL (as typed, slash or not); --limit', async () => {

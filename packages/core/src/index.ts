@@ -23,6 +23,7 @@ export type {
   SampleTimeline,
   Stats,
   SwapResult,
+  ForeignRequests,
 } from './result/types.js';
 export { computeStats } from './engine/stats.js';
 export { VERSION } from './engine/environment.js';
@@ -68,5 +69,35 @@ export type {
   SuiteStore,
 } from './store/store.js';
 export { createMemoryStore } from './store/memory/index.js';
+export {
+  acquireHostAccess,
+  composeHostAccess,
+  createHostAccess,
+  DEFAULT_LEASE_TTL_MS,
+  exclusiveLease,
+  foreignTrafficGuard,
+  openLease,
+  playgroundShares,
+  waitForAccess,
+  type HostAccess,
+  type HostAccessOptions,
+  type HostAccessPart,
+  type HostAccessRequest,
+  type HostLease,
+  type HostPurpose,
+} from './host-access/index.js';
+export { compareRuns } from './compare/compare-runs.js';
+export { METRIC_NAMES } from './compare/metrics.js';
+export type {
+  CellComparison,
+  CompareOptions,
+  CompareResult,
+  ComparedInput,
+  ComparedRunInfo,
+  MetricComparison,
+  MetricName,
+  Thresholds,
+  Verdict,
+} from './compare/types.js';
 // The error classes and codes, exactly as the light `@swapbench/core/errors` entry lists them.
 export * from './errors/index.js';

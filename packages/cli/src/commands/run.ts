@@ -7,6 +7,10 @@ interface RunFlags {
   json?: boolean;
   kind: 'auto' | 'llama-swap' | 'llama-server' | 'openai';
   apiKey?: string;
+  baseline?: string;
+  failOnRegression?: boolean;
+  wait?: true | string;
+  takeover?: boolean;
 }
 
 const KINDS = ['auto', 'llama-swap', 'llama-server', 'openai'] as const;
@@ -25,6 +29,10 @@ export function makeRunCommand(ctx: CliContext): Command {
     .addOption(new Option('--api-key <key>', 'API key sent as a Bearer token').env('SWAPBENCH_API_KEY'))
     .addOption(storeOption())
     .option('--json', 'print the result as JSON on stdout')
+    .option('--baseline <auto|run|name>', 'after the run, compare it with this baseline (auto: the one of this host and suite)')
+    .option('--fail-on-regression', 'exit 1 when the comparison with --baseline finds a regression')
+    .option('--wait [seconds]', 'if another run holds the host (or it is busy), wait for it: up to this long, or as long as it takes')
+    .option('--takeover', 'run even though the host is busy with requests that are not ours (they disturb the figures, and ours theirs)')
     .action(async (file: string, opts: RunFlags, command: Command) => {
       const { ConfigError } = await import('@swapbench/core/errors');
       // A value from the environment is named as such: the fix is there, not on the command line.
@@ -38,6 +46,7 @@ export function makeRunCommand(ctx: CliContext): Command {
       if (!isHostName(opts.host)) checkHostUrl(opts.host, hostFlag);
       // An empty key (SWAPBENCH_API_KEY= to unset it) sends none.
       if (opts.apiKey) checkApiKey(opts.apiKey, named('--api-key', 'apiKey', 'SWAPBENCH_API_KEY'));
+      const waitMs = waitFlag(opts.wait, ConfigError);
       const { loadSuiteFile } = await import('@swapbench/core');
       const suite = await loadSuiteFile(file);
       await withCliStore(ctx, command, async ({ store, uri }) => {
@@ -55,7 +64,27 @@ export function makeRunCommand(ctx: CliContext): Command {
         }).catch(async (err: unknown) => {
           throw (await tlsProblem(err, target.baseUrl, hostFlag)) ?? err;
         });
-        ctx.exitCode = await executeSuite(ctx, { suite, transport, json: Boolean(opts.json), store, storeUri: uri, hostId: target.hostId });
+        ctx.exitCode = await executeSuite(ctx, {
+          suite,
+          transport,
+          json: Boolean(opts.json),
+          store,
+          storeUri: uri,
+          hostId: target.hostId,
+          baseline: opts.baseline,
+          failOnRegression: Boolean(opts.failOnRegression),
+          access: { waitMs, takeover: Boolean(opts.takeover) },
+        });
       });
     });
+}
+
+/** `--wait [seconds]` in ms: absent 0, bare (no number) as long as it takes. */
+function waitFlag(value: true | string | undefined, ConfigError: typeof import('@swapbench/core/errors').ConfigError): number {
+  if (value === undefined) return 0;
+  if (value === true) return Number.POSITIVE_INFINITY;
+  const seconds = Number(value);
+  if (value.trim() === '' || !Number.isFinite(seconds) || seconds < 0)
+    throw new ConfigError([{ path: '--wait', message: `must be a number of seconds ≥ 0, got "${value}"` }]);
+  return seconds * 1000;
 }

@@ -58,11 +58,16 @@ export function makeRunsCommand(ctx: CliContext): Command {
             const run = await store.runs.get(summary.runId);
             const s = run?.suite;
             const planned = s ? s.models.length * s.promptTokens.length * s.maxTokens.length * s.concurrency.length : 0;
-            return { summary, cells: run ? { done: run.cells.length, planned } : undefined };
+            return { summary, run, cells: run ? { done: run.cells.length, planned } : undefined };
           }),
         );
+        const { runVerdicts } = await import('../compare/run-verdicts.js');
+        const verdicts = await runVerdicts(
+          store,
+          rows.map((r) => r.run),
+        );
         const { renderRunsTable } = await import('../output/runs-table.js');
-        ctx.stdout.write(renderRunsTable(rows));
+        ctx.stdout.write(renderRunsTable(rows.map((r, i) => ({ summary: r.summary, cells: r.cells, verdict: verdicts[i] }))));
         if (cursor !== undefined) ctx.stderr.write(`the ${items.length} newest runs in ${uri}; --limit N shows more\n`);
       });
     });

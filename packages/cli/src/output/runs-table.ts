@@ -6,20 +6,25 @@ import { redactUrl } from '@swapbench/core';
 export interface RunRow {
   summary: RunSummary;
   cells: { done: number; planned: number } | undefined;
+  /** Its verdict against the baseline current for it (`ok`, `REGRESSION`, `better`, `?`, `base`, `–`). */
+  verdict?: string | undefined;
 }
 
 /** Characters of a run id shown: enough to be unique in any real history, and accepted as a prefix. */
 export const RUN_ID_SHOWN = 8;
 
 // Widest text of the columns that vary; with the fixed ones and the borders a row is at most 120 columns.
-const SUITE_MAX = 14;
-const HOST_MAX = 20;
-const MODELS_MAX = 18;
+const SUITE_MAX = 12;
+const HOST_MAX = 16;
+const MODELS_MAX = 14;
 
 /** The history table: one row per run, at most 120 columns wide whatever the names. */
 export function renderRunsTable(rows: readonly RunRow[]): string {
-  const table = new Table({ head: ['run', 'started', 'status', 'suite', 'host', 'models', 'cells'], style: { head: [], border: [] } });
-  for (const { summary: s, cells } of rows) {
+  const table = new Table({
+    head: ['run', 'started', 'status', 'suite', 'host', 'models', 'cells', 'vs base'],
+    style: { head: [], border: [] },
+  });
+  for (const { summary: s, cells, verdict } of rows) {
     table.push([
       s.runId.slice(0, RUN_ID_SHOWN),
       localTime(s.startedAt),
@@ -28,6 +33,7 @@ export function renderRunsTable(rows: readonly RunRow[]): string {
       clip(s.hostId ?? shortUrl(s.baseUrl), HOST_MAX),
       clip(s.models.join(', '), MODELS_MAX),
       cells === undefined ? '-' : cells.done === cells.planned ? String(cells.planned) : `${cells.done}/${cells.planned}`,
+      verdict ?? '–',
     ]);
   }
   return `${table.toString()}\n`;

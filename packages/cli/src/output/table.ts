@@ -107,6 +107,8 @@ function renderCells(cells: CellResult[]): string {
   });
   for (const c of cells) {
     const flags = Object.entries(c.flags).map(([flag, count]) => `${flag}×${count}`);
+    // Somebody else's requests ran during the cell: its figures include their load.
+    if (c.polluted) flags.unshift(`polluted(${c.concurrentForeignRequests?.peak ?? '?'} foreign)`);
     table.push([
       c.model,
       c.promptTokens,

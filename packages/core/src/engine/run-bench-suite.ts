@@ -1,12 +1,15 @@
 import { parseSuite } from '../suite/load-suite.js';
 import type { Suite, SuiteInput } from '../suite/schema.js';
 import type { RunResult } from '../result/types.js';
+import type { HostLease } from '../host-access/host-access.js';
 import { clientInfo } from './environment.js';
 import { modelCells, runModelCells, runSize } from './phases/cells.js';
 import { finalize, recordRunError } from './phases/finalize.js';
 import { preflight } from './phases/preflight.js';
 import { prepareModel } from './phases/prepare-model.js';
 import { createRunContext, type RunBenchSuiteOptions } from './run-context.js';
+import { redactUrl } from '../util/redact-url.js';
+import { SwapbenchError } from '../errors/errors.js';
 
 export type { RunBenchSuiteOptions } from './run-context.js';
 
@@ -14,16 +17,37 @@ export type { RunBenchSuiteOptions } from './run-context.js';
  * Run a benchmark suite: preflight, then for each model its preparation (cold start, prompt calibration,
  * swaps, warmup) and its cells (the grid of prompt sizes × output lengths × concurrency levels, each with
  * exactly C requests in flight), then finalize. Every sample is stored as it completes. Resolves with the
- * run's result, also when cancelled or failed; rejects only for an invalid suite (ConfigError).
+ * run's result, also when cancelled or failed; rejects only for an invalid suite (ConfigError), or when
+ * `hostAccess` refuses the host (`HostBusyError`, `LeaseHeldError`; nothing is stored then).
  */
 export async function runBenchSuite(suiteInput: SuiteInput | Suite, options: RunBenchSuiteOptions): Promise<RunResult> {
   const suite = parseSuite(suiteInput);
+  // Before anything is stored or sent: a refusal rejects, and the run never existed.
+  const lease = await options.hostAccess?.({
+    hostId: options.hostId ?? hostKey(options.transport.baseUrl),
+    purpose: options.jobType ?? 'bench',
+    signal: options.signal,
+  });
+  try {
+    return await runWithAccess(suite, options, lease);
+  } finally {
+    await lease?.release();
+  }
+}
+
+async function runWithAccess(suite: Suite, options: RunBenchSuiteOptions, lease: HostLease | undefined): Promise<RunResult> {
   const ctx = createRunContext(suite, options, clientInfo());
   const startedAt = ctx.clock();
-  // Host access (a lease held for the run, renewed, released in `finally`) goes around this block.
+  // Another job took the host (our lease ran out unrenewed): stop starting requests.
+  const onLost = () => {
+    const reason = lease?.lost.reason;
+    if (SwapbenchError.is(reason)) ctx.halt(reason);
+  };
+  lease?.lost.addEventListener('abort', onLost, { once: true });
   try {
     const size = runSize(suite);
     ctx.emit({ type: 'run-start', suite, cells: size.cells, requests: size.requests });
+    for (const note of lease?.notes ?? []) ctx.warn(note);
     await preflight(ctx);
     const perModel = modelCells(suite, '').length;
     for (const [i, model] of suite.models.entries()) {
@@ -34,8 +58,23 @@ export async function runBenchSuite(suiteInput: SuiteInput | Suite, options: Run
   } catch (err) {
     recordRunError(ctx, err);
   } finally {
+    lease?.lost.removeEventListener('abort', onLost);
     ctx.dispose();
   }
   // Client health is watched per cell (`runModelCells`); finalize rolls it up.
   return finalize(ctx, startedAt);
+}
+
+/**
+ * An unregistered host's lease key: its address (`127.0.0.1:8080`, plus any path), never its credentials,
+ * and without "/" (a file store keeps a lease per file, named by the key).
+ */
+function hostKey(baseUrl: string): string {
+  try {
+    const url = new URL(redactUrl(baseUrl));
+    const path = url.pathname.replace(/\/+$/, '');
+    return `${url.host}${path.replaceAll('/', '_')}`;
+  } catch {
+    return redactUrl(baseUrl).replaceAll('/', '_');
+  }
 }

@@ -11,6 +11,9 @@ import { redactUrl } from '../util/redact-url.js';
 import { STORE_TIMEOUT_MS, withDeadline } from './deadline.js';
 import { createErrorTally } from './error-tally.js';
 import { createSampleSink, type SampleSink } from './sample-sink.js';
+import { DEFAULT_FOREIGN_PROBE_MS, type ForeignSampler, InFlight, startForeignSampler } from './foreign-activity.js';
+import type { HostAccess } from '../host-access/host-access.js';
+import { errorMessage } from '../util/error-message.js';
 
 /** Options of `runBenchSuite`. */
 export interface RunBenchSuiteOptions {
@@ -41,6 +44,17 @@ export interface RunBenchSuiteOptions {
   hostId?: string;
   /** Longest wait for one store call before the run goes on without it, ms; default 10 000. */
   storeTimeoutMs?: number;
+  /**
+   * Ask for the host before the first request and give it back at the end (also on error and abort):
+   * `createHostAccess({ leases: store.leases, activity: transport })` for the default policy, or your own.
+   * Refused → `runBenchSuite` rejects with its `HostBusyError` / `LeaseHeldError`. Default: no gate.
+   */
+  hostAccess?: HostAccess;
+  /**
+   * How often to probe the host for foreign requests during the run, ms (default 1 000; 0: never). Needs
+   * the transport's `probeActivity`.
+   */
+  foreignProbeMs?: number;
 }
 
 /** An event as a phase emits it; the context numbers it and adds the run id. */
@@ -100,6 +114,10 @@ export interface RunContext {
   nextNonce(): string;
   /** The id the next request is sent with (`X-Request-Id`): the run's id and the request's number in it. */
   nextRequestId(): string;
+  /** Our own streams in flight (foreign requests are what the host has beyond them). */
+  readonly ours: InFlight;
+  /** Foreign activity sampled during the run, per cell and overall. */
+  readonly foreign: ForeignSampler;
   /** Wait until every sample is stored. */
   flushSamples(): Promise<void>;
   /** Detach from the caller's signal. */
@@ -171,6 +189,11 @@ export function createRunContext(suite: Suite, options: RunBenchSuiteOptions, cl
     warn,
   );
 
+  const ours = new InFlight();
+  const foreign = startForeignSampler(options.transport, ours, options.foreignProbeMs ?? DEFAULT_FOREIGN_PROBE_MS, (err) =>
+    warn(`could not probe the host for foreign requests: ${errorMessage(err)}`),
+  );
+
   const halt = (reason: SwapbenchError): void => {
     if (haltReason || stopper.signal.aborted) return;
     haltReason = reason;
@@ -219,8 +242,11 @@ export function createRunContext(suite: Suite, options: RunBenchSuiteOptions, cl
     errors: () => errors.summary(),
     nextNonce: () => nonce(requestNumber++),
     nextRequestId: () => `${runId}-${requestsSent++}`,
+    ours,
+    foreign,
     flushSamples: () => sink.flush(),
     dispose: () => {
+      void foreign.stop();
       options.signal?.removeEventListener('abort', onAbort);
       controller.signal.removeEventListener('abort', onStop);
     },

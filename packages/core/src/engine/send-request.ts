@@ -30,6 +30,7 @@ export async function sendRequest(ctx: RunContext, spec: RequestSpec): Promise<S
     cachePrompt: suite.cache === 'reuse',
     requestId: ctx.nextRequestId(),
   };
+  ctx.ours.begin();
   const measurement = await measureRequest(
     {
       transport: ctx.transport,
@@ -42,7 +43,7 @@ export async function sendRequest(ctx: RunContext, spec: RequestSpec): Promise<S
       timeline: ctx.timelines,
     },
     request,
-  );
+  ).finally(() => ctx.ours.end());
   if (!measurement) return undefined;
   return ctx.record({ ...measurement, ...cell, phase: spec.phase, ...(spec.coldStart ? { coldStart: true } : {}) });
 }

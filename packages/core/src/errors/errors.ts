@@ -150,19 +150,28 @@ export class DeadlineExceededError extends SwapbenchError {
 
 /** Someone else is using the host; benchmarking it now would measure both. */
 export class HostBusyError extends SwapbenchError {
+  /** What was seen on the host: each request or model in flight that is not ours. */
   readonly evidence: string[];
-  constructor(hostId: string, evidence: string[]) {
-    super('HOST_BUSY', `host ${hostId} is busy: ${evidence.join('; ')}`);
+  constructor(hostId: string, evidence: string[], options?: { cause?: unknown }) {
+    super('HOST_BUSY', `host ${hostId} is busy: ${evidence.join('; ')} (--takeover to run anyway)`, options);
     this.evidence = evidence;
   }
 }
 
 /** Another benchmark holds the host's lease. */
 export class LeaseHeldError extends SwapbenchError {
+  /** Who holds it and since when, as the holder wrote it ("swapbench pid 4242 on box since …"). */
   readonly holder: string;
-  constructor(hostId: string, holder: string) {
-    super('LEASE_HELD', `host ${hostId} is leased by ${holder}`);
+  /** When the lease runs out unless its holder renews it (ISO 8601). */
+  readonly expiresAt: string | undefined;
+  readonly purpose: string | undefined;
+  constructor(hostId: string, holder: string, options?: { expiresAt?: string; purpose?: string; cause?: unknown }) {
+    const purpose = options?.purpose ? ` for ${options.purpose}` : '';
+    const until = options?.expiresAt ? ` (lease expires ${options.expiresAt} unless renewed)` : '';
+    super('LEASE_HELD', `host ${hostId} is leased${purpose} by ${holder}${until}`, options);
     this.holder = holder;
+    this.expiresAt = options?.expiresAt;
+    this.purpose = options?.purpose;
   }
 }
 

@@ -161,6 +161,26 @@ export interface CellResult extends CellKey {
   flags: Partial<Record<SampleFlag, number>>;
   /** Whether the client kept up during this cell. */
   client: CellClientHealth;
+  /**
+   * Requests in flight on the host that were not ours, sampled during the cell; null when the host could not
+   * tell (no `probeActivity`, or no probe answered). Absent in runs stored before it existed.
+   */
+  concurrentForeignRequests?: ForeignRequests | null | undefined;
+  /** Foreign requests were seen during the cell: its figures include somebody else's load. */
+  polluted?: boolean | undefined;
+}
+
+/**
+ * Foreign requests (on the host beyond our own in flight at that instant), over the probes of a cell or run.
+ * A lower bound: while our own requests fill every slot, a foreign one waiting for a slot cannot be seen.
+ */
+export interface ForeignRequests {
+  /** Most seen by one probe. */
+  peak: number;
+  /** Mean over the probes that could count them. */
+  mean: number;
+  /** Probes that counted them. */
+  probes: number;
 }
 
 /** Whether the client kept up during one cell: if not, the cell's timings include client-side delay. */
@@ -262,6 +282,10 @@ export interface RunResult {
   errors: ErrorSummary[];
   /** Things the reader should know: fallbacks taken, flags raised, why the run stopped. */
   notes: string[];
+  /** Foreign requests over the whole run (see `CellResult.concurrentForeignRequests`). */
+  concurrentForeignRequests?: ForeignRequests | null | undefined;
+  /** Some cell, or another phase of the run, saw foreign requests. */
+  polluted?: boolean | undefined;
   /** Set when the run stopped on an error it could not record as a sample. */
   error?: { code: SampleErrorCode; message: string } | undefined;
 }

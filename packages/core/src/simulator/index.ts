@@ -9,6 +9,7 @@ export {
   DEFAULT_MODEL_PROFILE,
   type Fault,
   type FaultKind,
+  type ForeignTraffic,
   type GroundTruthRequest,
   type ModelProfile,
   type SimulatedModel,

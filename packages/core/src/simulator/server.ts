@@ -6,12 +6,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net';
 import { llamaServerResponse, type ClosingSockets } from './connection.js';
 import { applyEarlyFault } from './early-faults.js';
+import { ForeignTrafficHolder } from './foreign-traffic.js';
 import { pickFault, pickPathFault, validateFaults } from './faults.js';
 import { serveLlama, type SimContext, type SimRequest } from './llama-routes.js';
 import { ModelRuntime } from './model-runtime.js';
 import { llamaError } from './responses.js';
 import { Scheduler } from './scheduler.js';
-import { sendJson, swapError } from './send.js';
+import { sendJson, sendSwapJson, swapError } from './send.js';
 import { SwapManager } from './swap-manager.js';
 import { serveSwap, type SwapFront } from './swap-routes.js';
 import { errorMessage } from '../util/error-message.js';
@@ -78,6 +79,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       : undefined;
   const front: SwapFront | undefined = swap && { runtimes, swap, ctx };
   const single = runtimes.values().next().value!;
+  const foreign = new ForeignTrafficHolder(runtimes, () => swap?.loadedModel() ?? single.name);
+  if (options.foreignTraffic) foreign.set(options.foreignTraffic);
 
   // Every request's controller, so close() can end streams, slot waits and loads at once.
   const controllers = new Set<AbortController>();
@@ -121,12 +124,27 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     // A fault on this path answers instead of the server, before any route (or llama-swap) sees the request.
     const early = pickPathFault(faults, seed, url.pathname, pathCounts);
     if (early) return applyEarlyFault(early, res, signal);
+    if (url.pathname === '/sim/foreign') return serveForeign(method, body, res);
     const receivedAt = process.hrtime.bigint();
     const id = req.headers['x-request-id'];
     const requestId = typeof id === 'string' ? id : undefined;
     const request: SimRequest = { method, path: url.pathname, body, arrivedAt, receivedAt, requestId, res, signal };
     if (!front) return serveLlama(ctx, single, request);
     return serveSwap(front, request, url.searchParams, req.headers['content-type']);
+  }
+
+  /** `GET /sim/foreign`: what is held; `POST /sim/foreign {"requests": N, "model"?}`: hold N (0 stops). */
+  function serveForeign(method: string, body: string, res: ServerResponse): void {
+    if (method === 'POST') {
+      try {
+        const parsed = JSON.parse(body || '{}') as { requests?: unknown; model?: unknown };
+        foreign.set({ requests: Number(parsed.requests ?? 0), model: typeof parsed.model === 'string' ? parsed.model : undefined });
+      } catch (err) {
+        sendSwapJson(res, 400, { error: errorMessage(err) });
+        return;
+      }
+    }
+    sendSwapJson(res, 200, foreign.state);
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -155,6 +173,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       const m = swap.loadedModel();
       return m ? [m] : [];
     },
+    setForeignTraffic: (traffic) => foreign.set(traffic),
     setFaults: (next) => {
       faults = validateFaults(next);
       pathCounts = new Map();
@@ -162,6 +181,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
         for (const c of controllers) c.abort(new Error('simulator closed'));
+        foreign.stop();
         scheduler.stop();
         server.close(() => resolve());
         server.closeAllConnections();

@@ -1,4 +1,7 @@
 /** Options and records of the llama-server / llama-swap simulator. */
+import type { ForeignTraffic } from './foreign-traffic.js';
+
+export type { ForeignTraffic } from './foreign-traffic.js';
 
 /** How one simulated model performs. */
 export interface SimulatedModel {
@@ -114,6 +117,11 @@ export interface SimulatorOptions {
    * open. llama-swap mode ignores it: Go's net/http in front keeps client connections open.
    */
   closeAfterStream?: boolean;
+  /**
+   * Foreign requests held from the start: somebody else's requests occupying slots (seen in `/slots` and
+   * `/metrics`). Change them later with `setForeignTraffic` or `POST /sim/foreign`.
+   */
+  foreignTraffic?: ForeignTraffic;
 }
 
 /** What the simulator did for one generation request, on `process.hrtime.bigint()`. */
@@ -172,6 +180,8 @@ export interface Simulator {
   stats(): SimulatorStats;
   /** Models loaded now (llama-swap: at most one). */
   loadedModels(): string[];
+  /** Hold this many foreign requests in slots (0 stops them); the model defaults to the loaded one. */
+  setForeignTraffic(traffic: ForeignTraffic): void;
   /** Replace the fault list. */
   setFaults(faults: Fault[]): void;
   /** Stop listening, end every stream and timer, drop open connections. */

@@ -136,7 +136,7 @@ describe('llama transport against the simulator (real loopback HTTP)', () => {
   it('probeActivity sees a busy slot', async () => {
     const sim = keep(await startSimulator({ mode: 'llama-server', models: [{ name: 'a', genTps: 20, ttftMs: 1 }] }));
     const transport = keep(createLlamaTransport({ baseUrl: sim.url, kind: 'llama-server' }));
-    expect(await transport.probeActivity!()).toEqual({ busy: false, evidence: [] });
+    expect(await transport.probeActivity!()).toEqual({ busy: false, evidence: [], inFlight: 0 });
     const other = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-server' });
     let probe: ActivityProbe | undefined;
     try {
@@ -150,7 +150,7 @@ describe('llama transport against the simulator (real loopback HTTP)', () => {
     } finally {
       await other.close();
     }
-    expect(probe).toEqual({ busy: true, evidence: ['slot 0 is processing'] });
+    expect(probe).toEqual({ busy: true, evidence: ['slot 0 is processing'], inFlight: 1 });
     expect(sim.groundTruth).toHaveLength(1);
   });
 

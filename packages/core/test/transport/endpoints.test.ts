@@ -98,7 +98,7 @@ describe('llama-server endpoints', () => {
 
   it('probeActivity reads /slots (idle after use in the recording)', async () => {
     const s = await llamaServer();
-    expect(await open(s.url, 'llama-server').probeActivity!()).toEqual({ busy: false, evidence: [] });
+    expect(await open(s.url, 'llama-server').probeActivity!()).toEqual({ busy: false, evidence: [], inFlight: 0 });
     expect(s.hits.map((h) => h.path)).toEqual(['/slots']);
   });
 
@@ -110,7 +110,11 @@ describe('llama-server endpoints', () => {
       ),
       http.get('*/metrics', () => new HttpResponse(metrics)),
     ]);
-    expect(await open(s.url, 'llama-server').probeActivity!()).toEqual({ busy: true, evidence: ['2 request(s) processing (metrics)'] });
+    expect(await open(s.url, 'llama-server').probeActivity!()).toEqual({
+      busy: true,
+      evidence: ['2 request(s) processing (metrics)'],
+      inFlight: 2,
+    });
     expect(s.hits.map((h) => h.path)).toEqual(['/slots', '/metrics']);
   });
 
@@ -218,7 +222,11 @@ describe('llama-swap endpoints', () => {
 
   it('probeActivity: a busy upstream slot and a model starting are both evidence', async () => {
     const s = await llamaSwap();
-    expect(await open(s.url, 'llama-swap').probeActivity!()).toEqual({ busy: true, evidence: ['a slot 1 is processing', 'b is starting'] });
+    expect(await open(s.url, 'llama-swap').probeActivity!()).toEqual({
+      busy: true,
+      evidence: ['a slot 1 is processing', 'b is starting'],
+      inFlight: 2,
+    });
     expect(s.hits.map((h) => h.path)).toEqual(['/running', '/upstream/a/slots']);
   });
 });

@@ -53,6 +53,7 @@ export async function runModelCells(ctx: RunContext, prepared: PreparedModel, fi
     const planned = cellRequests(ctx.suite, cell);
     await openConnections(ctx, Math.min(cell.concurrency, planned));
     const loop = watchEventLoop();
+    const foreignWindow = ctx.foreign.cellStart();
     let loopDelay: LoopDelay;
     const t0 = ctx.clock();
     try {
@@ -68,7 +69,12 @@ export async function runModelCells(ctx: RunContext, prepared: PreparedModel, fi
     const wallMs = ctx.clock() - t0;
     // A cell cut short by an abort before any request ended has nothing to report.
     if (accumulator.n === 0 && ctx.stopSignal.aborted) return;
-    const aggregate = accumulator.result(cell, wallMs, planned, loopDelay);
+    const foreign = ctx.foreign.cellEnd(foreignWindow);
+    const aggregate = { ...accumulator.result(cell, wallMs, planned, loopDelay), ...foreign };
+    if (foreign.polluted)
+      ctx.warn(
+        `cell ${cellName(cell)} is polluted: up to ${foreign.concurrentForeignRequests?.peak} foreign request(s) were in flight on the host`,
+      );
     if (aggregate.partial)
       ctx.warn(`cell ${cellName(cell)} is partial: ${aggregate.n} of ${aggregate.planned} requests measured before the run stopped`);
     ctx.result.cells.push(aggregate);

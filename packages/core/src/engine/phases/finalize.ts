@@ -35,6 +35,10 @@ export async function finalize(ctx: RunContext, startedAt: number): Promise<RunR
   result.durationMs = ctx.clock() - startedAt;
   result.finishedAt = new Date().toISOString();
   result.errors = ctx.errors();
+  const foreign = await ctx.foreign.stop();
+  result.concurrentForeignRequests = foreign.concurrentForeignRequests;
+  // A foreign request seen between cells (a swap, a warmup) pollutes the run, not a cell.
+  result.polluted = foreign.polluted || result.cells.some((c) => c.polluted === true);
   if (ctx.signal.aborted) {
     result.status = 'cancelled';
     ctx.warn('run cancelled; results cover what was measured before it stopped');
