@@ -6,6 +6,11 @@ export const EXIT = {
   ok: 0,
   /** Something unexpected (a bug): the message says what. */
   internal: 1,
+  /**
+   * A comparison found a regression (`compare`, `run --fail-on-regression`): 1, as CI tools read a failed
+   * check. The same number as `internal`; stderr says which it was.
+   */
+  regression: 1,
   /** Bad usage: unknown flag, invalid suite file or flag value, a run or store that cannot be used as named. */
   usage: 2,
   /** The host is busy or leased by someone else. */

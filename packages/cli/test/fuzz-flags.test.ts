@@ -39,6 +39,11 @@ const RUN_CASES: [string, string[], string | RegExp][] = [
   ['a token as user name', ['--host', `http://${SECRET}@h`], '"http://***@h" holds credentials'],
   ['an empty host', ['--host', ' '], '--host: is empty'],
   [
+    'a regression gate with nothing to compare to',
+    ['--host', 'http://127.0.0.1:9', '--fail-on-regression'],
+    '--fail-on-regression: needs --baseline (auto, a run id or a baseline name)',
+  ],
+  [
     'an API key with a newline',
     ['--host', 'http://127.0.0.1:1', '--api-key', `${SECRET}\n`],
     '--api-key: contains a line break (character 20 of 20)',

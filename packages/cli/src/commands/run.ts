@@ -47,6 +47,8 @@ export function makeRunCommand(ctx: CliContext): Command {
       // An empty key (SWAPBENCH_API_KEY= to unset it) sends none.
       if (opts.apiKey) checkApiKey(opts.apiKey, named('--api-key', 'apiKey', 'SWAPBENCH_API_KEY'));
       const waitMs = waitFlag(opts.wait, ConfigError);
+      if (opts.failOnRegression && opts.baseline === undefined)
+        throw new ConfigError([{ path: '--fail-on-regression', message: 'needs --baseline (auto, a run id or a baseline name)' }]);
       const { loadSuiteFile } = await import('@swapbench/core');
       const suite = await loadSuiteFile(file);
       await withCliStore(ctx, command, async ({ store, uri }) => {

@@ -6,7 +6,7 @@
 import type { ActivityProbe } from '../transport/transport.js';
 
 /** A probe that may carry a count (`probeActivity` of the llama transport does). */
-export type ActivityCount = ActivityProbe & { inFlight?: number | undefined };
+export type ActivityCount = ActivityProbe;
 
 /**
  * Foreign requests seen by `probe` while `ours` were in flight. Without a count, a busy host with nothing of

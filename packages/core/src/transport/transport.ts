@@ -136,6 +136,8 @@ export interface ActivityProbe {
   busy: boolean;
   /** Human-readable facts behind the answer ("slot 0 is processing"). */
   evidence: string[];
+  /** Requests the server is processing now, when it can tell (llama.cpp `/slots` or `/metrics`). */
+  inFlight?: number | undefined;
 }
 
 /**

@@ -8,7 +8,8 @@ import type { HttpClient } from '../http/http-client.js';
 import type { ActivityProbe } from '../transport.js';
 
 /** A probe with a count: requests the server is processing now; undefined when it cannot tell. */
-export type CountedProbe = ActivityProbe & { inFlight?: number | undefined };
+/** A probe with its count of requests in flight (ActivityProbe's `inFlight`). */
+export type CountedProbe = ActivityProbe;
 import { upstreamPath, type LlamaServerKind } from './routes.js';
 import { fetchRunning } from './swap-operations.js';
 
