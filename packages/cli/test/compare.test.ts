@@ -70,7 +70,7 @@ describe('swapbench baseline and compare', () => {
     const md = await cli(['compare', 'nightly@box', out.runId, '--format', 'md']);
     expect(md.code).toBe(1);
     expect(md.stdout).toMatch(/^verdict: REGRESSION/m);
-    expect(md.stdout).toMatch(/^\| tiny p32 g16 c1 \| gen t\/s \| \d+\.?\d* \| \d+\.?\d* \| -\d+\.\d% \|.*\*\*regression\*\*/m);
+    expect(md.stdout).toMatch(/^\| tiny pp32 tg16 c1 \| gen t\/s \| \d+\.?\d* \| \d+\.?\d* \| -\d+\.\d% \|.*\*\*regression\*\*/m);
 
     const same = await cli(['compare', baseRun.runId, baseRun.runId, '--json']);
     expect(same.code).toBe(0);

@@ -1,6 +1,6 @@
 /** The comparison as a terminal table or a Markdown table (to paste into a GitHub issue). */
 import Table from 'cli-table3';
-import type { CompareResult, MetricComparison, Verdict } from '@swapbench/core';
+import { cellName, type CompareResult, type MetricComparison, type Verdict } from '@swapbench/core';
 
 const LABEL: Record<string, string> = {
   genTps: 'gen t/s',
@@ -32,7 +32,7 @@ function rowsOf(result: CompareResult, all: boolean): Row[] {
   return result.cells.flatMap((c) =>
     c.metrics
       .filter((m) => all || m.verdict !== 'unchanged')
-      .map((metric) => ({ cell: `${c.model} p${c.promptTokens} g${c.maxTokens} c${c.concurrency}`, metric })),
+      .map((metric) => ({ cell: cellName(c), metric })),
   );
 }
 
@@ -56,7 +56,7 @@ function footer(result: CompareResult, shown: number, all: boolean): string[] {
   const hidden = result.cells.reduce((n, c) => n + c.metrics.length, 0) - shown;
   if (!all && hidden > 0) out.push(`${hidden} unchanged metrics not shown (--all shows them)`);
   for (const [side, cells] of Object.entries(result.unmatched))
-    for (const k of cells) out.push(`only in the ${side}: ${k.model} p${k.promptTokens} g${k.maxTokens} c${k.concurrency}`);
+    for (const k of cells) out.push(`only in the ${side}: ${cellName(k)}`);
   for (const w of result.warnings) out.push(`warning: ${w}`);
   return out;
 }
