@@ -30,9 +30,7 @@ interface Row {
 /** Rows shown: every metric with `all`, else the ones not `unchanged` (the interesting ones). */
 function rowsOf(result: CompareResult, all: boolean): Row[] {
   return result.cells.flatMap((c) =>
-    c.metrics
-      .filter((m) => all || m.verdict !== 'unchanged')
-      .map((metric) => ({ cell: cellName(c), metric })),
+    c.metrics.filter((m) => all || m.verdict !== 'unchanged').map((metric) => ({ cell: cellName(c), metric })),
   );
 }
 
@@ -55,8 +53,7 @@ function footer(result: CompareResult, shown: number, all: boolean): string[] {
   const out: string[] = [];
   const hidden = result.cells.reduce((n, c) => n + c.metrics.length, 0) - shown;
   if (!all && hidden > 0) out.push(`${hidden} unchanged metrics not shown (--all shows them)`);
-  for (const [side, cells] of Object.entries(result.unmatched))
-    for (const k of cells) out.push(`only in the ${side}: ${cellName(k)}`);
+  for (const [side, cells] of Object.entries(result.unmatched)) for (const k of cells) out.push(`only in the ${side}: ${cellName(k)}`);
   for (const w of result.warnings) out.push(`warning: ${w}`);
   return out;
 }
