@@ -57,7 +57,8 @@ describe('runBenchSuite against the simulator', () => {
       expect(s.promptTokensActual).toBe(s.promptTokens);
       expect(s.outputTokens).toBe(16);
       expect(s.server.cachedTokens).toBe(0);
-      expect(s.flags).toEqual([]);
+      // No size or cache flag; `client-wait` says only that this busy test machine was slow to send.
+      expect(s.flags.filter((f) => f !== 'client-wait')).toEqual([]);
     }
     // Every request the simulator saw evaluated its whole prompt.
     const generations = sim.groundTruth.filter((g) => g.predictedTokens > 0);

@@ -109,6 +109,7 @@ describe('abort at random points', () => {
       const transport = createFakeTransport({
         clock,
         kind: 'llama-swap',
+        models: ['a', 'b'],
         running: [],
         tokenizer: true,
         script: (r, i) => {

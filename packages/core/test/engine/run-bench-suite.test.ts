@@ -143,7 +143,7 @@ describe('runBenchSuite', () => {
     const clock = createVirtualClock();
     const transport = createFakeTransport({
       clock,
-      models: ['other'],
+      models: ['m1'],
       traits: { anyModelName: false },
       script: (_r, i) => ({ ttftMs: 1, interTokenMs: 1, ...(i === 0 ? { cachedTokens: 5 } : {}) }),
     });
@@ -155,19 +155,18 @@ describe('runBenchSuite', () => {
     });
     const warnings = events.flatMap((e) => (e.type === 'warning' ? [e.message] : []));
     expect(warnings).toEqual(result.notes);
-    // Not in the list (this server does not answer any name), estimated prompts, no unload, a warm-cache flag.
-    expect(warnings[0]).toMatch(/"m1" is not in the server's list \(other\)/);
-    expect(warnings.some((w) => /estimated/.test(w))).toBe(true);
+    // Estimated prompts (no tokenizer), no unload, a warm-cache flag.
+    expect(warnings[0]).toMatch(/estimated/);
     expect(warnings.some((w) => /cannot unload models/.test(w))).toBe(true);
     const warmCache = warnings.findIndex((w) => /1 sample\(s\) reused cached prompt tokens.*\[warm-cache\]/.test(w));
     expect(warmCache).toBeGreaterThan(0);
-    // Each came when it happened: the model warning before the first cell, the flag summary after the last.
+    // Each came when it happened: the estimate before the first cell, the flag summary after the last.
     const indexOf = (message: string) => events.findIndex((e) => e.type === 'warning' && e.message === message);
     expect(indexOf(warnings[0]!)).toBeLessThan(events.findIndex((e) => e.type === 'cell-start'));
     expect(indexOf(warnings[warmCache]!)).toBeGreaterThan(events.findIndex((e) => e.type === 'cell-done'));
   });
 
-  it('asks traits, not the kind: a server that answers any model name is not warned about its list', async () => {
+  it('asks traits, not the kind: a server that answers any model name is not refused for its list', async () => {
     const clock = createVirtualClock();
     const script = () => ({ ttftMs: 1, interTokenMs: 1 });
     const strict = createFakeTransport({ clock, kind: 'some-new-server', models: ['other'], tokenizer: true, script });
@@ -179,9 +178,12 @@ describe('runBenchSuite', () => {
       script,
       traits: { anyModelName: true },
     });
-    const warned = await runBenchSuite(suite(), { transport: strict, clock: clock.now });
+    const refused = await runBenchSuite(suite(), { transport: strict, clock: clock.now });
     const quiet = await runBenchSuite(suite(), { transport: lenient, clock: clock.now });
-    expect(warned.notes).toEqual([expect.stringMatching(/not in the server's list/)]);
+    // A model the server does not list is refused before any request, naming what the server has.
+    expect([refused.status, refused.error?.code]).toEqual(['failed', 'CONFIG_INVALID']);
+    expect(refused.error?.message).toMatch(/models: "m1" is not on the server \(it has: other\)/);
+    expect(strict.calls).toHaveLength(0);
     expect(quiet.notes).toEqual([]);
     expect(quiet.status).toBe('completed');
     expect(quiet.environment.capabilities).toEqual(['tokenize']);
@@ -240,6 +242,7 @@ describe('runBenchSuite', () => {
     const transport = createFakeTransport({
       clock,
       kind: 'llama-swap',
+      models: ['m1'],
       running: [],
       script: (r) => {
         const cold = !loaded.has(r.model);

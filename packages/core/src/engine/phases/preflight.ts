@@ -28,8 +28,9 @@ function checkConnections(ctx: RunContext): void {
 
 /**
  * Before the first request: store the run, record what the server says about itself, and check it is
- * there. An unreachable server ends the run (rethrown); a server that cannot list its models is a warning,
- * and so is a model it does not list (unless it answers any model name, as a single llama-server does).
+ * there. An unreachable server ends the run (rethrown); a server that cannot list its models is a warning;
+ * a model it does not list refuses the suite (ConfigError), unless it answers any model name, as a single
+ * llama-server does.
  */
 export async function preflight(ctx: RunContext): Promise<void> {
   const { transport, suite, signal, result } = ctx;
@@ -42,14 +43,21 @@ export async function preflight(ctx: RunContext): Promise<void> {
   // Whatever a transport returns, no credentials go into the result or the store.
   result.environment.server = server && { ...server, baseUrl: redactUrl(server.baseUrl) };
   checkContext(ctx, suite.models);
+  let ids: Set<string>;
   try {
-    const ids = new Set((await ctx.ask('listModels', (o) => transport.listModels(o))).map((m) => m.id));
-    if (transport.traits.anyModelName) return;
-    for (const model of suite.models) {
-      if (!ids.has(model)) ctx.warn(`model "${model}" is not in the server's list (${[...ids].join(', ')})`);
-    }
+    ids = new Set((await ctx.ask('listModels', (o) => transport.listModels(o))).map((m) => m.id));
   } catch (err) {
     if (signal.aborted || err instanceof HostUnreachableError) throw err;
-    ctx.warn(`could not list models: ${errorMessage(err)}`);
+    ctx.warn(`could not list models: ${errorMessage(err)}, so the suite's models are not checked`);
+    return;
   }
+  if (transport.traits.anyModelName) return;
+  // Refused before any request: every request to a model the server does not have would fail.
+  const missing = suite.models.filter((m) => !ids.has(m));
+  if (missing.length === 0) return;
+  const has = ids.size > 0 ? [...ids].join(', ') : 'none';
+  throw new ConfigError(
+    missing.map((model) => ({ path: 'models', message: `"${model}" is not on the server (it has: ${has})` })),
+    { source: `suite "${suite.name}"` },
+  );
 }

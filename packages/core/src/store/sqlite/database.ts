@@ -46,11 +46,30 @@ export function openDatabase(path: string): DatabaseSync {
     // WAL: readers never wait for the writer, and a commit is one append to the log. NORMAL sync in WAL
     // mode still survives a killed process (a committed batch is in the OS's cache, and the log replays on
     // the next open); only a power cut or OS crash can lose the last commits, never corrupt the file.
-    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL');
+    const opened = db;
+    whileBusy(() => opened.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL'));
     return db;
   } catch (err) {
     db?.close();
     throw storeError(file, err);
+  }
+}
+
+/**
+ * Run `step` again while SQLite answers SQLITE_BUSY, up to the busy timeout. Switching a new file to WAL,
+ * or migrating it, while another process does the same can get BUSY at once, without SQLite's own busy
+ * handler waiting (two processes opening one new file: seen in the concurrent-writers test).
+ */
+export function whileBusy<T>(step: () => T): T {
+  const deadline = performance.now() + BUSY_TIMEOUT_MS;
+  for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
+    try {
+      return step();
+    } catch (err) {
+      if (!isSqliteError(err) || (err.errcode & 0xff) !== 5 || performance.now() >= deadline) throw err;
+      // A synchronous pause: opening a store is synchronous, and this happens only while another opens it too.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pause);
+    }
   }
 }
 

@@ -7,7 +7,7 @@
 import { resolve } from 'node:path';
 import type { Store } from '../store.js';
 import { createContext } from './context.js';
-import { openDatabase, storeError } from './database.js';
+import { openDatabase, storeError, whileBusy } from './database.js';
 import { createLeaseStore } from './leases.js';
 import { migrate } from './migrations.js';
 import { createBaselineStore, createHostStore, createSuiteStore } from './records.js';
@@ -29,7 +29,7 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
   const db = openDatabase(file);
   const ctx = createContext(db, file, options.now ?? (() => new Date()));
   try {
-    migrate(db, file);
+    whileBusy(() => migrate(db, file));
   } catch (err) {
     await ctx.close();
     throw storeError(file, err);
