@@ -40,6 +40,12 @@ export function fileLeases(layout: Layout, now: () => Date, enter: (o?: StoreCal
       const next = current.gen + 1;
       const created = await createExclusive(genFile(dir, next), docText({ lease: decision.write }));
       if (!created) continue;
+      // A reader that stalled can create a generation number that was pruned long ago: if a newer one exists,
+      // its decision was made on a stale lease. Readers go by the newest, so its file is dropped and it asks again.
+      if (((await generations(dir))[0] ?? next) > next) {
+        await unlink(genFile(dir, next)).catch(() => undefined);
+        continue;
+      }
       await prune(dir, next);
       return decision.result;
     }
