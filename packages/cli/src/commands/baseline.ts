@@ -14,12 +14,10 @@ export function makeBaselineCommand(ctx: CliContext): Command {
     .addOption(storeOption())
     .action(async (given: string, opts: { name?: string; force?: boolean }, command: Command) => {
       await withCliStore(ctx, command, async ({ store, uri }) => {
-        const { resolveRunId } = await import('../history/resolve-run.js');
+        const { resolveRun } = await import('../history/resolve-run.js');
         const { baselineObjection, defaultBaselineName } = await import('../compare/load.js');
-        const { ConfigError, RunNotFoundError } = await import('@swapbench/core/errors');
-        const runId = await resolveRunId(store, uri, given);
-        const run = await store.runs.get(runId);
-        if (!run) throw new RunNotFoundError(runId);
+        const { ConfigError } = await import('@swapbench/core/errors');
+        const { runId, run } = await resolveRun(store, uri, given);
         const objection = baselineObjection(run);
         if (objection && !opts.force)
           throw new ConfigError([

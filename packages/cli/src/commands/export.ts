@@ -25,13 +25,8 @@ export function makeExportCommand(ctx: CliContext): Command {
       const { exportToFile, formatOfFile, writeExport } = await import('../export/write-export.js');
       const format = opts.format ?? (opts.out === undefined ? undefined : formatOfFile(opts.out)) ?? 'json';
       await withCliStore(ctx, command, async ({ store, uri }) => {
-        const { resolveRunId } = await import('../history/resolve-run.js');
-        const runId = await resolveRunId(store, uri, given);
-        const run = await store.runs.get(runId);
-        if (!run) {
-          const { RunNotFoundError } = await import('@swapbench/core/errors');
-          throw new RunNotFoundError(runId);
-        }
+        const { resolveRun } = await import('../history/resolve-run.js');
+        const { runId, run } = await resolveRun(store, uri, given);
         const write = (out: typeof ctx.stdout) => writeExport(out, format, run, store.runs.samples(runId));
         const { rows, complete } = opts.out === undefined ? await write(ctx.stdout) : await exportToFile(opts.out, write);
         // Stopped early: the reader went away (`| head`), and nothing more is worth saying.

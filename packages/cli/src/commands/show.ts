@@ -11,14 +11,8 @@ export function makeShowCommand(ctx: CliContext): Command {
     .option('--json', 'print the stored run record as JSON on stdout')
     .action(async (given: string, opts: { json?: boolean }, command: Command) => {
       await withCliStore(ctx, command, async ({ store, uri }) => {
-        const { resolveRunId } = await import('../history/resolve-run.js');
-        const runId = await resolveRunId(store, uri, given);
-        const run = await store.runs.get(runId);
-        if (!run) {
-          // Removed between the lookup and the read, by another process.
-          const { RunNotFoundError } = await import('@swapbench/core/errors');
-          throw new RunNotFoundError(runId);
-        }
+        const { resolveRun } = await import('../history/resolve-run.js');
+        const { runId, run } = await resolveRun(store, uri, given);
         if (opts.json) {
           const { jsonText } = await import('../output/json.js');
           ctx.stdout.write(jsonText(run));

@@ -18,11 +18,8 @@ export function defaultBaselineName(run: Pick<RunResult, 'host' | 'suite'>): str
 
 /** A run and its samples, read in full. */
 export async function loadCompared(store: Store, runId: string): Promise<ComparedInput> {
-  const run = await store.runs.get(runId);
-  if (!run) {
-    const { RunNotFoundError } = await import('@swapbench/core/errors');
-    throw new RunNotFoundError(runId);
-  }
+  const { storedRun } = await import('../history/resolve-run.js');
+  const run = await storedRun(store, runId);
   const samples: Sample[] = [];
   for await (const s of store.runs.samples(runId)) if (s.phase === 'measured') samples.push(s);
   return { run, samples };
@@ -43,7 +40,6 @@ export async function resolveComparedRun(store: Store, storeUri: string, given: 
 export function baselineObjection(run: RunResult): string | undefined {
   if (run.status !== 'completed') return `it ended ${run.status}`;
   if (run.client?.clientSaturated) return 'its client was saturated (its timings include client delay)';
-  const polluted = (run as { polluted?: unknown }).polluted;
-  if (polluted !== undefined && polluted !== null && polluted !== false) return 'foreign traffic hit the host during it (polluted)';
+  if (run.polluted === true) return 'foreign traffic hit the host during it (polluted)';
   return undefined;
 }

@@ -1,4 +1,4 @@
-import type { Store } from '@swapbench/core';
+import type { RunResult, Store } from '@swapbench/core';
 import { ConfigError, RunNotFoundError } from '@swapbench/core/errors';
 
 /** How many matches an ambiguous prefix lists. */
@@ -22,4 +22,17 @@ export async function resolveRunId(store: Store, storeUri: string, given: string
   const matches = await store.runs.findIds(prefix, SHOWN_MATCHES + 1);
   const shown = matches.slice(0, SHOWN_MATCHES).join(', ') + (matches.length > SHOWN_MATCHES ? ', …' : '');
   throw new ConfigError([{ path: '<run>', message: `"${prefix}" matches several runs in ${storeUri}: ${shown}; give more of the id` }]);
+}
+
+/** The record of a run known to exist; RUN_NOT_FOUND if another process removed it meanwhile. */
+export async function storedRun(store: Store, runId: string): Promise<RunResult> {
+  const run = await store.runs.get(runId);
+  if (!run) throw new RunNotFoundError(runId);
+  return run;
+}
+
+/** The stored run a user named (see `resolveRunId`), with its record. */
+export async function resolveRun(store: Store, storeUri: string, given: string): Promise<{ runId: string; run: RunResult }> {
+  const runId = await resolveRunId(store, storeUri, given);
+  return { runId, run: await storedRun(store, runId) };
 }

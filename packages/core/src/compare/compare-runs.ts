@@ -228,11 +228,9 @@ function runInfo(run: RunResult): ComparedRunInfo {
   };
 }
 
-/** The host-access `polluted` flag, read without depending on it: older runs do not have it. */
-function pollutedFlag(x: object): boolean {
-  const p = (x as { polluted?: unknown }).polluted;
-  // A boolean, or a record of what was seen: either way, present and not false means polluted.
-  return p !== undefined && p !== null && p !== false;
+/** Foreign traffic hit the host during the run or cell (runs stored before host access have no flag). */
+function pollutedFlag(x: { polluted?: boolean | undefined }): boolean {
+  return x.polluted === true;
 }
 
 function finiteOrNull(x: number | null | undefined): number | null {

@@ -29,7 +29,7 @@ export class InFlight {
 
   end(): void {
     this.n--;
-    this.ends.push(Date.now());
+    this.ends.push(performance.now());
     if (this.ends.length > 4096) this.ends = this.ends.slice(-1024);
   }
 
@@ -89,7 +89,7 @@ export function startForeignSampler(
   const once = (): void => {
     if (!probe || pending) return;
     ours.mark();
-    const since = Date.now();
+    const since = performance.now();
     // A probe never outlives two intervals: a slow host must not pile probes up.
     pending = probe({ signal: AbortSignal.timeout(Math.max(2 * intervalMs, 1_000)) })
       .then((seen: ActivityCount) => {

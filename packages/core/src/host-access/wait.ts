@@ -8,14 +8,14 @@ export const DEFAULT_WAIT_POLL_MS = 1_000;
 /** The waiting part: with `waitMs` > 0, a refusal is retried every `pollMs`; the last refusal is rethrown. */
 export function waitForAccess(pollMs = DEFAULT_WAIT_POLL_MS): HostAccessPart {
   return async (request, next) => {
-    const deadline = Date.now() + Math.max(0, request.waitMs ?? 0);
+    const deadline = performance.now() + Math.max(0, request.waitMs ?? 0);
     for (;;) {
       request.signal?.throwIfAborted();
       try {
         return await next(request);
       } catch (err) {
         const refused = err instanceof HostBusyError || err instanceof LeaseHeldError;
-        const left = deadline - Date.now();
+        const left = deadline - performance.now();
         if (!refused || left <= 0) throw err;
         await sleep(Math.min(pollMs, left), request.signal);
       }
