@@ -11,10 +11,12 @@ import type { Transport } from '../transport/transport.js';
 export const DEFAULT_FOREIGN_PROBE_MS = 1_000;
 
 /**
- * A request of ours that ended this recently may still hold its slot on the server (llama-server frees it
- * just after the last bytes are sent): such a request still counts as ours.
+ * A request of ours that ended this shortly before a probe may still hold its slot on the server
+ * (llama-server frees it just after the last bytes are sent): it still counts as ours. Short: at 25 ms a
+ * request (a small model on one stream), a longer grace counted several finished requests as ours and hid a
+ * foreign stream on a real llama-server.
  */
-const END_GRACE_MS = 50;
+const END_GRACE_MS = 10;
 
 /** Our streams in flight, as a probe must count them. */
 export class InFlight {
@@ -33,6 +35,12 @@ export class InFlight {
     if (this.ends.length > 4096) this.ends = this.ends.slice(-1024);
   }
 
+  /** Ms until no request of ours has ended within the grace: a probe then counts none that just ended. */
+  settleMs(): number {
+    const last = this.ends.at(-1);
+    return last === undefined ? 0 : Math.max(0, last + END_GRACE_MS - performance.now());
+  }
+
   /** Start of a probe: from now on, note the most in flight. */
   mark(): void {
     this.peak = this.n;
@@ -40,7 +48,8 @@ export class InFlight {
 
   /** End of a probe: the most of ours that the server may have seen during it. */
   seen(since: number): number {
-    const recent = this.ends.filter((t) => t >= since - END_GRACE_MS).length;
+    // Ends during the probe are in `peak` already (those requests were in flight when it started).
+    const recent = this.ends.filter((t) => t >= since - END_GRACE_MS && t < since).length;
     return this.peak + recent;
   }
 }
@@ -67,8 +76,11 @@ export interface ForeignVerdict {
 }
 
 export interface ForeignSampler {
-  /** Start a cell's window (and probe at once). */
-  cellStart(): Window;
+  /**
+   * Start a cell's window with a probe, awaited before the cell's load begins: with none of our requests in
+   * flight, what the host is processing then is all foreign, exactly. Probes during the load are lower bounds.
+   */
+  cellStart(): Promise<Window>;
   cellEnd(window: Window): ForeignVerdict;
   /** Stop probing and give the run's figures. */
   stop(): Promise<ForeignVerdict>;
@@ -86,8 +98,8 @@ export function startForeignSampler(
   const cells = new Set<Window>();
   let pending: Promise<void> | undefined;
   let failures = 0;
-  const once = (): void => {
-    if (!probe || pending) return;
+  const once = (): Promise<void> | undefined => {
+    if (!probe || pending) return pending;
     ours.mark();
     const since = performance.now();
     // A probe never outlives two intervals: a slow host must not pile probes up.
@@ -105,6 +117,7 @@ export function startForeignSampler(
       .finally(() => {
         pending = undefined;
       });
+    return pending;
   };
   const timer = probe && intervalMs > 0 ? setInterval(once, intervalMs) : undefined;
   timer?.unref();
@@ -113,10 +126,17 @@ export function startForeignSampler(
     return { concurrentForeignRequests: stats, polluted: (stats?.peak ?? 0) > 0 };
   };
   return {
-    cellStart() {
+    async cellStart() {
       const w = new Window();
+      // A probe already on its way began before this cell: wait it out, then probe for the cell once the
+      // slots of our last requests (warmup, the previous cell) are surely free.
+      await pending;
+      const settle = ours.settleMs();
+      if (timer && settle > 0) await new Promise((resolve) => setTimeout(resolve, settle));
+      // The interval may have started a probe meanwhile, too close to our last requests: this one is fresh.
+      while (pending) await pending;
       cells.add(w);
-      if (timer) once();
+      if (timer) await once();
       return w;
     },
     cellEnd(w) {

@@ -52,8 +52,8 @@ export async function runModelCells(ctx: RunContext, prepared: PreparedModel, fi
     await primeCache(ctx, cell, plan);
     const planned = cellRequests(ctx.suite, cell);
     await openConnections(ctx, Math.min(cell.concurrency, planned));
+    const foreignWindow = await ctx.foreign.cellStart();
     const loop = watchEventLoop();
-    const foreignWindow = ctx.foreign.cellStart();
     let loopDelay: LoopDelay;
     const t0 = ctx.clock();
     try {
