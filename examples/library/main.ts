@@ -2,7 +2,9 @@
  * Benchmark a simulated llama-swap from your own program: start the simulator, run a small suite,
  * print one line per cell. Swap the simulator URL for your server's to measure the real thing.
  *
- *   npx -y pnpm@12 build && node examples/library/main.ts
+ *   npx -y pnpm@12 build && npx -y pnpm@12 --filter @swapbench/example-library start
+ *
+ * (pnpm runs it on the Node 24 the repository pins; plain `node main.ts` needs Node >= 22.18 for type stripping.)
  */
 import { createMemoryStore, runBenchSuite, type SuiteInput } from '@swapbench/core';
 import { startSimulator } from '@swapbench/core/simulator';

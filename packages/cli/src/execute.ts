@@ -2,14 +2,16 @@ import type { RunResult, Store, SuiteInput, Transport } from '@swapbench/core';
 import type { CliContext } from './context.js';
 import { EXIT, exitCodeForRun, type ExitCode } from './exit-codes.js';
 import { createProgress } from './output/progress.js';
+import type { ReportFormat } from './output/format.js';
 import { redactUrlsIn } from '@swapbench/core';
 
 /** What `executeSuite` runs, against what, and how it reports. */
 export interface ExecuteOptions {
   suite: SuiteInput;
   transport: Transport;
-  /** Print the result object as JSON instead of the report. */
-  json: boolean;
+  /** How the report is written: `--format` (json for `--json`), and `--out`. */
+  format: ReportFormat;
+  out?: string | undefined;
   /** Where the run and its samples are kept as they are measured. */
   store: Store;
   /** The store's URI, for the line that says where the run went. */
@@ -37,7 +39,7 @@ const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
  */
 export async function executeSuite(
   ctx: CliContext,
-  { suite, transport, json, store, storeUri, hostId, baseline, failOnRegression, access }: ExecuteOptions,
+  { suite, transport, format, out, store, storeUri, hostId, baseline, failOnRegression, access }: ExecuteOptions,
 ): Promise<ExitCode> {
   const { runBenchSuite, createHostAccess } = await import('@swapbench/core');
   const postRun = baseline === undefined ? undefined : await import('./compare/post-run.js');
@@ -67,20 +69,11 @@ export async function executeSuite(
     await transport.close();
   }
   const compared = postRun && baselineTarget ? await postRun.compareWithBaseline(store, baselineTarget, result) : undefined;
-  if (json) {
-    const { jsonText } = await import('./output/json.js');
-    // `comparison`: the CompareResult against --baseline (null when there was none to compare with).
-    ctx.stdout.write(jsonText(compared ? { ...result, comparison: compared.comparison } : result));
-  } else {
-    const { renderReport } = await import('./output/table.js');
-    ctx.stdout.write(renderReport(result));
-    if (compared?.comparison) {
-      const { renderCompareTable } = await import('./compare/render.js');
-      ctx.stdout.write(`\nCompared with the baseline\n${renderCompareTable(compared.comparison)}`);
-    }
-  }
+  const { emitReport, renderRun, reportWidth } = await import('./output/report-output.js');
+  const comparison = compared ? compared.comparison : undefined;
+  await emitReport(ctx, await renderRun(result, format, { width: reportWidth(ctx.stdout), comparison }), out);
   if (compared?.note) ctx.stderr.write(`swapbench: ${compared.note}\n`);
-  if (result.status === 'failed' && !json)
+  if (result.status === 'failed' && format !== 'json')
     ctx.stderr.write(`swapbench: run failed: ${redactUrlsIn(result.error?.message ?? 'unknown error')}\n`);
   ctx.stderr.write(`${await whereStored(store, storeUri, result)}\n`);
   const exitCode = exitCodeForRun(result);

@@ -4,13 +4,18 @@ import type { ErrorCode, SampleErrorCode } from '@swapbench/core/errors';
 /** Exit codes of the swapbench CLI, as the README documents them. The only place error codes map to exit codes. */
 export const EXIT = {
   ok: 0,
-  /** Something unexpected (a bug): the message says what. */
-  internal: 1,
   /**
    * A comparison found a regression (`compare`, `run --fail-on-regression`): 1, as CI tools read a failed
-   * check. The same number as `internal`; stderr says which it was.
+   * check.
    */
   regression: 1,
+  /**
+   * Something unexpected (a bug): the message says what. 70 (sysexits' EX_SOFTWARE), not 1: a CI job that
+   * gates on regressions must not read a crash as "slower".
+   */
+  internal: 70,
+  /** The report could not be written (a full disk; not a reader that closed the pipe): sysexits' EX_IOERR. */
+  output: 74,
   /** Bad usage: unknown flag, invalid suite file or flag value, a run or store that cannot be used as named. */
   usage: 2,
   /** The host is busy or leased by someone else. */

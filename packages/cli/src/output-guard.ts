@@ -1,8 +1,8 @@
-import type { ExitCode } from './exit-codes.js';
+import { EXIT, type ExitCode } from './exit-codes.js';
 
 /** What `guardOutput` saw go wrong with the process's output streams. */
 export interface OutputGuard {
-  /** The exit code to use: the run's, or 1 when the report could not be written for a reason other than a closed pipe. */
+  /** The exit code to use: the run's, or `EXIT.output` when the report could not be written for a reason other than a closed pipe. */
   exitCode(runExitCode: ExitCode): ExitCode;
 }
 
@@ -13,7 +13,7 @@ const READER_GONE = new Set(['EPIPE', 'ERR_STREAM_DESTROYED', 'ECONNRESET']);
 /**
  * Listen for write errors on stdout and stderr, so a closed pipe never crashes the CLI with an uncaught
  * `write EPIPE` and a stack trace: the run goes on and exits with its own code. Any other failure to write
- * the report (a full disk) is said on stderr and turns a successful exit into 1, so no report is lost silently.
+ * the report (a full disk) is said on stderr and turns a successful exit into `EXIT.output` (74), so no report is lost silently.
  */
 export function guardOutput(stdout: NodeJS.WriteStream, stderr: NodeJS.WriteStream): OutputGuard {
   let lost: Error | undefined;
@@ -29,7 +29,7 @@ export function guardOutput(stdout: NodeJS.WriteStream, stderr: NodeJS.WriteStre
     exitCode(runExitCode) {
       if (!lost) return runExitCode;
       if (!stderr.destroyed) stderr.write(`swapbench: could not write the report to stdout: ${lost.message}\n`);
-      return runExitCode === 0 ? 1 : runExitCode;
+      return runExitCode === 0 ? EXIT.output : runExitCode;
     },
   };
 }

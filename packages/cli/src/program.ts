@@ -6,9 +6,13 @@ import { makeCompareCommand } from './commands/compare.js';
 import { makeDemoCommand } from './commands/demo.js';
 import { makeExportCommand } from './commands/export.js';
 import { makeHostsCommand } from './commands/hosts.js';
+import { makeInitCommand } from './commands/init.js';
+import { makeModelsCommand } from './commands/models.js';
+import { makeReportCommand } from './commands/report.js';
 import { makeRunCommand } from './commands/run.js';
 import { makeRunsCommand } from './commands/runs.js';
 import { makeShowCommand } from './commands/show.js';
+import { makeServeCommand } from './commands/serve.js';
 import { makeSimulateCommand } from './commands/simulate.js';
 import { VERSION } from './version.js';
 
@@ -37,6 +41,8 @@ export function makeProgram(ctx: CliContext): Command {
     .exitOverride();
   program.addCommand(makeDemoCommand(ctx));
   program.addCommand(makeRunCommand(ctx));
+  program.addCommand(makeInitCommand(ctx));
+  program.addCommand(makeModelsCommand(ctx));
   program.addCommand(makeSimulateCommand(ctx));
   program.addCommand(makeRunsCommand(ctx));
   program.addCommand(makeShowCommand(ctx));
@@ -44,6 +50,8 @@ export function makeProgram(ctx: CliContext): Command {
   program.addCommand(makeHostsCommand(ctx));
   program.addCommand(makeBaselineCommand(ctx));
   program.addCommand(makeCompareCommand(ctx));
+  program.addCommand(makeReportCommand(ctx));
+  program.addCommand(makeServeCommand(ctx));
   // addCommand() does not pass settings down as command() does: output streams, exitOverride, help after
   // error; to subcommands (`hosts add`) too.
   const inherit = (parent: Command) => {

@@ -48,7 +48,10 @@ describe('swapbench demo', () => {
     expect(stderr).toContain(`stored in ${process.env.SWAPBENCH_STORE}\n`);
     expect(stdout).toMatch(/server\s+llama-swap at http:\/\/127\.0\.0\.1:\d+/);
     expect(stdout).toMatch(/client\s+Node v\d+/);
-    expect(stdout).toContain('TTFT p50');
+    expect(stdout).toMatch(/TTFT\s+TTFT/);
+    expect(stdout).toMatch(/p50 ms\s+p95 ms/);
+    // Fits 120 columns, the width a report gets when stdout is not a terminal.
+    expect(Math.max(...stdout.split('\n').map((l) => l.length))).toBeLessThanOrEqual(120);
     expect(stdout).toContain('sim-qwen3-8b');
     expect(stdout).toContain('sim-llama3-3b');
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkApiKey, checkHostUrl } from '../src/connection-flags.js';
+import { checkApiKey, checkHostUrl, collectHeader, parseHeaders, SERVER_KINDS } from '../src/connection-flags.js';
+import { ConfigError } from '@swapbench/core/errors';
 import { redactUrl, redactUrlsIn } from '@swapbench/core';
 
 describe('checkHostUrl', () => {
@@ -46,5 +47,60 @@ describe('redactUrl', () => {
     expect(redactUrlsIn('cannot reach http://a:b@h:1/x: ECONNREFUSED (and https://k@z)')).toBe(
       'cannot reach http://***@h:1/x: ECONNREFUSED (and https://***@z)',
     );
+  });
+});
+
+describe('collectHeader (--header, repeatable)', () => {
+  it('collects Name: value pairs, trimming around the colon; the same name again replaces it', () => {
+    let headers = collectHeader('X-Proxy-Token: abc');
+    headers = collectHeader('cf-access-client-id:id-1', headers);
+    headers = collectHeader('x-proxy-token:  def ', headers);
+    expect(headers).toEqual({ 'cf-access-client-id': 'id-1', 'x-proxy-token': 'def' });
+  });
+
+  it('keeps a colon inside the value', () => {
+    expect(collectHeader('X-Upstream: http://10.0.0.2:8080')).toEqual({ 'X-Upstream': 'http://10.0.0.2:8080' });
+  });
+
+  it('refuses an argument without a name, naming the flag but never the value', () => {
+    expect(() => collectHeader('secret-token')).toThrow(/^--header: expects 'Name: value'/);
+    expect(() => collectHeader('secret-token')).not.toThrow(/secret-token/);
+    expect(() => collectHeader(': value')).toThrow(/^--header: expects/);
+  });
+
+  it('refuses a bad name, and headers swapbench sets itself', () => {
+    expect(() => collectHeader('Bad Name: x')).toThrow(/^--header "Bad Name": is not a valid header name/);
+    expect(() => collectHeader('Content-Type: text/plain')).toThrow(/^--header "Content-Type": is set by swapbench itself/);
+    expect(() => collectHeader('X-Request-Id: 1')).toThrow(/is set by swapbench itself/);
+  });
+
+  it('is a ConfigError (exit 2)', () => {
+    const err = (() => {
+      try {
+        collectHeader('nope');
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+  });
+});
+
+describe('SERVER_KINDS (--kind)', () => {
+  it('accepts ollama and llama-router beside the llama kinds', () => {
+    expect(SERVER_KINDS).toEqual(['auto', 'llama-swap', 'llama-server', 'llama-router', 'openai', 'ollama']);
+  });
+});
+
+describe('parseHeaders (the values commander collected)', () => {
+  it('gives the transport one record, or nothing when no --header was given', () => {
+    expect(parseHeaders(undefined)).toBeUndefined();
+    expect(parseHeaders([])).toBeUndefined();
+    expect(parseHeaders(['X-A: 1', 'X-B: 2'])).toEqual({ 'X-A': '1', 'X-B': '2' });
+  });
+
+  it('names the flag of a bad one', () => {
+    expect(() => parseHeaders(['X-A: 1', 'oops'])).toThrow(/^--header: expects/);
   });
 });

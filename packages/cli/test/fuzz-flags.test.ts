@@ -61,7 +61,7 @@ const RUN_CASES: [string, string[], string | RegExp][] = [
 ];
 
 const OTHER_CASES: [string, string[], string | RegExp][] = [
-  ['no suite argument', ['run'], "missing required argument 'suite'"],
+  ['no host (a suite file is optional)', ['run'], '--host: is required (or set SWAPBENCH_HOST)'],
   ['an unknown command', ['bench'], "unknown command 'bench'"],
   ['an unknown flag', ['demo', '--no-such-flag'], "unknown option '--no-such-flag'"],
   ['a fractional --seed', ['demo', '--seed', '1.5'], '--seed must be an integer, got "1.5"'],

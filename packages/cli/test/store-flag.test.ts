@@ -102,8 +102,8 @@ describe('a store named badly exits 2 with one line', () => {
   const cases: [string, (d: string) => string[], RegExp][] = [
     [
       'an unknown scheme',
-      () => ['runs', '--store', 'postgres://db/x'],
-      /^swapbench: store postgres:\/\/db\/x: unknown scheme "postgres:"; use sqlite:<file>, file:<dir> or memory:\n$/,
+      () => ['runs', '--store', 'mysql://db/x'],
+      /^swapbench: store mysql:\/\/db\/x: unknown scheme "mysql:"; use sqlite:<file>, file:<dir>, postgres:\/\/user:password@host\/database or memory:\n$/,
     ],
     [
       'a bare name it cannot place',
@@ -132,7 +132,7 @@ describe('a store named badly exits 2 with one line', () => {
     const { code, stderr } = await runCli(['runs'], { env: { SWAPBENCH_STORE: 'redis://x' } });
     expect(code).toBe(2);
     expect(stderr).toBe(
-      'swapbench: store redis://x: unknown scheme "redis:"; use sqlite:<file>, file:<dir> or memory: (--store from SWAPBENCH_STORE)\n',
+      'swapbench: store redis://x: unknown scheme "redis:"; use sqlite:<file>, file:<dir>, postgres://user:password@host/database or memory: (--store from SWAPBENCH_STORE)\n',
     );
   });
 

@@ -4,7 +4,10 @@
  * entry points (`@swapbench/core/transports/llama`, `@swapbench/core/simulator`, `@swapbench/core/testing`).
  */
 export { runBenchSuite, type RunBenchSuiteOptions } from './engine/run-bench-suite.js';
-export type { BenchEvent, BenchEventType } from './engine/events.js';
+export type { WorkerTransportOptions } from './engine/workers/protocol.js';
+export { WORKER_CHANNEL } from './engine/workers/pool.js';
+export { STREAMS_PER_WORKER } from './engine/workers/worker-count.js';
+export type { BenchEvent, BenchEventType, RunPhase } from './engine/events.js';
 export type {
   CellKey,
   CellClientHealth,
@@ -30,9 +33,16 @@ export { VERSION } from './engine/environment.js';
 export { parseLlamaTimings, type NormalizedTimings } from './timings/parse-llama-timings.js';
 export { redactUrl, redactUrlsIn } from './util/redact-url.js';
 export { apiKeyProblem, baseUrlProblem } from './util/connection-checks.js';
-export { cellName } from './engine/phases/cells.js';
+export { headerProblem } from './transport/llama/transport-options.js';
+export { cellName, runSize } from './engine/phases/cells.js';
 export { SuiteSchema, SamplingSchema, type Suite, type SuiteInput } from './suite/schema.js';
 export { parseSuite, loadSuiteFile } from './suite/load-suite.js';
+export type { Goodput, OpenLoopFigures, SweepStep, SweepSummary } from './result/types.js';
+export { SloSchema, SweepSchema, PromptDistributionSchema, type Slo, type Sweep, type PromptDistribution } from './suite/load-schema.js';
+export { arrivalSchedule, type ArrivalProcess } from './engine/load/arrivals.js';
+export { meetsSlo } from './engine/load/goodput.js';
+export { suiteMaxInFlight } from './engine/load/in-flight.js';
+export { compareSweeps, SWEEP_METRICS, type SweepComparison, type SweepMetricName } from './compare/metrics.js';
 export {
   capabilitiesOf,
   TRANSPORT_CAPABILITIES,

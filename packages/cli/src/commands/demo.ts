@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { integerFlag } from '../flag-parsers.js';
 import { type CliStore, storeOption, withCliStore } from '../history/store-flag.js';
+import { addReportOptions, checkOutFile, type ReportFlags, reportFormat } from '../output/report-output.js';
 
 /** The built-in demo: two simulated models behind a simulated llama-swap, a few cells, under ~20 s. */
 export const DEMO_SUITE = {
@@ -18,19 +19,24 @@ export const DEMO_SUITE = {
 
 /** `swapbench demo`: start the simulator in-process and run `DEMO_SUITE` against it. */
 export function makeDemoCommand(ctx: CliContext): Command {
-  return new Command('demo')
+  const command = new Command('demo')
     .description('start a simulated llama-swap with two models in-process and benchmark it (no GPU needed)')
-    .option('--json', 'print the result as JSON on stdout')
     .option('--seed <n>', 'simulator seed', integerFlag('--seed', 0), 1)
-    .addOption(storeOption())
-    .action(async (opts: { json?: boolean; seed: number }, command: Command) => {
-      // The store first: one that cannot be opened stops the demo before the simulator starts.
-      await withCliStore(ctx, command, (opened) => runDemo(ctx, opts, opened));
-    });
+    .addOption(storeOption());
+  return addReportOptions(command).action(async (opts: DemoFlags, command: Command) => {
+    // The store first: one that cannot be opened stops the demo before the simulator starts.
+    await withCliStore(ctx, command, (opened) => runDemo(ctx, opts, opened));
+  });
+}
+
+interface DemoFlags extends ReportFlags {
+  seed: number;
 }
 
 /** Run `DEMO_SUITE` against a simulator started for it, keeping the run in `store`. */
-async function runDemo(ctx: CliContext, opts: { json?: boolean; seed: number }, { store, uri }: CliStore): Promise<void> {
+async function runDemo(ctx: CliContext, opts: DemoFlags, { store, uri }: CliStore): Promise<void> {
+  const format = reportFormat(opts);
+  if (opts.out !== undefined) await checkOutFile(opts.out);
   const { startSimulator } = await import('@swapbench/core/simulator');
   const { createLlamaTransport } = await import('@swapbench/core/transports/llama');
   const { executeSuite } = await import('../execute.js');
@@ -44,9 +50,9 @@ async function runDemo(ctx: CliContext, opts: { json?: boolean; seed: number }, 
     ],
   });
   try {
-    if (!opts.json) ctx.stderr.write(`simulated llama-swap at ${redactUrl(sim.url)}\n`);
+    if (format !== 'json') ctx.stderr.write(`simulated llama-swap at ${redactUrl(sim.url)}\n`);
     const transport = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-swap', connections: 8 });
-    ctx.exitCode = await executeSuite(ctx, { suite: DEMO_SUITE, transport, json: Boolean(opts.json), store, storeUri: uri });
+    ctx.exitCode = await executeSuite(ctx, { suite: DEMO_SUITE, transport, format, out: opts.out, store, storeUri: uri });
   } finally {
     await sim.close();
   }

@@ -1,8 +1,9 @@
 import { Command, Option } from 'commander';
+import { SERVER_KINDS } from '../connection-options.js';
 import type { CliContext } from '../context.js';
 import { storeOption, withCliStore } from '../history/store-flag.js';
 
-const KINDS = ['auto', 'llama-swap', 'llama-server', 'openai'] as const;
+const KINDS = SERVER_KINDS;
 
 /** `swapbench hosts add|list|remove`: servers known by name, usable wherever `--host` is taken. */
 export function makeHostsCommand(ctx: CliContext): Command {

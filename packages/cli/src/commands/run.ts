@@ -1,84 +1,118 @@
 import { Command, Option } from 'commander';
+import type { SuiteInput } from '@swapbench/core';
+import type { ReportFormat } from '../output/format.js';
 import type { CliContext } from '../context.js';
 import { storeOption, withCliStore } from '../history/store-flag.js';
+import { addConnectionOptions, type ConnectionFlags, SERVER_KINDS } from '../connection-options.js';
+import { addReportOptions, type ReportFlags } from '../output/report-output.js';
+import { addSuiteOptions, type SuiteFlags } from '../suite-flags.js';
 
-interface RunFlags {
+interface RunFlags extends SuiteFlags, ReportFlags, ConnectionFlags {
   host?: string;
-  json?: boolean;
-  kind: 'auto' | 'llama-swap' | 'llama-server' | 'openai';
-  apiKey?: string;
   baseline?: string;
   failOnRegression?: boolean;
   wait?: true | string;
   takeover?: boolean;
 }
 
-const KINDS = ['auto', 'llama-swap', 'llama-server', 'openai'] as const;
-
 /** `swapbench run <suite>`: run a suite file against the server at `--host`, and keep it in the store. */
 export function makeRunCommand(ctx: CliContext): Command {
-  return new Command('run')
-    .description('run a suite file (YAML or JSON) against a server; the run is kept in the store')
-    .argument('<suite>', 'suite file: .yaml, .yml or .json')
+  const command = new Command('run')
+    .description('run a suite (a file, flags, or both: flags override the file) against a server; the run is kept in the store')
+    .argument('[suite]', 'suite file: .yaml, .yml or .json (swapbench init writes one); without it, the flags describe the suite')
     .addOption(
       new Option('--host <url|name>', 'server base URL, e.g. http://127.0.0.1:8080, or a host registered with `hosts add`').env(
         'SWAPBENCH_HOST',
       ),
     )
-    .addOption(new Option('--kind <kind>', 'server kind (default: the registered host’s, else auto)').choices(KINDS).default('auto'))
-    .addOption(new Option('--api-key <key>', 'API key sent as a Bearer token').env('SWAPBENCH_API_KEY'))
-    .addOption(storeOption())
-    .option('--json', 'print the result as JSON on stdout')
+    .addOption(storeOption());
+  addConnectionOptions(command, 'server kind (default: the registered host’s, else auto)');
+  addSuiteOptions(command);
+  addReportOptions(command);
+  return command
     .option('--baseline <auto|run|name>', 'after the run, compare it with this baseline (auto: the one of this host and suite)')
     .option('--fail-on-regression', 'exit 1 when the comparison with --baseline finds a regression')
     .option('--wait [seconds]', 'if another run holds the host (or it is busy), wait for it: up to this long, or as long as it takes')
     .option('--takeover', 'run even though the host is busy with requests that are not ours (they disturb the figures, and ours theirs)')
-    .action(async (file: string, opts: RunFlags, command: Command) => {
-      const { ConfigError } = await import('@swapbench/core/errors');
-      // A value from the environment is named as such: the fix is there, not on the command line.
-      const named = (flag: string, key: string, env: string) =>
-        command.getOptionValueSource(key) === 'env' ? `${flag} (from ${env})` : flag;
-      if (!opts.host) throw new ConfigError([{ path: '--host', message: 'is required (or set SWAPBENCH_HOST)' }]);
-      const { checkApiKey, checkHostUrl, tlsProblem } = await import('../connection-flags.js');
-      const { isHostName, resolveHostFlag } = await import('../history/hosts.js');
-      const hostFlag = named('--host', 'host', 'SWAPBENCH_HOST');
-      // A URL is checked before anything is opened; a name needs the store.
-      if (!isHostName(opts.host)) checkHostUrl(opts.host, hostFlag);
-      // An empty key (SWAPBENCH_API_KEY= to unset it) sends none.
-      if (opts.apiKey) checkApiKey(opts.apiKey, named('--api-key', 'apiKey', 'SWAPBENCH_API_KEY'));
-      const waitMs = waitFlag(opts.wait, ConfigError);
-      if (opts.failOnRegression && opts.baseline === undefined)
-        throw new ConfigError([{ path: '--fail-on-regression', message: 'needs --baseline (auto, a run id or a baseline name)' }]);
-      const { loadSuiteFile } = await import('@swapbench/core');
-      const suite = await loadSuiteFile(file);
-      await withCliStore(ctx, command, async ({ store, uri }) => {
-        const target = await resolveHostFlag(store, uri, opts.host!, hostFlag);
-        const kindGiven = command.getOptionValueSource('kind') !== 'default';
-        const kind = kindGiven ? opts.kind : (KINDS.find((k) => k === target.kind) ?? 'auto');
-        const { connectLlamaTransport } = await import('@swapbench/core/transports/llama');
-        const { executeSuite } = await import('../execute.js');
-        // `auto` asks the server what it is (llama-swap, llama-server, or OpenAI-compatible) before running.
-        const transport = await connectLlamaTransport({
-          baseUrl: target.baseUrl,
-          kind,
-          connections: Math.max(...suite.concurrency),
-          ...(opts.apiKey ? { apiKey: opts.apiKey } : {}),
-        }).catch(async (err: unknown) => {
-          throw (await tlsProblem(err, target.baseUrl, hostFlag)) ?? err;
-        });
-        ctx.exitCode = await executeSuite(ctx, {
-          suite,
-          transport,
-          json: Boolean(opts.json),
-          store,
-          storeUri: uri,
-          hostId: target.hostId,
-          baseline: opts.baseline,
-          failOnRegression: Boolean(opts.failOnRegression),
-          access: { waitMs, takeover: Boolean(opts.takeover) },
-        });
-      });
+    .action(async (file: string | undefined, opts: RunFlags, command: Command) => {
+      const { reportFormat } = await import('../output/report-output.js');
+      const format = reportFormat(opts, opts.llamaBench ? 'llama-bench' : 'table');
+      try {
+        await runAction(ctx, file, opts, command, format);
+      } catch (err) {
+        // `--json` promises a result object on stdout whatever happens; the error still goes to stderr.
+        if (format === 'json') await writeFailedJson(ctx, err, opts.out);
+        throw err;
+      }
     });
+}
+
+async function runAction(ctx: CliContext, file: string | undefined, opts: RunFlags, command: Command, format: ReportFormat): Promise<void> {
+  const { ConfigError } = await import('@swapbench/core/errors');
+  // A value from the environment is named as such: the fix is there, not on the command line.
+  const named = (flag: string, key: string, env: string) => (command.getOptionValueSource(key) === 'env' ? `${flag} (from ${env})` : flag);
+  if (!opts.host) throw new ConfigError([{ path: '--host', message: 'is required (or set SWAPBENCH_HOST)' }]);
+  const { checkHostUrl, connectionSettings, tlsProblem } = await import('../connection-flags.js');
+  const { isHostName, resolveHostFlag } = await import('../history/hosts.js');
+  const hostFlag = named('--host', 'host', 'SWAPBENCH_HOST');
+  // A URL is checked before anything is opened; a name needs the store.
+  if (!isHostName(opts.host)) checkHostUrl(opts.host, hostFlag);
+  // An empty key (SWAPBENCH_API_KEY= to unset it) sends none.
+  const connection = connectionSettings(opts, named('--api-key', 'apiKey', 'SWAPBENCH_API_KEY'));
+  const waitMs = waitFlag(opts.wait, ConfigError);
+  if (opts.failOnRegression && opts.baseline === undefined)
+    throw new ConfigError([{ path: '--fail-on-regression', message: 'needs --baseline (auto, a run id or a baseline name)' }]);
+  if (opts.out !== undefined) await (await import('../output/report-output.js')).checkOutFile(opts.out);
+  const { suiteOverrides } = await import('../suite-flags.js');
+  const overrides = suiteOverrides(opts);
+  const { loadSuiteFile } = await import('@swapbench/core');
+  const base = file === undefined ? undefined : await loadSuiteFile(file);
+  await withCliStore(ctx, command, async ({ store, uri }) => {
+    const target = await resolveHostFlag(store, uri, opts.host!, hostFlag);
+    const kindGiven = command.getOptionValueSource('kind') !== 'default';
+    const kind = kindGiven ? opts.kind : (SERVER_KINDS.find((k) => k === target.kind) ?? 'auto');
+    const { connectLlamaTransport } = await import('@swapbench/core/transports/llama');
+    const { executeSuite } = await import('../execute.js');
+    // `auto` asks the server what it is (llama-swap, llama-server, or OpenAI-compatible) before running.
+    const transport = await connectLlamaTransport({
+      baseUrl: target.baseUrl,
+      kind,
+      ...connection,
+    }).catch(async (err: unknown) => {
+      throw (await tlsProblem(err, target.baseUrl, hostFlag)) ?? err;
+    });
+    let suite: SuiteInput;
+    try {
+      const { quickSuite } = await import('../quick-suite.js');
+      suite = await quickSuite(base, overrides, transport);
+    } catch (err) {
+      await transport.close();
+      throw err;
+    }
+    ctx.exitCode = await executeSuite(ctx, {
+      suite,
+      transport,
+      format,
+      out: opts.out,
+      store,
+      storeUri: uri,
+      hostId: target.hostId,
+      baseline: opts.baseline,
+      failOnRegression: Boolean(opts.failOnRegression),
+      access: { waitMs, takeover: Boolean(opts.takeover) },
+    });
+  });
+}
+
+/** `--json` when the run could not start: a result object all the same, `failed`, with the error's code and message. */
+async function writeFailedJson(ctx: CliContext, err: unknown, out: string | undefined): Promise<void> {
+  const { SwapbenchError } = await import('@swapbench/core/errors');
+  const { jsonText } = await import('../output/json.js');
+  const { emitReport } = await import('../output/report-output.js');
+  const code = SwapbenchError.is(err) ? err.code : 'UNKNOWN';
+  const message = err instanceof Error ? err.message : String(err);
+  const text = jsonText({ runId: null, status: 'failed', error: { code, message }, cells: [] });
+  await emitReport(ctx, text, out).catch(() => ctx.stdout.write(text));
 }
 
 /** `--wait [seconds]` in ms: absent 0, bare (no number) as long as it takes. */

@@ -53,11 +53,13 @@ export function makeRunsCommand(ctx: CliContext): Command {
           return;
         }
         // The listing row has no cell count: read each run's record (aggregates only, never its samples).
+        const { runSize } = await import('@swapbench/core');
         const rows = await Promise.all(
           items.map(async (summary) => {
             const run = await store.runs.get(summary.runId);
             const s = run?.suite;
-            const planned = s ? s.models.length * s.promptTokens.length * s.maxTokens.length * s.concurrency.length : 0;
+            // Sweeps count every step: one that stopped early shows fewer done than planned.
+            const planned = s ? runSize(s).cells : 0;
             return { summary, run, cells: run ? { done: run.cells.length, planned } : undefined };
           }),
         );

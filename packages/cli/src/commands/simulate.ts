@@ -5,7 +5,7 @@ import { integerFlag, MAX_TIMER_MS, numberFlag } from '../flag-parsers.js';
 interface SimulateFlags {
   port: number;
   host: string;
-  mode: 'llama-swap' | 'llama-server';
+  mode: 'llama-swap' | 'llama-server' | 'ollama';
   model: string[];
   genTps: number;
   promptTps: number;
@@ -24,7 +24,7 @@ export function makeSimulateCommand(ctx: CliContext): Command {
     .description('run the llama-server / llama-swap simulator as a server until stopped (Ctrl-C)')
     .option('--port <n>', 'port to listen on (0 = any free port)', integerFlag('--port', 0, 65535), 8080)
     .option('--host <address>', 'address to bind', '127.0.0.1')
-    .addOption(new Option('--mode <mode>', 'what to imitate').choices(['llama-swap', 'llama-server']).default('llama-swap'))
+    .addOption(new Option('--mode <mode>', 'what to imitate').choices(['llama-swap', 'llama-server', 'ollama']).default('llama-swap'))
     .option('--model <name...>', 'model name(s) to serve', ['sim-llama'])
     .option('--gen-tps <x>', 'generation speed, tokens/s per stream', numberFlag('--gen-tps', 0.001), 50)
     .option('--prompt-tps <x>', 'prompt processing speed, tokens/s', numberFlag('--prompt-tps', 0.001), 2000)

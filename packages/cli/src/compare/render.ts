@@ -49,8 +49,16 @@ function summary(result: CompareResult): string[] {
   ];
 }
 
+/** One line per sweep figure compared (highest good rate, saturation point). */
+function sweepLines(result: CompareResult): string[] {
+  return (result.sweeps ?? []).map(
+    (s) =>
+      `sweep ${s.model} pp${s.promptTokens} tg${s.maxTokens} ${s.metric}: ${num(s.baseline)} → ${num(s.candidate)} req/s (${signed(s.change)}) ${s.verdict === 'regression' ? 'REGRESSION' : s.verdict}${s.reason ? `: ${s.reason}` : ''}`,
+  );
+}
+
 function footer(result: CompareResult, shown: number, all: boolean): string[] {
-  const out: string[] = [];
+  const out: string[] = [...sweepLines(result)];
   const hidden = result.cells.reduce((n, c) => n + c.metrics.length, 0) - shown;
   if (!all && hidden > 0) out.push(`${hidden} unchanged metrics not shown (--all shows them)`);
   for (const [side, cells] of Object.entries(result.unmatched)) for (const k of cells) out.push(`only in the ${side}: ${cellName(k)}`);

@@ -52,6 +52,7 @@ const FIELDS: { [K in keyof Sample]-?: FieldColumns } = {
   promptTokens: one('promptTokens', (s) => s.promptTokens),
   maxTokens: one('maxTokens', (s) => s.maxTokens),
   concurrency: one('concurrency', (s) => s.concurrency),
+  rate: one('rate', (s) => s.rate),
   startedAt: one('startedAt', (s) => s.startedAt),
   ok: one('ok', (s) => s.ok),
   error: {
@@ -78,6 +79,10 @@ const FIELDS: { [K in keyof Sample]-?: FieldColumns } = {
     },
   },
   promptTokensActual: one('promptTokensActual', (s) => s.promptTokensActual),
+  requestPromptTokens: one('requestPromptTokens', (s) => s.requestPromptTokens),
+  scheduleLagMs: one('scheduleLagMs', (s) => s.scheduleLagMs),
+  scheduledTtftMs: one('scheduledTtftMs', (s) => s.scheduledTtftMs),
+  scheduledE2eMs: one('scheduledE2eMs', (s) => s.scheduledE2eMs),
   finishReason: one('finishReason', (s) => s.finishReason),
   coldStart: one('coldStart', (s) => s.coldStart),
   // `;` between flags: one field, and no quoting needed.

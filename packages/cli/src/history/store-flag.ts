@@ -8,7 +8,7 @@ import { EXIT } from '../exit-codes.js';
 export function storeOption(): Option {
   return new Option(
     '--store <uri>',
-    'where history is kept: sqlite:<file>, file:<dir> or memory: (default: swapbench.db in your data folder)',
+    'where history is kept: sqlite:<file>, file:<dir>, postgres://… or memory: (default: swapbench.db in your data folder)',
   ).env('SWAPBENCH_STORE');
 }
 
@@ -31,9 +31,10 @@ export async function openCliStore(command: Command): Promise<CliStore> {
   const fromEnv = command.getOptionValueSource('store') === 'env';
   const given = value === undefined || (fromEnv && value.trim() === '') ? undefined : value;
   try {
-    const { uri } = await resolveStoreUri(given ?? defaultStoreUri());
+    // `uri` is what is printed (a Postgres password redacted); the store opens by the full connection string.
+    const { uri, connectionString } = await resolveStoreUri(given ?? defaultStoreUri());
     const warnings: SwapbenchError[] = [];
-    return { store: await openStore(uri, { onWarning: (w) => warnings.push(w) }), uri, warnings };
+    return { store: await openStore(connectionString ?? uri, { onWarning: (w) => warnings.push(w) }), uri, warnings };
   } catch (err) {
     if (fromEnv && given !== undefined && err instanceof Error) err.message += ' (--store from SWAPBENCH_STORE)';
     throw err;

@@ -1,24 +1,26 @@
 import Table from 'cli-table3';
 import type { CellResult, ErrorSummary, RunResult, ServerInfo } from '@swapbench/core';
 import { cellName, redactUrl, redactUrlsIn } from '@swapbench/core';
-import { num } from './format.js';
+import { type CellColumn, legend, shownColumns } from './cell-columns.js';
+import { num, wrap } from './format.js';
 
 /** The human-readable report of a run: what was measured, against what, then one row per cell. */
-export function renderReport(result: RunResult): string {
+export function renderReport(result: RunResult, width = DEFAULT_REPORT_WIDTH): string {
   const lines: string[] = [];
   lines.push(...renderHeader(result));
-  if (result.client.clientSaturated) lines.push('', saturationWarning(result));
-  if (result.cells.length > 0) lines.push('', renderCells(result.cells));
+  if (result.client.clientSaturated) lines.push('', ...wrap(saturationWarning(result), width, '  '));
+  if (result.cells.length > 0) lines.push('', renderCells(result.cells, width));
   const cold = result.coldStarts.filter((c) => c.coldStartMs !== undefined);
   if (cold.length > 0) {
     lines.push('', 'Cold starts (first request to a model that was not loaded; TTFT includes the load):');
     for (const c of cold) lines.push(`  ${c.model}: ${num(c.coldStartMs, 0)} ms`);
   }
   if (result.swaps.length > 0) lines.push('', renderSwaps(result));
+  if ((result.sweeps ?? []).length > 0) lines.push('', renderSweeps(result));
   if (result.errors.length > 0) lines.push('', ...renderErrors(result.errors));
   if (result.notes.length > 0) {
     lines.push('', 'Notes:');
-    for (const note of result.notes) lines.push(`  - ${redactUrlsIn(note)}`);
+    for (const note of result.notes) lines.push(...wrap(`  - ${redactUrlsIn(note)}`, width, '    '));
   }
   return `${lines.join('\n')}\n`;
 }
@@ -33,8 +35,9 @@ function renderHeader(result: RunResult): string[] {
   out.push(`client  Node ${client.node} · ${client.platform} ${client.arch} · ${client.cpus} (${client.cpuCount} cpus)`);
   const s = result.suite;
   out.push(
-    `suite   ${s.requests === undefined ? `${s.repetitions} reps × concurrency` : `${s.requests} requests`} per cell, warmup ${s.warmup}, cache ${s.cache}, ignoreEos ${s.ignoreEos}, ` +
-      `endpoint ${s.endpoint}, sampling ${JSON.stringify(s.sampling)}`,
+    `suite   ${s.requests === undefined ? `${s.repetitions} reps × concurrency` : `${s.requests} requests`} per cell, warmup ${s.warmup}, ` +
+      `cache ${s.cache}, ignoreEos ${s.ignoreEos}, endpoint ${s.endpoint}`,
+    `        sampling ${JSON.stringify(s.sampling)}`,
   );
   return out;
 }
@@ -83,56 +86,122 @@ function saturationWarning(result: RunResult): string {
   );
 }
 
-function renderCells(cells: CellResult[]): string {
+/** The terminal width a report is fitted to when stdout is not a terminal: pasted into issues and CI logs. */
+export const DEFAULT_REPORT_WIDTH = 120;
+
+/** Borderless: two spaces between columns, one rule under the header. Borders cost 3 columns each. */
+const PLAIN_CHARS = {
+  top: '',
+  'top-mid': '',
+  'top-left': '',
+  'top-right': '',
+  bottom: '',
+  'bottom-mid': '',
+  'bottom-left': '',
+  'bottom-right': '',
+  left: '',
+  'left-mid': '',
+  mid: '─',
+  'mid-mid': '──',
+  right: '',
+  'right-mid': '',
+  middle: '  ',
+};
+
+/** A borderless table (cli-table3) with two-line headers aligned like their columns. */
+export function plainTable(
+  head: ReadonlyArray<readonly [string, string]>,
+  aligns: ReadonlyArray<'left' | 'right'>,
+  rows: string[][],
+): string {
   const table = new Table({
-    head: [
-      'model',
-      'pp',
-      'tg',
-      'conc',
-      'n',
-      'err',
-      'TTFT p50',
-      'TTFT p95',
-      'E2E p50',
-      'ITL p50',
-      'ITL p99',
-      'gen t/s',
-      'srv gen t/s',
-      'srv pp t/s',
-      'thru t/s',
-      'flags',
-    ],
-    style: { head: [], border: [] },
+    head: head.map(([a, b], i) => ({ content: b ? `${a}\n${b}` : a, hAlign: aligns[i] ?? 'left' })) as unknown as string[],
+    chars: PLAIN_CHARS,
+    style: { 'padding-left': 0, 'padding-right': 0, head: [], border: [], compact: true },
+    colAligns: [...aligns],
   });
-  for (const c of cells) {
-    const flags = Object.entries(c.flags).map(([flag, count]) => `${flag}×${count}`);
-    // Somebody else's requests ran during the cell: its figures include their load.
-    if (c.polluted) flags.unshift(`polluted(${c.concurrentForeignRequests?.peak ?? '?'} foreign)`);
-    table.push([
-      c.model,
-      c.promptTokens,
-      c.maxTokens,
-      c.concurrency,
-      c.n,
-      c.errors === 0 ? '0' : `${c.errors} (${Object.keys(c.errorCodes).join(',')})`,
-      num(c.ttftMs.p50),
-      num(c.ttftMs.p95),
-      num(c.e2eMs.p50, 0),
-      num(c.itlMs.p50, 2),
-      num(c.itlMs.p99, 2),
-      num(c.genTps.mean),
-      num(c.serverGenTps.mean),
-      num(c.serverPromptTps.mean, 0),
-      num(c.throughputTps),
-      flags.join(' ') || '',
-    ]);
+  for (const row of rows) table.push(row);
+  // An empty last column would leave trailing spaces on every row.
+  return table
+    .toString()
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .join('\n');
+}
+
+const widthOf = (text: string) => Math.max(...text.split('\n').map((l) => l.length));
+
+/**
+ * The cells as a table that fits `width` columns: the least telling columns are left out first (they stay
+ * in `--json` and CSV, and the legend names them), then model names are shortened in the middle.
+ */
+export function renderCells(cells: CellResult[], width = DEFAULT_REPORT_WIDTH): string {
+  let columns = shownColumns(cells);
+  const render = (shown: CellColumn[], modelChars = Number.POSITIVE_INFINITY) =>
+    plainTable(
+      shown.map((c) => c.head),
+      shown.map((c) => c.align),
+      cells.map((cell) => shown.map((c) => (c.id === 'model' ? shorten(c.text(cell), modelChars) : c.text(cell)))),
+    );
+  let text = render(columns);
+  const droppable = columns.filter((c) => c.drop !== undefined).sort((a, b) => (a.drop ?? 0) - (b.drop ?? 0));
+  while (widthOf(text) > width && droppable.length > 0) {
+    const gone = droppable.shift();
+    columns = columns.filter((c) => c !== gone);
+    text = render(columns);
   }
-  return `${table.toString()}\n  times in ms; t/s = tokens per second; gen = client-measured, srv = server-reported; thru = all output tokens / cell wall time`;
+  const longest = Math.max(...cells.map((c) => c.model.length));
+  const over = widthOf(text) - width;
+  if (over > 0) text = render(columns, Math.max(12, longest - over));
+  return [text, ...legend(columns, cells, width)].join('\n');
+}
+
+/** `name` in at most `max` characters, the middle replaced by `…` (quant suffixes stay readable). */
+function shorten(name: string, max: number): string {
+  if (name.length <= max) return name;
+  const head = Math.ceil((max - 1) / 2);
+  return `${name.slice(0, head)}…${name.slice(name.length - (max - 1 - head))}`;
 }
 
 function renderSwaps(result: RunResult): string {
-  const table = new Table({ head: ['model', 'swaps', 'mean ms', 'p50 ms', 'max ms'], style: { head: [], border: [] } });
-  for (const s of result.swaps) table.push([s.model, s.swapMs.length, num(s.stats.mean, 0), num(s.stats.p50, 0), num(s.stats.max, 0)]);
-  return `Swap time (unload, then load on the next request; warm TTFT subtracted):\n${table.toString()}`;
+  const table = plainTable(
+    [
+      ['model', ''],
+      ['swaps', ''],
+      ['mean', 'ms'],
+      ['p50', 'ms'],
+      ['max', 'ms'],
+    ],
+    ['left', 'right', 'right', 'right', 'right'],
+    result.swaps.map((s) => [s.model, String(s.swapMs.length), num(s.stats.mean, 0), num(s.stats.p50, 0), num(s.stats.max, 0)]),
+  );
+  return `Swap time (unload, then load on the next request; warm TTFT subtracted):\n${table}`;
+}
+
+/** Each sweep: one stream, the saturation point, the highest rate meeting the SLO, and why it stopped. */
+function renderSweeps(result: RunResult): string {
+  const table = plainTable(
+    [
+      ['model', ''],
+      ['pp', 'tokens'],
+      ['tg', 'tokens'],
+      ['steps', ''],
+      ['one stream', 'req/s'],
+      ['saturation', 'req/s'],
+      ['max good rate', 'req/s'],
+      ['stopped', ''],
+    ],
+    ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+    (result.sweeps ?? []).map((s) => [
+      s.model,
+      String(s.promptTokens),
+      String(s.maxTokens),
+      String(s.steps.length),
+      num(s.synchronousRps, 2),
+      num(s.saturationRps, 2),
+      num(s.maxGoodRate, 2),
+      s.stoppedBy,
+    ]),
+  );
+  return `Sweeps (one stream, then maximum throughput, then rates between; saturation = most requests/s any step completed):\n${table}`;
 }

@@ -2,7 +2,7 @@
 import type { CellKey, CellResult, RunResult, Sample } from '../result/types.js';
 import { mix, prng } from '../util/rng.js';
 import { bootstrapRatio, median, pooledPercentile } from './bootstrap.js';
-import { METRICS, type MetricDef, requestGaps, requestValues } from './metrics.js';
+import { compareSweeps, METRICS, type MetricDef, requestGaps, requestValues } from './metrics.js';
 import type {
   CellComparison,
   CompareOptions,
@@ -50,15 +50,16 @@ export function compareRuns(baseline: ComparedInput, candidate: ComparedInput, o
   const unmatchedCand = candidate.run.cells.filter((c) => !baseKeys.has(keyOf(c))).map(cellKey);
   const counts: Record<Verdict, number> = { regression: 0, improvement: 0, unchanged: 0, inconclusive: 0 };
   for (const cell of cells) for (const m of cell.metrics) counts[m.verdict]++;
+  // Sweeps: a lower highest-good rate or saturation point is a regression like any cell's.
+  const sweeps = compareSweeps(baseline.run, candidate.run, opts.thresholds.throughputTps);
+  for (const s of sweeps) counts[s.verdict]++;
   return {
     baseline: runInfo(baseline.run),
     candidate: runInfo(candidate.run),
-    verdict: worstVerdict(
-      cells.map((c) => c.verdict),
-      'inconclusive',
-    ),
+    verdict: worstVerdict([...cells.map((c) => c.verdict), ...sweeps.map((s) => s.verdict)], 'inconclusive'),
     counts,
     cells,
+    sweeps,
     unmatched: { baseline: unmatchedBase, candidate: unmatchedCand },
     warnings: warningsFor(baseline.run, candidate.run, cells.length),
     options: opts,
@@ -238,11 +239,14 @@ function finiteOrNull(x: number | null | undefined): number | null {
 }
 
 function cellKey(c: CellKey): CellKey {
-  return { model: c.model, promptTokens: c.promptTokens, maxTokens: c.maxTokens, concurrency: c.concurrency };
+  const key: CellKey = { model: c.model, promptTokens: c.promptTokens, maxTokens: c.maxTokens, concurrency: c.concurrency };
+  if (c.rate !== undefined) key.rate = c.rate;
+  return key;
 }
 
+/** Cells pair by model, sizes, concurrency and (open loop) rate: two rates under one in-flight cap are two cells. */
 function keyOf(c: CellKey): string {
-  return JSON.stringify([c.model, c.promptTokens, c.maxTokens, c.concurrency]);
+  return JSON.stringify([c.model, c.promptTokens, c.maxTokens, c.concurrency, c.rate ?? null]);
 }
 
 function byCell(samples: Iterable<Sample>): Map<string, Sample[]> {

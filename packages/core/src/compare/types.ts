@@ -1,5 +1,6 @@
 /** The public shape of a comparison: what `compareRuns` returns and what `swapbench compare --json` prints. */
 import type { CellKey, RunResult, RunStatus, Sample } from '../result/types.js';
+import type { SweepComparison } from './metrics.js';
 
 /** One side of a comparison: the run's result and its stored per-request samples. */
 export interface ComparedInput {
@@ -116,6 +117,8 @@ export interface CompareResult {
   /** How many metric comparisons got each verdict. */
   counts: Record<Verdict, number>;
   cells: CellComparison[];
+  /** Sweeps both runs measured (see `compareSweeps`); empty without sweeps. */
+  sweeps: SweepComparison[];
   /** Cells only one side measured: listed, never dropped silently. */
   unmatched: { baseline: CellKey[]; candidate: CellKey[] };
   /** Things that make the comparison less trustworthy (a saturated client, a polluted host, a failed run). */

@@ -2,6 +2,16 @@ import type { CellKey, CellResult, Sample, SampleFlag } from '../result/types.js
 import type { SampleErrorCode } from '../errors/codes.js';
 import { cellClientHealth, type LoopDelay } from './client-health.js';
 import { computeStats, createSketchedStats } from './stats.js';
+import type { Slo } from '../suite/load-schema.js';
+import { meetsSlo } from './load/goodput.js';
+
+/** What a cell's aggregate adds beyond the fixed-concurrency figures. */
+export interface CellAccumulatorOptions {
+  /** The suite's SLOs: the result then has `goodput`. */
+  slo?: Slo | undefined;
+  /** An open-loop cell: the result then has `load` (schedule lag, latencies from when requests were due). */
+  openLoop?: { rate: number; arrivals: 'poisson' | 'constant'; offeredRps: number | null } | undefined;
+}
 
 /**
  * One cell's figures, gathered as its samples finish, so the engine keeps no sample (they stream to the
@@ -17,8 +27,11 @@ import { computeStats, createSketchedStats } from './stats.js';
  * generation figures (gen t/s, TPOT, ITL, server gen t/s) and counted under `flags`.
  */
 export interface CellAccumulator {
-  /** Take one finished measured sample of the cell. */
-  add(sample: Sample): void;
+  /**
+   * Take one finished measured sample of the cell; `completedAt` (the run's clock when it ended) lets an
+   * open-loop cell tell its completion rate.
+   */
+  add(sample: Sample, completedAt?: number): void;
   /** Samples taken so far. */
   readonly n: number;
   /**
@@ -28,7 +41,15 @@ export interface CellAccumulator {
   result(cell: CellKey, wallMs: number, planned: number, loop: LoopDelay): CellResult;
 }
 
-export function createCellAccumulator(): CellAccumulator {
+export function createCellAccumulator(options: CellAccumulatorOptions = {}): CellAccumulator {
+  const lag = createColumn();
+  const scheduledTtft = createColumn();
+  const scheduledE2e = createColumn();
+  let good = 0;
+  let completed = 0;
+  let firstEnd = Infinity;
+  let lastEnd = -Infinity;
+  let ends = 0;
   const ttft = createColumn();
   const e2e = createColumn();
   const tpot = createColumn();
@@ -46,20 +67,30 @@ export function createCellAccumulator(): CellAccumulator {
   let outputTokens = 0;
 
   return {
-    add(s) {
+    add(s, completedAt) {
       n++;
+      if (completedAt !== undefined && s.ok) {
+        ends++;
+        firstEnd = Math.min(firstEnd, completedAt);
+        lastEnd = Math.max(lastEnd, completedAt);
+      }
       outputTokens += s.outputTokens;
       if (s.resent) resent++;
       if (s.error) errorCodes[s.error.code] = (errorCodes[s.error.code] ?? 0) + 1;
       if (s.error?.code !== 'CANCELLED') notCancelled++;
       for (const f of s.flags) flags[f] = (flags[f] ?? 0) + 1;
       queue.push(s.queueMs);
+      lag.push(s.scheduleLagMs);
+      if (options.slo && meetsSlo(s, options.slo)) good++;
       if (!s.ok) {
         errors++;
         return;
       }
+      completed++;
       ttft.push(s.ttftMs);
       e2e.push(s.e2eMs);
+      scheduledTtft.push(s.scheduledTtftMs);
+      scheduledE2e.push(s.scheduledE2eMs);
       serverPromptTps.push(s.server.promptTps);
       if (s.flags.includes('length-mismatch')) return;
       tpot.push(s.tpotMs);
@@ -91,6 +122,19 @@ export function createCellAccumulator(): CellAccumulator {
         wallMs,
         flags: { ...flags },
         client: cellClientHealth(loop, n, flags['client-wait'] ?? 0, queueP99),
+        ...(options.slo ? { goodput: { good, share: n > 0 ? good / n : null, rps: perSecond(good, wallMs) } } : {}),
+        ...(options.openLoop
+          ? {
+              load: {
+                ...options.openLoop,
+                achievedRps: ends >= 2 && lastEnd > firstEnd ? ((ends - 1) * 1000) / (lastEnd - firstEnd) : perSecond(completed, wallMs),
+                late: flags.late ?? 0,
+                scheduleLagMs: computeStats(lag.values()),
+                scheduledTtftMs: computeStats(scheduledTtft.values()),
+                scheduledE2eMs: computeStats(scheduledE2e.values()),
+              },
+            }
+          : {}),
       };
     },
   };
@@ -123,4 +167,9 @@ function createColumn(): Column {
     },
     values: () => data.subarray(0, length),
   };
+}
+
+/** Events per second of a wall time in ms; null for an empty or zero span. */
+function perSecond(count: number, wallMs: number): number | null {
+  return wallMs > 0 && count > 0 ? (count * 1000) / wallMs : null;
 }

@@ -11,12 +11,16 @@ export interface MeasureContext {
   /** The run's signal: when it aborts, the request is cancelled and no sample is produced. */
   runSignal: AbortSignal;
   timeoutMs: number;
-  /** For the cross-checks. */
-  requestedPromptTokens: number;
+  /** For the cross-checks; undefined when the prompt has no asked-for size (a prompt set's). */
+  requestedPromptTokens: number | undefined;
   ignoreEos: boolean;
   bustCache: boolean;
+  /** Cached prompt tokens allowed before `warm-cache` (the chat template's head and the nonce's digits, see calibrate). */
+  cacheAllowance?: number;
   /** Keep the raw clock readings of the request in the sample (`timeline`). */
   timeline: boolean;
+  /** Open loop: when the request was due on `clock`; the sample then carries latencies counted from it. */
+  scheduledAt?: number | undefined;
 }
 
 /**
@@ -25,6 +29,12 @@ export interface MeasureContext {
  * up (tens of microseconds), well below a token's time on any server.
  */
 export const CLIENT_WAIT_FLAG_MS = 5;
+
+/**
+ * An open-loop request that started more than this after it was due is flagged `late`: a timer fires up to
+ * ~1 ms late and a busy loop adds a little, so 5 ms is a schedule missed, not timer noise.
+ */
+export const LATE_AFTER_MS = 5;
 
 /** A sample's measured part; the engine adds where it sits in the run. */
 export type Measurement = Omit<Sample, 'runId' | 'seq' | 'phase' | 'model' | 'promptTokens' | 'maxTokens' | 'concurrency' | 'coldStart'>;
@@ -106,6 +116,13 @@ export async function measureRequest(ctx: MeasureContext, request: StreamRequest
     clearTimeout(timer);
   }
   if (ctx.timeline) m.timeline = { startAt: t0, ...(start === t0 ? {} : { sentAt: start }), tokenAt: tokenAt! };
+  if (ctx.scheduledAt !== undefined) {
+    // From when the request was due, not when it was written: an open loop's users wait from then.
+    const due = ctx.scheduledAt;
+    m.scheduleLagMs = Math.max(0, t0 - due);
+    if (m.ttftMs !== undefined) m.scheduledTtftMs = start - due + m.ttftMs;
+    if (m.e2eMs !== undefined) m.scheduledE2eMs = start - due + m.e2eMs;
+  }
   finishMeasurement(m, ctx, request.maxTokens);
   return m;
 }
@@ -155,14 +172,17 @@ function finishMeasurement(m: Measurement, ctx: MeasureContext, maxTokens: numbe
   }
   m.promptTokensActual = m.server.promptTokens;
   const waited = (m.queueMs ?? 0) > CLIENT_WAIT_FLAG_MS;
+  const late = (m.scheduleLagMs ?? 0) > LATE_AFTER_MS;
   if (!m.ok) {
-    if (waited) m.flags = ['client-wait'];
+    m.flags = [...(waited ? (['client-wait'] as const) : []), ...(late ? (['late'] as const) : [])];
     return;
   }
   const flags: SampleFlag[] = [];
   if (waited) flags.push('client-wait');
-  if (ctx.bustCache && (m.server.cachedTokens ?? 0) > 0) flags.push('warm-cache');
+  if (late) flags.push('late');
+  if (ctx.bustCache && (m.server.cachedTokens ?? 0) > (ctx.cacheAllowance ?? 0)) flags.push('warm-cache');
   if (ctx.ignoreEos && generatedTokens(m) !== maxTokens) flags.push('length-mismatch');
-  if (m.promptTokensActual !== undefined && m.promptTokensActual !== ctx.requestedPromptTokens) flags.push('prompt-size-mismatch');
+  if (m.promptTokensActual !== undefined && ctx.requestedPromptTokens !== undefined && m.promptTokensActual !== ctx.requestedPromptTokens)
+    flags.push('prompt-size-mismatch');
   m.flags = flags;
 }

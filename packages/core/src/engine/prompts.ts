@@ -12,12 +12,18 @@ export function fillerText(count: number, seed: number): string {
 }
 
 /**
- * A per-request prefix. In `bust` mode it makes every prompt unique from its first word, so no server
- * (llama.cpp, vLLM prefix caching, Ollama slots) can reuse a cached prefix. Fixed width, so its token count
- * does not change with the number.
+ * A per-request prefix. In `bust` mode it makes every prompt unique from its first token, so no server
+ * (llama.cpp, vLLM prefix caching, Ollama slots) can reuse a cached prefix beyond the chat template's own
+ * head. The digits run from the least significant, so consecutive requests differ in the first one (with
+ * `Request 000123:` two requests shared `Request 000` and the first digits: up to 5 tokens reused, measured
+ * on llama-server). Fixed width, so its token count does not change with the number.
  */
+/** Digits in a nonce: at most this many tokens of it can be reused from another request's prompt. */
+export const NONCE_DIGITS = 6;
+
 export function nonce(requestNumber: number): string {
-  return `Request ${String(requestNumber % 1_000_000).padStart(6, '0')}:`;
+  const digits = String(requestNumber % 1_000_000).padStart(6, '0');
+  return `${[...digits].reverse().join('')} request:`;
 }
 
 /** Build the prompt of one request: nonce (if any) + `words` words of filler + `pad` one-token pads. */
@@ -43,6 +49,10 @@ export interface PromptPlan {
   expectedTokens: number;
   method: PromptCalibration['method'];
   note?: string;
+  /** Cached prompt tokens no unique prefix can avoid (see `PromptCalibration.sharedPrefixTokens`). */
+  sharedPrefixTokens?: number;
+  /** Cached prompt tokens a request may reuse before it is flagged `warm-cache` (default 0). */
+  cacheAllowance?: number;
 }
 
 /** A prompt plan from the estimated token overheads, without asking the server. */

@@ -3,13 +3,15 @@ import type { Suite, SuiteInput } from '../suite/schema.js';
 import type { RunResult } from '../result/types.js';
 import type { HostLease } from '../host-access/host-access.js';
 import { clientInfo } from './environment.js';
-import { modelCells, runModelCells, runSize } from './phases/cells.js';
+import { modelCellCount, runModelCells, runSize } from './phases/cells.js';
 import { finalize, recordRunError } from './phases/finalize.js';
 import { preflight } from './phases/preflight.js';
 import { prepareModel } from './phases/prepare-model.js';
 import { createRunContext, type RunBenchSuiteOptions } from './run-context.js';
 import { redactUrl } from '../util/redact-url.js';
 import { SwapbenchError } from '../errors/errors.js';
+import { type PromptSetEntry, readPromptSet } from './load/prompt-set.js';
+import { checkWorkerOptions, closeWorkers } from './workers/run-cell-on-workers.js';
 
 export type { RunBenchSuiteOptions } from './run-context.js';
 
@@ -22,6 +24,9 @@ export type { RunBenchSuiteOptions } from './run-context.js';
  */
 export async function runBenchSuite(suiteInput: SuiteInput | Suite, options: RunBenchSuiteOptions): Promise<RunResult> {
   const suite = parseSuite(suiteInput);
+  checkWorkerOptions(suite, options.workerTransport); // issue #21
+  // A prompt set it cannot read is an invalid suite: refused before the host is asked for.
+  const promptSet = suite.prompts ? await readPromptSet(suite.prompts) : undefined;
   // Before anything is stored or sent: a refusal rejects, and the run never existed.
   const lease = await options.hostAccess?.({
     hostId: options.hostId ?? hostKey(options.transport.baseUrl),
@@ -29,14 +34,19 @@ export async function runBenchSuite(suiteInput: SuiteInput | Suite, options: Run
     signal: options.signal,
   });
   try {
-    return await runWithAccess(suite, options, lease);
+    return await runWithAccess(suite, options, lease, promptSet);
   } finally {
     await lease?.release();
   }
 }
 
-async function runWithAccess(suite: Suite, options: RunBenchSuiteOptions, lease: HostLease | undefined): Promise<RunResult> {
-  const ctx = createRunContext(suite, options, clientInfo());
+async function runWithAccess(
+  suite: Suite,
+  options: RunBenchSuiteOptions,
+  lease: HostLease | undefined,
+  promptSet: PromptSetEntry[] | undefined,
+): Promise<RunResult> {
+  const ctx = createRunContext(suite, options, clientInfo(), promptSet);
   const startedAt = ctx.clock();
   // Another job took the host (our lease ran out unrenewed): stop starting requests.
   const onLost = () => {
@@ -48,8 +58,9 @@ async function runWithAccess(suite: Suite, options: RunBenchSuiteOptions, lease:
     const size = runSize(suite);
     ctx.emit({ type: 'run-start', suite, cells: size.cells, requests: size.requests });
     for (const note of lease?.notes ?? []) ctx.warn(note);
+    ctx.emit({ type: 'phase', phase: 'preflight' });
     await preflight(ctx);
-    const perModel = modelCells(suite, '').length;
+    const perModel = modelCellCount(suite);
     for (const [i, model] of suite.models.entries()) {
       if (ctx.stopSignal.aborted) break;
       const prepared = await prepareModel(ctx, model);
@@ -59,6 +70,7 @@ async function runWithAccess(suite: Suite, options: RunBenchSuiteOptions, lease:
     recordRunError(ctx, err);
   } finally {
     lease?.lost.removeEventListener('abort', onLost);
+    await closeWorkers(ctx); // issue #21
     ctx.dispose();
   }
   // Client health is watched per cell (`runModelCells`); finalize rolls it up.

@@ -14,6 +14,8 @@ import { createSampleSink, type SampleSink } from './sample-sink.js';
 import { DEFAULT_FOREIGN_PROBE_MS, type ForeignSampler, InFlight, startForeignSampler } from './foreign-activity.js';
 import type { HostAccess } from '../host-access/host-access.js';
 import { errorMessage } from '../util/error-message.js';
+import type { PromptSetEntry } from './load/prompt-set.js';
+import type { WorkerTransportOptions } from './workers/protocol.js';
 
 /** Options of `runBenchSuite`. */
 export interface RunBenchSuiteOptions {
@@ -55,6 +57,12 @@ export interface RunBenchSuiteOptions {
    * the transport's `probeActivity`.
    */
   foreignProbeMs?: number;
+  /**
+   * Issue #21 (workers): what each worker thread builds its own transport from, when the suite's `workers`
+   * is not 1: `createLlamaTransport` options as plain data, `kind` as resolved. Workers stamp on this run's
+   * clock, so `clock` must be `performance.now` plus a constant (the default is).
+   */
+  workerTransport?: WorkerTransportOptions;
 }
 
 /** An event as a phase emits it; the context numbers it and adds the run id. */
@@ -122,10 +130,21 @@ export interface RunContext {
   flushSamples(): Promise<void>;
   /** Detach from the caller's signal. */
   dispose(): void;
+  /** The suite's prompt set, read before the run started (`suite.prompts`). */
+  readonly promptSet: readonly PromptSetEntry[] | undefined;
+  // Issue #21 (workers): the worker threads' transport options, and request numbers taken in a block.
+  readonly workerTransport: WorkerTransportOptions | undefined;
+  /** Take `count` request numbers: request i of them uses nonce `nonce(nonce + i)` and id `${runId}-${request + i}`. */
+  reserveRequests(count: number): { nonce: number; request: number };
 }
 
 /** Set up a run: its id, an empty result, and the caller's signal bridged to the run's own. */
-export function createRunContext(suite: Suite, options: RunBenchSuiteOptions, client: RunResult['environment']['client']): RunContext {
+export function createRunContext(
+  suite: Suite,
+  options: RunBenchSuiteOptions,
+  client: RunResult['environment']['client'],
+  promptSet?: readonly PromptSetEntry[],
+): RunContext {
   const store = options.store ?? createMemoryStore();
   const runId = options.runId ?? randomUUID();
   // The run's own controller: the caller's signal aborts it, and the run can outlive that listener.
@@ -245,6 +264,15 @@ export function createRunContext(suite: Suite, options: RunBenchSuiteOptions, cl
     ours,
     foreign,
     flushSamples: () => sink.flush(),
+    promptSet,
+    // Issue #21 (workers).
+    workerTransport: options.workerTransport,
+    reserveRequests(count) {
+      const first = { nonce: requestNumber, request: requestsSent };
+      requestNumber += count;
+      requestsSent += count;
+      return first;
+    },
     dispose: () => {
       void foreign.stop();
       options.signal?.removeEventListener('abort', onAbort);

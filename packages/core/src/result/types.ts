@@ -1,7 +1,10 @@
-import type { ServerInfo, TransportCapability } from '../transport/transport.js';
+import type { ServerCounters, ServerInfo, TransportCapability } from '../transport/transport.js';
 import type { NormalizedTimings } from '../timings/parse-llama-timings.js';
 import type { Suite } from '../suite/schema.js';
 import type { SampleErrorCode } from '../errors/codes.js';
+import type { Goodput, OpenLoopFigures, SweepSummary } from './load-types.js';
+
+export type { Goodput, OpenLoopFigures, SweepStep, SweepSummary } from './load-types.js';
 
 /** Where a cell sits in the grid. */
 export interface CellKey {
@@ -9,6 +12,8 @@ export interface CellKey {
   promptTokens: number;
   maxTokens: number;
   concurrency: number;
+  /** Open-loop cells: the offered rate, requests/s (`concurrency` is then the in-flight cap). */
+  rate?: number | undefined;
 }
 
 /** Why a sample's figures deserve a second look. */
@@ -23,7 +28,9 @@ export type SampleFlag =
    * The request waited in the client (for a connection, or behind the event loop) longer than
    * `CLIENT_WAIT_FLAG_MS` before it was written: the server saw it later than the load asked for.
    */
-  | 'client-wait';
+  | 'client-wait'
+  /** Open loop: the request started more than `LATE_AFTER_MS` after it was due (the in-flight cap, or a busy client). */
+  | 'late';
 
 /** One request, measured. Stored as it completes. */
 export interface Sample extends CellKey {
@@ -82,6 +89,14 @@ export interface Sample extends CellKey {
   flags: SampleFlag[];
   /** Raw clock readings of the request, when the run asked for them (`timelines: true`). */
   timeline?: SampleTimeline | undefined;
+  /** Open loop: due → handed to the transport, ms (how late the client started it). */
+  scheduleLagMs?: number | undefined;
+  /** Open loop: due → first token, ms (TTFT as the user waited for it). */
+  scheduledTtftMs?: number | undefined;
+  /** Open loop: due → end of the stream, ms. */
+  scheduledE2eMs?: number | undefined;
+  /** The prompt size asked for this request when sizes are drawn per request (`promptDistribution`). */
+  requestPromptTokens?: number | undefined;
 }
 
 /**
@@ -168,6 +183,32 @@ export interface CellResult extends CellKey {
   concurrentForeignRequests?: ForeignRequests | null | undefined;
   /** Foreign requests were seen during the cell: its figures include somebody else's load. */
   polluted?: boolean | undefined;
+  /** Open-loop cells: how the schedule was kept, and latencies from when requests were due. */
+  load?: OpenLoopFigures | undefined;
+  /** With SLOs in the suite: requests meeting them, and goodput. */
+  goodput?: Goodput | undefined;
+  /**
+   * The server's own Prometheus counters around the cell (`/metrics`: llama-server `--metrics`, vLLM); absent
+   * when it exports none.
+   */
+  serverCounters?: CellServerCounters | undefined;
+}
+
+/** A server's counters before and after a cell, and its gauges at their highest while the cell ran. */
+export interface CellServerCounters {
+  before: ServerCounters;
+  after: ServerCounters;
+  /**
+   * Most requests the server held waiting for a slot at once, sampled during the cell: above 0, fewer ran at
+   * once than the cell's concurrency claims (its TTFTs include that wait). Null when the server has no gauge.
+   */
+  peakRequestsDeferred: number | null;
+  /** Most requests the server was processing at once, sampled during the cell; null when unknown. */
+  peakRequestsProcessing: number | null;
+  /** Prompt tokens the server evaluated during the cell (the counters' difference); null when unknown. */
+  promptTokens: number | null;
+  /** Tokens the server generated during the cell; null when unknown. */
+  generatedTokens: number | null;
 }
 
 /**
@@ -200,6 +241,13 @@ export interface CellClientHealth {
   clientWaitRequests: number;
   /** p99 of the time requests waited in the client before being written (`Sample.queueMs`); null when unknown. */
   queueP99Ms: number | null;
+  /**
+   * Worker threads the cell's requests ran on (suite `workers`, issue #21); absent when the main thread sent
+   * them. The event-loop figures above are then the worst worker's, and saturated means any worker was.
+   */
+  workers?: number | undefined;
+  /** Each worker thread's event-loop delay p99, ms (null: not read); absent without workers. */
+  workerLoopDelayP99Ms?: (number | null)[] | undefined;
 }
 
 /** Swap (unload + reload) times of one model, llama-swap only. */
@@ -254,6 +302,17 @@ export interface PromptCalibration {
   /** `tokenizer`: measured against the server's tokenizer; `estimate`: it could not be asked. */
   method: 'tokenizer' | 'estimate';
   note?: string | undefined;
+  /**
+   * How a `tokenizer` calibration counted: absent for the server's tokenizer endpoint; `usage` when the
+   * server had none and each count was a one-token request whose reported prompt size was read.
+   */
+  countedBy?: 'usage' | undefined;
+  /**
+   * Prompt tokens the server reuses from its cache whatever the unique prefix (the chat template's head),
+   * when it cannot be told not to cache: a sample is flagged `warm-cache` only when it reused more than
+   * these and the nonce's 6 digits (reuse that stops inside the nonce never reaches the filler).
+   */
+  sharedPrefixTokens?: number | undefined;
 }
 
 export type RunStatus = 'running' | 'completed' | 'cancelled' | 'failed' | 'interrupted';
@@ -286,6 +345,8 @@ export interface RunResult {
   concurrentForeignRequests?: ForeignRequests | null | undefined;
   /** Some cell, or another phase of the run, saw foreign requests. */
   polluted?: boolean | undefined;
+  /** Suites with a `sweep`: one summary per model × prompt size × output length, in run order. */
+  sweeps?: SweepSummary[] | undefined;
   /** Set when the run stopped on an error it could not record as a sample. */
   error?: { code: SampleErrorCode; message: string } | undefined;
 }

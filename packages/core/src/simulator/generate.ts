@@ -15,7 +15,8 @@ import { WORDS } from '../util/words.js';
 import { pieceId, tokenPieces } from './tokenizer.js';
 import type { Fault, GroundTruthRequest } from './types.js';
 
-export type GenerationEndpoint = 'chat' | 'text' | 'native';
+/** `ollama-chat`, `ollama-generate`: Ollama's native NDJSON streams (simulator `ollama` mode). */
+export type GenerationEndpoint = 'chat' | 'text' | 'native' | 'ollama-chat' | 'ollama-generate';
 
 export interface GenerationJob {
   runtime: ModelRuntime;
@@ -40,6 +41,8 @@ export interface GenerationJob {
   res: ServerResponse;
   /** Aborts when the client leaves or the simulator closes. */
   signal: AbortSignal;
+  /** How long the request waited for its model to load, ms (Ollama's `load_duration`). */
+  loadMs?: number;
 }
 
 /** Chance per token (after the first) that a model without ignore_eos samples end-of-generation. */

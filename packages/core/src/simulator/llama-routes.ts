@@ -199,7 +199,7 @@ function completionPrompt(prompt: unknown): { tokens: number[]; text: string } |
   return { tokens, text: detokenize(tokens) };
 }
 
-async function startGeneration(
+export async function startGeneration(
   ctx: SimContext,
   runtime: ModelRuntime,
   req: SimRequest,
@@ -216,7 +216,8 @@ async function startGeneration(
     if (routed?.truth) routed.truth.finishedAt = process.hrtime.bigint();
   };
   let prompt: { tokens: number[]; text: string } | undefined;
-  if (endpoint === 'chat') {
+  // Ollama's `/api/generate` without `raw` templates its prompt: it arrives here as messages too.
+  if (endpoint === 'chat' || ((endpoint === 'ollama-chat' || endpoint === 'ollama-generate') && json.messages !== undefined)) {
     const messages = readMessages(json, res);
     if (!messages) return done();
     const tokens = chatPromptTokens(messages);
@@ -291,6 +292,7 @@ async function startGeneration(
     truth,
     res,
     signal: req.signal,
+    loadMs: routed?.loadMs ?? 0,
   });
 }
 

@@ -6,7 +6,17 @@
 import type { GenerationJob } from './generate.js';
 import { chatBody, chatStream, nativeFinal, nativeToken, textBody, textStream, type Outcome } from './responses.js';
 import { generationSettings } from './sampling-params.js';
-import { sendJson, JSON_HEADERS, SSE_HEADERS } from './send.js';
+import { send, sendJson, JSON_HEADERS, SSE_HEADERS } from './send.js';
+import { NDJSON_HEADERS, ollamaFinal, ollamaToken, type OllamaRoute } from './ollama-responses.js';
+
+/** Ollama's native endpoints write NDJSON, not SSE. */
+function isOllama(endpoint: GenerationJob['endpoint']): endpoint is 'ollama-chat' | 'ollama-generate' {
+  return endpoint === 'ollama-chat' || endpoint === 'ollama-generate';
+}
+
+function ollamaRoute(endpoint: 'ollama-chat' | 'ollama-generate'): OllamaRoute {
+  return endpoint === 'ollama-chat' ? 'chat' : 'generate';
+}
 
 export class ResponseWriter {
   /** Content tokens written to the socket. */
@@ -35,7 +45,9 @@ export class ResponseWriter {
     const { job } = this;
     const res = job.res;
     let out: string;
-    if (job.endpoint === 'chat') {
+    if (job.endpoint === 'ollama-chat' || job.endpoint === 'ollama-generate') {
+      out = ollamaToken(ollamaRoute(job.endpoint), job.identity.model, piece);
+    } else if (job.endpoint === 'chat') {
       const chat = this.chatSerializer();
       out = (n === 1 ? chat.role : '') + chat.token(piece, partial);
     } else if (job.endpoint === 'text') {
@@ -56,7 +68,7 @@ export class ResponseWriter {
   headers(): void {
     const res = this.job.res;
     if (res.headersSent) return;
-    res.writeHead(200, SSE_HEADERS);
+    res.writeHead(200, isOllama(this.job.endpoint) ? NDJSON_HEADERS : SSE_HEADERS);
     res.flushHeaders();
     if (this.job.truth) this.job.truth.headersAt = process.hrtime.bigint();
   }
@@ -71,6 +83,22 @@ export class ResponseWriter {
     if (job.fault && (job.fault.kind === 'missing-timings' || (job.fault.kind === 'no-done' && job.stream)) && job.truth)
       job.truth.fault = job.fault.kind;
     const noDone = job.fault?.kind === 'no-done';
+    if (isOllama(job.endpoint)) {
+      // Ollama's stream ends with its final object (no [DONE]); `no-done` leaves it out.
+      const final = ollamaFinal(ollamaRoute(job.endpoint), job.identity.model, job.stream ? '' : content, o, job.loadMs ?? 0);
+      if (!job.stream) {
+        send(job.res, 200, { 'Content-Type': 'application/json; charset=utf-8' }, JSON.stringify(final));
+        const at = process.hrtime.bigint();
+        if (job.truth) {
+          job.truth.headersAt = at;
+          for (let i = produced; i > 0; i--) job.truth.tokenWrites.push(at);
+        }
+        return;
+      }
+      this.headers();
+      job.res.end(noDone ? '' : `${JSON.stringify(final)}\n`);
+      return;
+    }
     if (job.stream) {
       this.headers();
       let tail: string;
@@ -115,9 +143,11 @@ export class ResponseWriter {
     }
     this.headers();
     job.res.end(
-      job.endpoint === 'native'
-        ? 'data: {"index":0,"content":"tr\n\n'
-        : 'data: {"choices":[{"finish_reason":null,"index":0,"delta":{"content":"tr\n\n',
+      isOllama(job.endpoint)
+        ? '{"model":"sim","message":{"role":"assistant","content":"tr\n'
+        : job.endpoint === 'native'
+          ? 'data: {"index":0,"content":"tr\n\n'
+          : 'data: {"choices":[{"finish_reason":null,"index":0,"delta":{"content":"tr\n\n',
     );
   }
 }

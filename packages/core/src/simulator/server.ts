@@ -15,6 +15,7 @@ import { Scheduler } from './scheduler.js';
 import { sendJson, sendSwapJson, swapError } from './send.js';
 import { SwapManager } from './swap-manager.js';
 import { serveSwap, type SwapFront } from './swap-routes.js';
+import { serveOllama } from './ollama-routes.js';
 import { errorMessage } from '../util/error-message.js';
 import {
   DEFAULT_MODEL_PROFILE,
@@ -50,7 +51,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     runtimes.set(spec.name, new ModelRuntime(spec.name, profileOf(spec), onActiveChange));
   }
   const initial = options.initiallyLoaded ?? null;
-  if (mode === 'llama-swap' && initial !== null && !runtimes.has(initial))
+  if (mode !== 'llama-server' && initial !== null && !runtimes.has(initial))
     throw new TypeError(`simulator: initiallyLoaded "${initial}" is not one of the models`);
 
   const ctx: SimContext = {
@@ -65,12 +66,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return truth;
     },
     unknownModel: (res, model) =>
-      mode === 'llama-swap'
-        ? swapError(res, 404, 'no router for requested model')
-        : sendJson(res, 404, llamaError(404, 'not_found_error', `model '${String(model)}' not found`)),
+      mode === 'ollama'
+        ? sendSwapJson(res, 404, { error: `model "${String(model)}" not found, try pulling it first` })
+        : mode === 'llama-swap'
+          ? swapError(res, 404, 'no router for requested model')
+          : sendJson(res, 404, llamaError(404, 'not_found_error', `model '${String(model)}' not found`)),
   };
   const swap =
-    mode === 'llama-swap'
+    mode !== 'llama-server'
       ? new SwapManager(
           new Map([...runtimes].map(([name, r]) => [name, { loadMs: r.profile.loadMs, onLoad: () => r.reset() }])),
           scheduler,
@@ -130,6 +133,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const requestId = typeof id === 'string' ? id : undefined;
     const request: SimRequest = { method, path: url.pathname, body, arrivedAt, receivedAt, requestId, res, signal };
     if (!front) return serveLlama(ctx, single, request);
+    if (mode === 'ollama') return serveOllama(front, request);
     return serveSwap(front, request, url.searchParams, req.headers['content-type']);
   }
 

@@ -71,7 +71,7 @@ export async function serveSwap(front: SwapFront, req: SimRequest, query: URLSea
 }
 
 /** Wait for llama-swap to have `model` loaded, then let its llama-server answer. */
-async function forward(front: SwapFront, model: string, req: SimRequest, generation: boolean): Promise<void> {
+export async function forward(front: SwapFront, model: string, req: SimRequest, generation: boolean): Promise<void> {
   const { ctx } = front;
   const runtime = front.runtimes.get(model)!;
   const ordinal = generation ? ctx.nextOrdinal() : 0;

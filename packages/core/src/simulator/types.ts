@@ -97,8 +97,12 @@ export interface SimulatorOptions {
   host?: string;
   /** Port; default 0 (any free port). */
   port?: number;
-  /** What to imitate; default llama-swap. */
-  mode?: 'llama-swap' | 'llama-server';
+  /**
+   * What to imitate; default llama-swap. `ollama`: Ollama's native API (`/api/chat`, `/api/generate` as
+   * NDJSON, `/api/tags`, `/api/ps`, `/api/version`, unloading with `keep_alive: 0`) plus its `/v1` routes,
+   * loading models on demand one at a time, as llama-swap does.
+   */
+  mode?: 'llama-swap' | 'llama-server' | 'ollama';
   /** Models served; default one model `sim-model`. llama-server mode serves the first one. */
   models?: SimulatedModel[];
   /** Seed for jitter, generated text and fault probabilities; default 1. */

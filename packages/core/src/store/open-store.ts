@@ -1,24 +1,31 @@
 /**
- * `@swapbench/core/stores`: open a store from a URI (`sqlite:<file>`, `file:<dir>`, `memory:`), and where
- * history lives when nobody says (`defaultStoreUri`). The durable stores are imported only when asked for,
- * so this entry loads neither `node:sqlite` nor the file store until a URI names one.
+ * `@swapbench/core/stores`: open a store from a URI (`sqlite:<file>`, `file:<dir>`, `memory:`,
+ * `postgres://…`), and where history lives when nobody says (`defaultStoreUri`). The durable stores are
+ * imported only when asked for, so this entry loads neither `node:sqlite`, the file store nor `pg` until a
+ * URI names one.
  */
 import { open, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, posix, resolve, win32 } from 'node:path';
 import { StoreUnavailableError, SwapbenchError } from '../errors/errors.js';
+import { redactUrl } from '../util/redact-url.js';
 import { createMemoryStore } from './memory/index.js';
 import type { Store } from './store.js';
 
 /** The kinds of store a URI can name. */
-export type StoreScheme = 'sqlite' | 'file' | 'memory';
+export type StoreScheme = 'sqlite' | 'file' | 'memory' | 'postgres';
 
 /** A store URI, resolved: its kind, its absolute path (none for `memory:`), and the URI written out in full. */
 export interface StoreLocation {
   scheme: StoreScheme;
   path?: string | undefined;
-  /** `sqlite:/abs/path.db`, `file:/abs/dir` or `memory:`: what to print as "stored in …". */
+  /**
+   * `sqlite:/abs/path.db`, `file:/abs/dir` or `memory:`: what to print as "stored in …". A Postgres URI
+   * shows with its credentials and query values redacted (`postgres://***@db.lan:5432/bench`).
+   */
   uri: string;
+  /** For `postgres`: the URI to connect with, credentials included (never print it). */
+  connectionString?: string | undefined;
 }
 
 /** Where relative paths resolve and `~` expands; defaults are the process's own. */
@@ -27,7 +34,7 @@ export interface ResolveStoreOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-const FORMS = 'use sqlite:<file>, file:<dir> or memory:';
+const FORMS = 'use sqlite:<file>, file:<dir>, postgres://user:password@host/database or memory:';
 const SQLITE_EXTENSIONS = /\.(db|sqlite|sqlite3)$/i;
 /** The first 16 bytes of every SQLite database file. */
 const SQLITE_MAGIC = 'SQLite format 3\0';
@@ -52,6 +59,7 @@ export async function resolveStoreUri(uri: string, options: ResolveStoreOptions 
     if (rest !== '' && rest !== '//') throw new StoreUnavailableError(uri, 'memory: takes no path');
     return { scheme: 'memory', uri: 'memory:' };
   }
+  if (name === 'postgres' || name === 'postgresql') return resolvePostgresUri(trimmed);
   if (name !== 'sqlite' && name !== 'file') throw new StoreUnavailableError(uri, `unknown scheme "${name}:"; ${FORMS}`);
   const path = schemePath(uri, name, rest, cwd, env);
   return { scheme: name, path, uri: `${name}:${path}` };
@@ -77,6 +85,11 @@ export async function openStore(
       case 'file': {
         const { openFileStore } = await import('./file/index.js');
         return await openFileStore(location.path!, options.onWarning ? { onWarning: options.onWarning } : {});
+      }
+      case 'postgres': {
+        // Loaded only here: no other store, nor the CLI's --help, loads `pg`.
+        const { openPostgresStore } = await import('./postgres/index.js');
+        return await openPostgresStore(location.connectionString!);
       }
     }
   } catch (err) {
@@ -104,6 +117,15 @@ export function defaultStoreUri(env: NodeJS.ProcessEnv = process.env, platform: 
   const xdg = nonEmpty(env.XDG_DATA_HOME);
   const base = xdg && posix.isAbsolute(xdg) ? xdg : posix.join(home(env, platform), '.local', 'share');
   return `sqlite:${posix.join(base, 'swapbench', 'swapbench.db')}`;
+}
+
+/** `postgres://` or `postgresql://`, as libpq takes it (host, port, database, `?sslmode=`, …; `?schema=` is ours). */
+function resolvePostgresUri(trimmed: string): StoreLocation {
+  const connectionString = trimmed;
+  const shown = redactUrl(connectionString);
+  if (!URL.canParse(connectionString))
+    throw new StoreUnavailableError(shown, 'is not a valid URI; use postgres://user:password@host:port/database');
+  return { scheme: 'postgres', uri: shown, connectionString };
 }
 
 /** The path after `sqlite:` or `file:`, absolute. */

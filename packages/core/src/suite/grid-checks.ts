@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { formatCount, SUITE_LIMITS as L } from './limits.js';
+import { loadShapeSize } from './load-checks.js';
 
 /**
  * A zod check that refuses a value listed twice, naming where it was first. Refused rather than dropped: a
@@ -30,6 +31,8 @@ interface Grid {
   concurrency: readonly number[];
   repetitions: number;
   requests?: number | undefined;
+  rate?: readonly number[] | undefined;
+  sweep?: { steps: number; requests?: number | undefined } | undefined;
 }
 
 /**
@@ -42,17 +45,21 @@ export function checkGridSize(suite: Grid, ctx: z.RefinementCtx): void {
   const axes = [count(models.length, 'model'), count(promptTokens.length, 'prompt size'), count(maxTokens.length, 'output length')].join(
     ' × ',
   );
-  const cells = models.length * promptTokens.length * maxTokens.length * concurrency.length;
+  // Rate cells and sweep steps are cells too, per model × prompt size × output length.
+  const load = loadShapeSize(suite);
+  const cells = models.length * promptTokens.length * maxTokens.length * (concurrency.length + load.cells);
+  const last = count(concurrency.length, 'concurrency level');
+  const perPair = load.cells > 0 ? `(${last} + ${count(load.cells, 'rate or sweep cell')})` : last;
   if (cells > L.cells)
     ctx.addIssue({
       code: 'custom',
       message:
-        `${formatCount(cells)} cells (${axes} × ${count(concurrency.length, 'concurrency level')}) is more than ${formatCount(L.cells)} ` +
+        `${formatCount(cells)} cells (${axes} × ${perPair}) is more than ${formatCount(L.cells)} ` +
         'per run: split the suite into several files',
     });
   // A cell at concurrency C measures `requests`, or C × repetitions, requests.
   const perAxes = models.length * promptTokens.length * maxTokens.length;
-  const perOutputLength = perCell === undefined ? sum(concurrency) * repetitions : concurrency.length * perCell;
+  const perOutputLength = (perCell === undefined ? sum(concurrency) * repetitions : concurrency.length * perCell) + load.requests;
   const requests = perAxes * perOutputLength;
   const product =
     perCell === undefined

@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import { ConfigError, type ConfigIssue } from '../errors/errors.js';
 import { capIssues, zodIssues } from './issues.js';
 import { parseSuiteText } from './parse-suite-text.js';
@@ -14,8 +15,13 @@ export function parseSuite(input: unknown, source?: string, lineOf?: (path: read
   const options = source === undefined ? {} : { source };
   const shape = shapeProblem(input);
   if (shape) throw new ConfigError([{ path: '', message: shape }], options);
-  const result = SuiteSchema.safeParse(input);
+  const expanded = expandShorthands(input as Record<string, unknown>);
+  const result = SuiteSchema.safeParse(expanded);
   if (result.success) return result.data;
+  // The user wrote the distribution as promptTokens: name it so (and find its line there).
+  if (expanded !== input)
+    for (const issue of result.error.issues)
+      if (issue.path[0] === 'promptDistribution') (issue as { path: PropertyKey[] }).path = ['promptTokens', ...issue.path.slice(1)];
   let issues: ConfigIssue[] = zodIssues(result.error, SUITE_FIELDS);
   if (lineOf) {
     const located = result.error.issues.flatMap((issue) =>
@@ -34,7 +40,10 @@ export function parseSuite(input: unknown, source?: string, lineOf?: (path: read
 export async function loadSuiteFile(path: string): Promise<Suite> {
   const text = await readSuiteText(path);
   const { data, lineOf } = parseSuiteText(text, path);
-  return parseSuite(data, path, lineOf);
+  const suite = parseSuite(data, path, lineOf);
+  // A prompt set's file is named relative to the suite file: keep it absolute, as the run is stored.
+  if (suite.prompts) suite.prompts = { ...suite.prompts, file: resolve(dirname(resolve(path)), suite.prompts.file) };
+  return suite;
 }
 
 /** What is wrong with an input that is not a mapping at all, in words a user who wrote the file reads. */
@@ -44,4 +53,17 @@ function shapeProblem(input: unknown): string | undefined {
   if (Array.isArray(input)) return `holds a list: ${expected}`;
   if (typeof input !== 'object') return `holds a single ${typeof input} value: ${expected}`;
   return undefined;
+}
+
+/**
+ * A suite with `rate` or `sweep` may leave `concurrency` out. `promptTokens: { mean, stddev, min, max }` is a prompt-size distribution: stored as `promptDistribution`,
+ * with `promptTokens: [mean]` keying its cells (when the mean is not a whole number, the schema says so).
+ */
+function expandShorthands(input: Record<string, unknown>): Record<string, unknown> {
+  // An open-loop or sweep suite needs no concurrency levels.
+  if (input.concurrency === undefined && (input.rate !== undefined || input.sweep !== undefined)) input = { ...input, concurrency: [] };
+  const pt = input.promptTokens;
+  if (pt === null || typeof pt !== 'object' || Array.isArray(pt) || input.promptDistribution !== undefined) return input;
+  const mean = (pt as { mean?: unknown }).mean;
+  return { ...input, promptDistribution: pt, promptTokens: [typeof mean === 'number' ? mean : 1] };
 }

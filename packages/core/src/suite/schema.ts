@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { checkGridSize, noRepeats } from './grid-checks.js';
+import { PairsSchema, pairIssues } from './size-pairs.js';
 import { formatCount, SUITE_LIMITS as L } from './limits.js';
+import { checkLoadShape } from './load-checks.js';
+import { PromptDistributionSchema, PromptSetSchema, RateSchema, SloSchema, SweepSchema } from './load-schema.js';
 
 /**
  * A whole number in `[min, max]`, with one message per bad value that says the bound and, for the upper one,
@@ -66,11 +69,36 @@ export const SuiteSchema = z
     promptTokens: grid(wholeNumber(1, L.promptTokens, "no server's context is larger"), 'prompt size'),
     /** Tokens to generate per request. */
     maxTokens: grid(wholeNumber(1, L.maxTokens, "no server's context is larger"), 'output length'),
-    /** Requests in flight at once. */
-    concurrency: grid(
-      wholeNumber(1, L.concurrency, 'one client process cannot time more streams honestly, and each holds a socket (a file descriptor)'),
-      'concurrency level',
-    ),
+    /** Measure only these (prompt size, output length) pairs, not every combination (see `PairsSchema`). */
+    pairs: PairsSchema.optional(),
+    /**
+     * Requests in flight at once (closed loop). Empty (or left out of a suite file) when only `rate` or
+     * `sweep` shapes the load; `checkLoadShape` refuses a suite with no load at all.
+     */
+    concurrency: z
+      .array(
+        wholeNumber(1, L.concurrency, 'one client process cannot time more streams honestly, and each holds a socket (a file descriptor)'),
+      )
+      .superRefine(noRepeats('concurrency level')),
+    /** Open-loop request rates, requests/s: a cell per rate, requests sent on schedule whether or not others ended. */
+    rate: grid(RateSchema, 'request rate').optional(),
+    /** How open-loop requests arrive: `poisson` (exponential gaps, the default) or `constant` (evenly spaced). */
+    arrivals: z.enum(['poisson', 'constant']).default('poisson'),
+    /** Seed of the arrival schedules and prompt-size draws: the same seed offers the same load. */
+    seed: z.number().int().min(0).max(4_294_967_295).default(1),
+    /** Most open-loop requests in flight at once; a request due beyond it starts late (flagged `late`). */
+    maxConcurrency: wholeNumber(1, L.concurrency, 'one client process cannot time more streams honestly').default(64),
+    /** Sweep from one stream to saturation (see `SweepSchema`). */
+    sweep: SweepSchema.optional(),
+    /** Service-level objectives: per cell, the share of requests meeting them and goodput (requests/s). */
+    slo: SloSchema.optional(),
+    /**
+     * Prompt sizes drawn per request (seeded) instead of one exact size per cell; written in a suite as
+     * `promptTokens: { mean, stddev, min, max }` (then `promptTokens` becomes `[mean]`, the cells' key).
+     */
+    promptDistribution: PromptDistributionSchema.optional(),
+    /** Measured requests send these prompts (a JSONL file) instead of synthetic ones of exact sizes. */
+    prompts: PromptSetSchema.optional(),
     /** Measured requests per cell and concurrency slot: a cell at concurrency C runs C × repetitions requests. */
     repetitions: wholeNumber(1, L.repetitions, 'more samples per slot add no precision; run the suite again instead').default(3),
     /**
@@ -112,15 +140,26 @@ export const SuiteSchema = z
      * and a sample the server saw at another size is flagged `prompt-size-mismatch`.
      */
     calibrate: z.boolean().default(true),
+    /**
+     * Worker threads a closed-loop cell's in-flight requests are split across (issue #21): 1 (the default)
+     * times every stream on the main thread; `auto` starts one per 128 streams, up to the cores but one.
+     */
+    workers: z.union([wholeNumber(1, 256, 'a thread per core is the most that helps'), z.literal('auto')]).default(1),
   })
   .strict()
-  // Runs only when every field is valid: the size of the whole grid.
-  .superRefine(checkGridSize);
+  // Runs only when every field is valid: the size of the whole grid, and a load to run.
+  .superRefine((suite, ctx) => {
+    checkLoadShape(suite, ctx);
+    for (const issue of pairIssues(suite)) ctx.addIssue({ code: 'custom', ...issue });
+    checkGridSize(suite, ctx);
+  });
 
-/** A suite as written by a user (defaults not yet applied). */
-export type SuiteInput = z.input<typeof SuiteSchema>;
+// Interfaces, not aliases: editors and compiler errors then say `SuiteInput` / `Suite` instead of spelling
+// out the whole expanded object type.
+/** A suite as written by a user: fields with defaults may be left out. */
+export interface SuiteInput extends z.input<typeof SuiteSchema> {}
 /** A suite with every default applied. */
-export type Suite = z.output<typeof SuiteSchema>;
+export interface Suite extends z.output<typeof SuiteSchema> {}
 
 /** The fields a suite may have, in the order the README lists them. */
 export const SUITE_FIELDS: readonly string[] = Object.keys(SuiteSchema.shape);

@@ -158,6 +158,8 @@ export function createFakeTransport(options: FakeTransportOptions): FakeTranspor
 
   const kind = options.kind ?? 'llama-server';
   const traits: TransportTraits = {
+    // Any other trait given (reportsPromptTokens, obeysCachePrompt, …) as given.
+    ...options.traits,
     anyModelName: options.traits?.anyModelName ?? kind === 'llama-server',
     describesLoadedModelsOnly: options.traits?.describesLoadedModelsOnly ?? false,
   };

@@ -141,6 +141,29 @@ export interface ActivityProbe {
 }
 
 /**
+ * The server's own Prometheus counters and gauges at one instant (llama-server `--metrics`, vLLM), those
+ * that explain a cell's figures. A field the server does not export is absent.
+ */
+export interface ServerCounters {
+  /** Whose metric names were read. */
+  source: 'llama.cpp' | 'vllm';
+  /** Requests being processed now (`llamacpp:requests_processing`, `vllm:num_requests_running`). */
+  requestsProcessing?: number | undefined;
+  /** Requests waiting for a slot now (`llamacpp:requests_deferred`, `vllm:num_requests_waiting`). */
+  requestsDeferred?: number | undefined;
+  /** KV cache in use, 0–1 (`vllm:kv_cache_usage_perc` / `gpu_cache_usage_perc`, `llamacpp:kv_cache_usage_ratio`). */
+  kvCacheUsage?: number | undefined;
+  /** Prompt tokens evaluated since start (`llamacpp:prompt_tokens_total`, `vllm:prompt_tokens_total`). */
+  promptTokensTotal?: number | undefined;
+  /** Prompt tokens taken from the cache since start (`llamacpp:prompt_tokens_cached_total`). */
+  cachedPromptTokensTotal?: number | undefined;
+  /** Tokens generated since start (`llamacpp:tokens_predicted_total`, `vllm:generation_tokens_total`). */
+  generatedTokensTotal?: number | undefined;
+  /** Decode calls since start (`llamacpp:n_decode_total`): fewer than tokens means batched decoding. */
+  decodesTotal?: number | undefined;
+}
+
+/**
  * Facts about how a server behaves that the engine adapts to. They are not methods: they change what the
  * engine expects, not what it can ask.
  */
@@ -149,13 +172,32 @@ export interface TransportTraits {
   anyModelName: boolean;
   /** `describe` covers only loaded models (asking would load the others): describe again after a cold start. */
   describesLoadedModelsOnly: boolean;
+  /**
+   * Every answer reports the prompt tokens the server evaluated (`usage.prompt_tokens`, Ollama
+   * `prompt_eval_count`): without a tokenizer, prompts are sized by probing with one-token requests.
+   */
+  reportsPromptTokens?: boolean | undefined;
+  /**
+   * False: `cachePrompt: false` is not obeyed (an OpenAI-compatible server, Ollama), so a unique prefix is
+   * the only cache buster, and the head of the prompt before it (the chat template's) is reused anyway.
+   * The engine measures that shared head and flags `warm-cache` only beyond it.
+   */
+  obeysCachePrompt?: boolean | undefined;
 }
 
 /**
  * The optional methods of a Transport, each one capability. One list, so facades and reports cover them all.
  * The engine checks for the method and records the fallback it took when one is missing.
  */
-export const TRANSPORT_CAPABILITIES = ['tokenize', 'applyTemplate', 'describe', 'runningModels', 'unload', 'probeActivity'] as const;
+export const TRANSPORT_CAPABILITIES = [
+  'tokenize',
+  'applyTemplate',
+  'describe',
+  'runningModels',
+  'unload',
+  'probeActivity',
+  'serverCounters',
+] as const;
 
 /** The name of one optional capability. */
 export type TransportCapability = (typeof TRANSPORT_CAPABILITIES)[number];
@@ -208,6 +250,11 @@ export interface Transport {
   unload?(model: string, options?: CallOptions): Promise<void>;
   /** Whether somebody else is using the server now. */
   probeActivity?(options?: CallOptions): Promise<ActivityProbe>;
+  /**
+   * The server's Prometheus counters for `model` now (its `/metrics`); undefined when it exports none
+   * (llama-server without `--metrics`, a server without the route).
+   */
+  serverCounters?(model: string, options?: CallOptions): Promise<ServerCounters | undefined>;
   /** Release connections. */
   close(): Promise<void>;
 }

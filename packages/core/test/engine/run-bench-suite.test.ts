@@ -125,9 +125,13 @@ describe('runBenchSuite', () => {
     const events: BenchEvent[] = [];
     await runBenchSuite(suite({ concurrency: [1, 2], repetitions: 1 }), { transport, clock: clock.now, onEvent: (e) => events.push(e) });
     expect(events.map((e) => e.seq)).toEqual(events.map((_e, i) => i));
-    expect(events.map((e) => e.type)).toEqual([
+    // Phases are named: a progress display says what happens before the first cell.
+    expect(events.map((e) => (e.type === 'phase' ? `phase:${e.phase}` : e.type))).toEqual([
       'run-start',
+      'phase:preflight',
+      'phase:cold-start',
       'model-start',
+      'phase:calibrate',
       'cell-start',
       'sample',
       'cell-done',

@@ -87,15 +87,15 @@ describe('resolveStoreUri', () => {
     await writeFile(join(dir, 'notes.txt'), 'not a database');
     await unavailable(
       resolveStoreUri('notes.txt', { cwd: dir }),
-      /notes\.txt: neither a directory nor a SQLite database; use sqlite:<file>, file:<dir> or memory:/,
+      /notes\.txt: neither a directory nor a SQLite database; use sqlite:<file>, file:<dir>, postgres:\/\/user:password@host\/database or memory:/,
     );
     await unavailable(resolveStoreUri('nowhere', { cwd: dir }), /nowhere: no such directory.*sqlite:<file>/);
   });
 
   it('refuses an unknown scheme, naming the URI and the schemes', async () => {
     await unavailable(
-      resolveStoreUri('postgres://db.local/bench'),
-      /^store postgres:\/\/db\.local\/bench: unknown scheme "postgres:"; use sqlite:<file>, file:<dir> or memory:$/,
+      resolveStoreUri('mysql://db.local/bench'),
+      /^store mysql:\/\/db\.local\/bench: unknown scheme "mysql:"; use sqlite:<file>, file:<dir>, postgres:\/\/user:password@host\/database or memory:$/,
     );
   });
 

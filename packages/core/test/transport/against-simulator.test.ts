@@ -168,7 +168,8 @@ describe('llama transport against the simulator (real loopback HTTP)', () => {
       http.get('*/v1/models', () => HttpResponse.json({ object: 'list', data: [{ id: 'Qwen/Qwen3-8B' }] })),
     ]);
     const openai = await connectLlamaTransport({ baseUrl: vllm.url });
-    expect([openai.kind, typeof openai.tokenize]).toEqual(['openai', 'undefined']);
+    // vLLM's tokenizer route, tried first by calibration.
+    expect([openai.kind, typeof openai.tokenize]).toEqual(['openai', 'function']);
     expect((await openai.listModels()).map((m) => m.id)).toEqual(['Qwen/Qwen3-8B']);
     await openai.close();
     await vllm.close();

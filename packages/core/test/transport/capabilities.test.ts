@@ -9,6 +9,7 @@ import { connectLlamaTransport, createLlamaTransport, type LlamaServerKind } fro
 import { capabilitiesOf, TRANSPORT_CAPABILITIES, type TransportCapability, type TransportTraits } from '../../src/transport/transport.js';
 import { closeAfterEach } from './helpers.js';
 import { startMswServer } from './msw-loopback.js';
+import { llamaRouterHandlers } from './recorded-router.js';
 import { llamaServerHandlers, llamaSwapHandlers } from './recorded-servers.js';
 
 const keep = closeAfterEach();
@@ -17,14 +18,22 @@ const serve = async (handlers: Parameters<typeof startMswServer>[0]) => keep(awa
 /** What each kind offers: the table the engine's fallbacks depend on. */
 const EXPECTED: Record<LlamaServerKind, { capabilities: TransportCapability[]; traits: TransportTraits }> = {
   'llama-server': {
-    capabilities: ['tokenize', 'applyTemplate', 'describe', 'probeActivity'],
+    capabilities: ['tokenize', 'applyTemplate', 'describe', 'probeActivity', 'serverCounters'],
     traits: { anyModelName: true, describesLoadedModelsOnly: false },
   },
   'llama-swap': {
-    capabilities: ['tokenize', 'applyTemplate', 'describe', 'runningModels', 'unload', 'probeActivity'],
+    capabilities: ['tokenize', 'applyTemplate', 'describe', 'runningModels', 'unload', 'probeActivity', 'serverCounters'],
     traits: { anyModelName: false, describesLoadedModelsOnly: true },
   },
-  openai: { capabilities: ['describe'], traits: { anyModelName: false, describesLoadedModelsOnly: false } },
+  'llama-router': {
+    capabilities: ['tokenize', 'applyTemplate', 'describe', 'runningModels', 'unload', 'probeActivity', 'serverCounters'],
+    traits: { anyModelName: false, describesLoadedModelsOnly: true },
+  },
+  // vLLM's `/tokenize` (a server without it is probed instead); usage reports sizes; the cache cannot be turned off.
+  openai: {
+    capabilities: ['tokenize', 'describe', 'serverCounters'],
+    traits: { anyModelName: false, describesLoadedModelsOnly: false, reportsPromptTokens: true, obeysCachePrompt: false },
+  },
 };
 const KINDS = Object.keys(EXPECTED) as LlamaServerKind[];
 
@@ -32,6 +41,7 @@ const KINDS = Object.keys(EXPECTED) as LlamaServerKind[];
 async function handlersFor(kind: LlamaServerKind) {
   if (kind === 'llama-server') return llamaServerHandlers();
   if (kind === 'llama-swap') return llamaSwapHandlers();
+  if (kind === 'llama-router') return llamaRouterHandlers();
   return [http.get('*/v1/models', () => HttpResponse.json({ data: [{ id: 'Qwen/Qwen3-8B' }] }))];
 }
 
@@ -67,7 +77,7 @@ describe('the auto-detecting facade', () => {
     expect([t.kind, capabilitiesOf(t), t.traits]).toEqual([kind, EXPECTED[kind].capabilities, EXPECTED[kind].traits]);
     // Detection asks llama-swap's /running, then llama-server's /props, as far as it needs to (unanswered
     // routes get a 599 and are not recorded); then the call itself goes out.
-    const probes = { 'llama-swap': ['/running'], 'llama-server': ['/props'], openai: [] }[kind];
+    const probes = { 'llama-swap': ['/running'], 'llama-server': ['/props'], 'llama-router': ['/props'], openai: [] }[kind];
     expect(s.hits.map((h) => h.path).slice(0, probes.length + 1)).toEqual([...probes, '/v1/models']);
   });
 

@@ -1,85 +1,77 @@
 import type { CellKey } from '../../result/types.js';
+import { loadShapeSize } from '../../suite/load-checks.js';
 import type { Suite } from '../../suite/schema.js';
-import { createCellAccumulator } from '../cell-accumulator.js';
-import { type LoopDelay, watchEventLoop } from '../client-health.js';
+import { sizePairs } from '../../suite/size-pairs.js';
+import { mix } from '../../util/rng.js';
+import { runSweep } from '../load/sweep.js';
 import type { RunContext } from '../run-context.js';
-import { sendRequest } from '../send-request.js';
-import { cellRequests, runFixedConcurrency } from './fixed-concurrency.js';
-import { openConnections, releaseConnections } from './connections.js';
-import { primeCache } from './prime-cache.js';
+import { cellRequests } from './fixed-concurrency.js';
+import { type CellLoad, measureCell } from './measure-cell.js';
 import type { PreparedModel } from './prepare-model.js';
 
-/** `model pp512 tg128 c4`: a cell as reports and warnings name it. */
-export function cellName(c: CellKey): string {
-  return `${c.model} pp${c.promptTokens} tg${c.maxTokens} c${c.concurrency}`;
-}
+export { cellName } from './measure-cell.js';
 
-/** The cells of one model, in the order they run: prompt size, then output length, then concurrency. */
+/**
+ * The grid cells of one model, in the order they run: prompt size, then output length, then the
+ * concurrency levels (closed loop), then the rates (open loop, capped at `maxConcurrency` in flight).
+ */
 export function modelCells(suite: Suite, model: string): CellKey[] {
   const cells: CellKey[] = [];
-  for (const promptTokens of suite.promptTokens) {
-    for (const maxTokens of suite.maxTokens) {
-      for (const concurrency of suite.concurrency) cells.push({ model, promptTokens, maxTokens, concurrency });
-    }
+  for (const { promptTokens, maxTokens } of sizePairs(suite)) {
+    for (const concurrency of suite.concurrency) cells.push({ model, promptTokens, maxTokens, concurrency });
+    for (const rate of suite.rate ?? []) cells.push({ model, promptTokens, maxTokens, concurrency: suite.maxConcurrency, rate });
   }
   return cells;
 }
 
-/** Cells in the whole run, and measured requests (warmups, cold starts and swaps not counted). */
+/** Cells of one model, sweep steps included (all of them: a sweep that stops early runs fewer). */
+export function modelCellCount(suite: Suite): number {
+  const sweepSteps = suite.sweep ? suite.sweep.steps + 2 : 0;
+  return modelCells(suite, '').length + sizePairs(suite).length * sweepSteps;
+}
+
+/** Cells in the whole run, and measured requests (warmups, cold starts and swaps not counted; sweeps at most). */
 export function runSize(suite: Suite): { cells: number; requests: number } {
   const perModel = modelCells(suite, '');
+  const sweep = suite.sweep ? loadShapeSize({ ...suite, rate: undefined }) : { cells: 0, requests: 0 };
+  const pairs = sizePairs(suite).length;
   return {
-    cells: perModel.length * suite.models.length,
-    requests: perModel.reduce((a, c) => a + cellRequests(suite, c), 0) * suite.models.length,
+    cells: modelCellCount(suite) * suite.models.length,
+    requests: (perModel.reduce((a, c) => a + cellRequests(suite, c), 0) + pairs * sweep.requests) * suite.models.length,
+  };
+}
+
+/** How a grid cell's requests are sent. */
+export function gridCellLoad(suite: Suite, cell: CellKey): CellLoad {
+  const requests = cellRequests(suite, cell);
+  if (cell.rate === undefined) return { kind: 'closed', requests };
+  // The same cell gets the same schedule in every run of the suite: two runs offer the same load.
+  const seed = mix(suite.seed, cell.promptTokens, cell.maxTokens, Math.round(cell.rate * 1000));
+  return {
+    kind: 'open',
+    plan: { count: requests, rate: cell.rate, arrivals: suite.arrivals, seed, maxConcurrency: cell.concurrency },
   };
 }
 
 /**
- * Measure a prepared model's cells one after the other. Each cell's load runs to its end, then the cell is
- * aggregated and emitted. `firstIndex` is the index of the model's first cell in the run.
- * Fixed concurrency is the only load shape today; another (a request rate) plugs in where it is chosen.
- * Samples go to the store as they finish (`ctx.record`); the cell keeps only their figures, so memory stays
- * flat however many requests a cell measures.
+ * Measure a prepared model's cells one after the other (see `measureCell`), then its sweeps, one per prompt
+ * size × output length. `firstIndex` is the index of the model's first cell in the run.
  */
 export async function runModelCells(ctx: RunContext, prepared: PreparedModel, firstIndex: number, total: number): Promise<void> {
   const cells = modelCells(ctx.suite, prepared.model);
-  for (const [i, cell] of cells.entries()) {
+  let index = firstIndex;
+  for (const cell of cells) {
     if (ctx.stopSignal.aborted) return;
-    const index = firstIndex + i;
-    ctx.emit({ type: 'cell-start', cell, index, total });
-    const accumulator = createCellAccumulator();
-    const plan = prepared.plans.get(cell.promptTokens)!;
-    await primeCache(ctx, cell, plan);
-    const planned = cellRequests(ctx.suite, cell);
-    await openConnections(ctx, Math.min(cell.concurrency, planned));
-    const foreignWindow = await ctx.foreign.cellStart();
-    const loop = watchEventLoop();
-    let loopDelay: LoopDelay;
-    const t0 = ctx.clock();
-    try {
-      await runFixedConcurrency(ctx, cell, async () => {
-        const sample = await sendRequest(ctx, { phase: 'measured', cell, plan });
-        if (sample) accumulator.add(sample);
-      });
-    } finally {
-      // Never leave a monitor running: its timer would fire for the life of the process.
-      loopDelay = loop.stop();
-      releaseConnections(ctx);
+    await measureCell(ctx, prepared, cell, gridCellLoad(ctx.suite, cell), { index: index++, total });
+  }
+  const { sweep } = ctx.suite;
+  if (!sweep) return;
+  for (const promptTokens of ctx.suite.promptTokens) {
+    for (const maxTokens of ctx.suite.maxTokens) {
+      if (ctx.stopSignal.aborted) return;
+      const summary = await runSweep(ctx, prepared, { promptTokens, maxTokens }, { index, total });
+      index += sweep.steps + 2;
+      ctx.result.sweeps = [...(ctx.result.sweeps ?? []), summary];
     }
-    const wallMs = ctx.clock() - t0;
-    // A cell cut short by an abort before any request ended has nothing to report.
-    if (accumulator.n === 0 && ctx.stopSignal.aborted) return;
-    const foreign = ctx.foreign.cellEnd(foreignWindow);
-    const aggregate = { ...accumulator.result(cell, wallMs, planned, loopDelay), ...foreign };
-    if (foreign.polluted)
-      ctx.warn(
-        `cell ${cellName(cell)} is polluted: up to ${foreign.concurrentForeignRequests?.peak} foreign request(s) were in flight on the host`,
-      );
-    if (aggregate.partial)
-      ctx.warn(`cell ${cellName(cell)} is partial: ${aggregate.n} of ${aggregate.planned} requests measured before the run stopped`);
-    ctx.result.cells.push(aggregate);
-    // A cell is done once its samples are stored: whoever hears of it can read them.
-    await ctx.flushSamples();
-    ctx.emit({ type: 'cell-done', cell: aggregate, index, total });
   }
 }

@@ -1,5 +1,6 @@
 import { ConfigError, type ConfigIssue } from '../../errors/errors.js';
 import type { RunContext } from '../run-context.js';
+import { sizePairs } from '../../suite/size-pairs.js';
 
 /**
  * Refuse cells that cannot fit the server's context per slot (prompt + output > n_ctx of a slot) before any
@@ -15,10 +16,11 @@ export function checkContext(ctx: RunContext, models: readonly string[]): void {
     const described = ctx.result.environment.server?.models.find((m) => m.id === model);
     const context = described?.contextPerSlot;
     if (context === undefined) continue;
-    const prompt = Math.max(...suite.promptTokens);
-    const output = Math.max(...suite.maxTokens);
+    const pairs = sizePairs(suite);
+    const prompt = Math.max(...pairs.map((x) => x.promptTokens));
+    const output = Math.max(...pairs.map((x) => x.maxTokens));
     const tooLong: string[] = [];
-    for (const p of suite.promptTokens) for (const t of suite.maxTokens) if (p + t > context) tooLong.push(`pp${p}+tg${t}`);
+    for (const { promptTokens: p, maxTokens: t } of sizePairs(suite)) if (p + t > context) tooLong.push(`pp${p}+tg${t}`);
     if (tooLong.length === 0) continue;
     const what = `model "${model}": ${tooLong.join(', ')} cannot fit the server's context of ${context} tokens per slot (n_ctx)`;
     if (suite.allowContextOverflow) {

@@ -11,6 +11,7 @@ const FLAG_NOTES: Record<SampleFlag, string> = {
   'length-mismatch': 'generated a different number of tokens than asked despite ignoreEos',
   'prompt-size-mismatch': 'evaluated a different prompt size than asked',
   'client-wait': 'waited in the client before being sent (the server saw less load than asked)',
+  late: 'started late on their open-loop schedule (the in-flight cap was reached, or the client was busy)',
 };
 
 /** Saturated cells named in the note; the rest are counted. */

@@ -1,18 +1,12 @@
 import type { CellKey } from '../../result/types.js';
+import { rateCellRequests } from '../../suite/load-checks.js';
 import type { Suite } from '../../suite/schema.js';
-import type { RunContext } from '../run-context.js';
-import { runSlidingWindow } from '../sliding-window.js';
-
-/** Measured requests of a cell: the suite's `requests`, or `repetitions × C`. */
-export function cellRequests(suite: Pick<Suite, 'requests' | 'repetitions'>, cell: Pick<CellKey, 'concurrency'>): number {
-  return suite.requests ?? suite.repetitions * cell.concurrency;
-}
 
 /**
- * The fixed-concurrency load of a cell: its requests (`cellRequests`) with exactly C in flight (a sliding
- * window, no barrier between waves; fewer when the cell has fewer requests than C). Stops starting requests
- * when the run aborts.
+ * Measured requests of a grid cell: the suite's `requests`, or `repetitions × C` at fixed concurrency; an
+ * open-loop cell's `requests`, or 10 s of its arrivals (at least 10).
  */
-export function runFixedConcurrency(ctx: RunContext, cell: CellKey, sendOne: () => Promise<void>): Promise<void> {
-  return runSlidingWindow(cellRequests(ctx.suite, cell), cell.concurrency, sendOne, ctx.stopSignal);
+export function cellRequests(suite: Pick<Suite, 'requests' | 'repetitions'>, cell: Pick<CellKey, 'concurrency' | 'rate'>): number {
+  if (cell.rate !== undefined) return rateCellRequests(suite, cell.rate);
+  return suite.requests ?? suite.repetitions * cell.concurrency;
 }

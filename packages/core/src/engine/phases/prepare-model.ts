@@ -1,5 +1,6 @@
 import type { CellKey } from '../../result/types.js';
 import type { PromptPlan } from '../prompts.js';
+import type { RunPhase } from '../events.js';
 import type { RunContext } from '../run-context.js';
 import { calibrate } from './calibrate.js';
 import { checkColdStart } from './cold-start.js';
@@ -21,10 +22,18 @@ export async function prepareModel(ctx: RunContext, model: string): Promise<Prep
   const { suite } = ctx;
   // Cold start, swaps and warmups all use the smallest cell of the grid's first row, one at a time.
   const first: CellKey = { model, promptTokens: suite.promptTokens[0]!, maxTokens: suite.maxTokens[0]!, concurrency: 1 };
+  const phase = (name: RunPhase) => ctx.emit({ type: 'phase', phase: name, model });
+  phase('cold-start');
   const coldRequestSent = await checkColdStart(ctx, first);
+  phase('calibrate');
   const plans = await calibrate(ctx, model);
   const plan = plans.get(first.promptTokens)!;
-  if (suite.swaps > 0 && !ctx.stopSignal.aborted) await measureSwaps(ctx, first, plan);
-  await warmUp(ctx, first, plan, Math.max(0, suite.warmup - (coldRequestSent ? 1 : 0)));
+  if (suite.swaps > 0 && !ctx.stopSignal.aborted) {
+    phase('swaps');
+    await measureSwaps(ctx, first, plan);
+  }
+  const warmups = Math.max(0, suite.warmup - (coldRequestSent ? 1 : 0));
+  if (warmups > 0) phase('warmup');
+  await warmUp(ctx, first, plan, warmups);
   return { model, plans };
 }

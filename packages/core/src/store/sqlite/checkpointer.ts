@@ -48,7 +48,12 @@ export function createCheckpointer(db: DatabaseSync, file: string): Checkpointer
       if (worker) return;
       let thread: Worker;
       try {
-        thread = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, everyMs: EVERY_MS } });
+        thread = new Worker(WORKER_SOURCE, {
+          eval: true,
+          workerData: { file, everyMs: EVERY_MS },
+          // Each thread warns once that node:sqlite is experimental (Node 22.13–22.x): not the user's business here.
+          execArgv: [...process.execArgv, '--disable-warning=ExperimentalWarning'],
+        });
       } catch {
         // No worker threads here: the connection keeps checkpointing by itself, as SQLite does.
         return;

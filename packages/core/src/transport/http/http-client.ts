@@ -23,6 +23,8 @@ export interface HttpClientOptions {
   clock?: (() => number) | undefined;
   /** Sent as `Authorization: Bearer`. */
   apiKey?: string | undefined;
+  /** Sent with every request; `apiKey`'s authorization wins over one here. */
+  headers?: Record<string, string> | undefined;
   /** Longest wait for a TCP (and TLS) connection, ms; default 10 000. Only for the client's own Pool. */
   connectTimeoutMs?: number | undefined;
   /** Streams: longest wait for response headers, ms; default 300 000. */
@@ -111,9 +113,9 @@ export class HttpClient {
       options.dispatcher === undefined
         ? new StreamConnections(url, { connectTimeoutMs, limit: options.connections, clock: options.clock ?? (() => performance.now()) })
         : undefined;
-    this.getHeaders = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
+    this.getHeaders = { ...lowerCased(options.headers), ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) };
     // Proxies that route by the body's `model` (llama-swap) read it only when the content type says JSON.
-    this.postHeaders = { 'content-type': 'application/json', ...this.getHeaders };
+    this.postHeaders = { ...this.getHeaders, 'content-type': 'application/json' };
   }
 
   /** Full URL of a path, for messages. */
@@ -264,4 +266,9 @@ export class HttpClient {
       bodyTimeout,
     };
   }
+}
+
+/** Header names in lower case, so ours replace a user's `Content-Type` or `Authorization` instead of going beside it. */
+function lowerCased(headers: Record<string, string> | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
 }

@@ -6,11 +6,15 @@
 import { UnsupportedError } from '../../errors/errors.js';
 import type { HttpClient } from '../http/http-client.js';
 import { TRANSPORT_CAPABILITIES, type CallOptions, type Transport, type TransportTraits } from '../transport.js';
-import { detectKind } from './detect.js';
-import type { LlamaServerKind } from './routes.js';
+import { type DetectedKind, detectKind } from './detect.js';
 
 /** What the facade reports before detection: an OpenAI-compatible server, the kind that promises least. */
-const UNDETECTED_TRAITS: TransportTraits = Object.freeze({ anyModelName: false, describesLoadedModelsOnly: false });
+const UNDETECTED_TRAITS: TransportTraits = Object.freeze({
+  anyModelName: false,
+  describesLoadedModelsOnly: false,
+  reportsPromptTokens: true,
+  obeysCachePrompt: false,
+});
 
 type Method = (...args: unknown[]) => Promise<unknown>;
 
@@ -19,7 +23,7 @@ export function autoTransport(
   http: HttpClient,
   baseUrl: string,
   client: Pick<Transport, 'clock' | 'connections' | 'reserveConnections'>,
-  build: (kind: LlamaServerKind) => Transport,
+  build: (kind: DetectedKind) => Transport,
 ): Transport {
   let inner: Transport | undefined;
   let detecting: Promise<Transport> | undefined;

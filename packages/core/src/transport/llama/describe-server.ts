@@ -8,6 +8,7 @@ import type { HttpClient } from '../http/http-client.js';
 import type { ServerInfo, ServerModelInfo } from '../transport.js';
 import { listedModels } from './models.js';
 import { upstreamPath, type LlamaServerKind } from './routes.js';
+import { fetchRouterModels } from './router-operations.js';
 import { parseRunning, readyModels } from './swap-operations.js';
 
 /** The fields of a llama-server `/props` answer that tell builds and settings apart; the answer is `raw`. */
@@ -55,6 +56,14 @@ export async function describeServer(
     // Each model is its own llama-server: ask the ready ones only, asking others would load them.
     const ready = readyModels(parseRunning(running));
     for (const id of (models.length > 0 ? models : ready).filter((m) => ready.includes(m))) {
+      const props = await getJson<Record<string, unknown>>(upstreamPath(kind, id, '/props'));
+      if (props) info.models.push({ id, ...mapProps(props) });
+    }
+  } else if (kind === 'llama-router') {
+    const routerModels = await bestEffort(fetchRouterModels(http, signal), signal);
+    // Loaded models only: the router would start the others to answer for them.
+    const loaded = (routerModels ?? []).filter((m) => m.state === 'loaded').map((m) => m.id);
+    for (const id of (models.length > 0 ? models : loaded).filter((m) => loaded.includes(m))) {
       const props = await getJson<Record<string, unknown>>(upstreamPath(kind, id, '/props'));
       if (props) info.models.push({ id, ...mapProps(props) });
     }

@@ -1,15 +1,27 @@
 /**
- * What is listening at a base URL: llama-swap answers `GET /running`, llama-server `GET /props`; anything
- * else that answers HTTP is taken as OpenAI-compatible (vLLM, Ollama's `/v1`).
+ * What is listening at a base URL: llama-swap answers `GET /running`, llama-server `GET /props` (in router
+ * mode with `role: "router"`), Ollama
+ * `GET /api/version` (`{"version":"0.x"}`, its native API); anything else that answers HTTP is taken as
+ * OpenAI-compatible (vLLM, or another server speaking `/v1`).
  */
 import { HttpStatusError, StreamProtocolError } from '../../errors/errors.js';
 import type { HttpClient } from '../http/http-client.js';
 import type { LlamaServerKind } from './routes.js';
 
+/** The kinds detection can name: llama.cpp's and OpenAI's, which this transport speaks, and Ollama. */
+export type DetectedKind = LlamaServerKind | 'ollama';
+
 /** Identify the server. Rejects with HostUnreachableError (or a timeout) when nothing answers. */
-export async function detectKind(http: HttpClient, signal: AbortSignal | undefined): Promise<LlamaServerKind> {
+export async function detectKind(http: HttpClient, signal: AbortSignal | undefined): Promise<DetectedKind> {
   if (await answers(http, '/running', signal, (j) => Array.isArray(j.running))) return 'llama-swap';
-  if (await answers(http, '/props', signal, (j) => 'default_generation_settings' in j || 'build_info' in j)) return 'llama-server';
+  let router = false;
+  const llama = await answers(http, '/props', signal, (j) => {
+    // Router mode's `/props` says `role: "router"` and has no model of its own.
+    router = j.role === 'router';
+    return 'default_generation_settings' in j || 'build_info' in j;
+  });
+  if (llama) return router ? 'llama-router' : 'llama-server';
+  if (await answers(http, '/api/version', signal, (j) => typeof j.version === 'string')) return 'ollama';
   return 'openai';
 }
 

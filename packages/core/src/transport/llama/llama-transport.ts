@@ -1,22 +1,27 @@
 /**
- * The Transport for llama-server, llama-swap and OpenAI-compatible servers (vLLM, Ollama's `/v1`), on the
- * shared undici HTTP client. What each kind can do differs: only llama-swap unloads and lists running
- * models, only llama.cpp applies its template, tokenizes and shows its slots; the methods a kind lacks are
- * left out, so the engine sees it. Each job lives in its own module; this one assembles them.
+ * The Transport for llama-server (also in router mode), llama-swap and OpenAI-compatible servers (vLLM,
+ * Ollama's `/v1`), on the shared undici HTTP client; a server detected as Ollama gets the Ollama transport.
+ * What each kind can do differs: only llama-swap and the router unload and list loaded models, only llama.cpp
+ * applies its template and shows its slots, vLLM tokenizes its own way; the methods a kind lacks are left
+ * out, so the engine sees it. Each job lives in its own module; this one assembles them.
  */
 import { EventStream } from '../http/event-stream.js';
 import { HttpClient } from '../http/http-client.js';
 import type { CallOptions, StreamRequest, Transport, TransportEvent, TransportTraits } from '../transport.js';
 import { autoTransport } from './auto-transport.js';
 import { describeServer } from './describe-server.js';
-import { detectKind } from './detect.js';
+import { type DetectedKind, detectKind } from './detect.js';
+import { buildOllamaTransport } from '../ollama/ollama-transport.js';
 import { LLAMA_ERROR_RULES } from './error-rules.js';
 import { listedModelIds, listModels } from './models.js';
 import { probeActivity } from './probe-activity.js';
 import { isLlamaCpp, streamRoute, type LlamaServerKind } from './routes.js';
+import { serverCounters } from './server-counters.js';
 import { StreamParser } from './stream-parser.js';
+import { routerLoadedModels, routerUnload } from './router-operations.js';
 import { runningModels, unloadModel } from './swap-operations.js';
 import { applyTemplate, tokenize } from './template.js';
+import { vllmTokenize } from './vllm-tokenize.js';
 import { checkTransportOptions, DEFAULT_LOAD_TIMEOUT_MS, type LlamaTransportOptions } from './transport-options.js';
 
 export type { LlamaTransportOptions } from './transport-options.js';
@@ -26,7 +31,10 @@ const TRAITS: Record<LlamaServerKind, TransportTraits> = {
   // One model, served under whatever name the request gives.
   'llama-server': Object.freeze({ anyModelName: true, describesLoadedModelsOnly: false }),
   'llama-swap': Object.freeze({ anyModelName: false, describesLoadedModelsOnly: true }),
-  openai: Object.freeze({ anyModelName: false, describesLoadedModelsOnly: false }),
+  // Router mode: each model a child llama-server, started on its first request (asking its props would).
+  'llama-router': Object.freeze({ anyModelName: false, describesLoadedModelsOnly: true }),
+  // Usage reports every prompt's size; caching cannot be switched off, so it is measured (see calibrate).
+  openai: Object.freeze({ anyModelName: false, describesLoadedModelsOnly: false, reportsPromptTokens: true, obeysCachePrompt: false }),
 };
 
 /**
@@ -37,7 +45,13 @@ const TRAITS: Record<LlamaServerKind, TransportTraits> = {
  * stream after another: a stream written on a reused connection the server closed without answering is
  * sent once more (see EventStream).
  */
-const CLOSES_AFTER_STREAM: Record<LlamaServerKind, boolean> = { 'llama-server': true, 'llama-swap': false, openai: false };
+const CLOSES_AFTER_STREAM: Record<LlamaServerKind, boolean> = {
+  'llama-server': true,
+  // The router is llama-server's own HTTP server: treated the same (closing is always safe).
+  'llama-router': true,
+  'llama-swap': false,
+  openai: false,
+};
 
 /**
  * Create a transport. With `kind: 'auto'` (the default) the server is identified on the first call.
@@ -85,6 +99,7 @@ function httpClient(options: LlamaTransportOptions): HttpClient {
     connections: options.connections,
     clock: options.clock,
     apiKey: options.apiKey,
+    headers: options.headers,
     connectTimeoutMs: options.connectTimeoutMs,
     headersTimeoutMs: options.headersTimeoutMs,
     bodyTimeoutMs: options.bodyTimeoutMs,
@@ -99,12 +114,14 @@ function httpClient(options: LlamaTransportOptions): HttpClient {
  * The transport for a known kind: the required methods, and the optional ones this kind has. `baseUrl` is
  * the redacted one, for messages and `describe`; the HTTP client keeps the real one.
  */
-function buildTransport(kind: LlamaServerKind, http: HttpClient, options: LlamaTransportOptions, baseUrl: string): Transport {
+function buildTransport(kind: DetectedKind, http: HttpClient, options: LlamaTransportOptions, baseUrl: string): Transport {
+  // Ollama's native API is a transport of its own; detection may name it.
+  if (kind === 'ollama') return buildOllamaTransport(http, options, baseUrl);
   const client = clientSide(http, options);
   const clock = client.clock!;
   const loadTimeoutMs = options.loadTimeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS;
-  // Through llama-swap, the tokenizer routes load the model first; llama-server answers them from memory.
-  const tokenizerTimeoutMs = kind === 'llama-swap' ? loadTimeoutMs : undefined;
+  // Through llama-swap or a router, the tokenizer routes load the model first; llama-server answers them from memory.
+  const tokenizerTimeoutMs = kind === 'llama-swap' || kind === 'llama-router' ? loadTimeoutMs : undefined;
   const transport: Transport = {
     kind,
     baseUrl,
@@ -130,6 +147,7 @@ function buildTransport(kind: LlamaServerKind, http: HttpClient, options: LlamaT
       );
     },
     describe: (models, o) => describeServer(http, kind, baseUrl, models, o?.signal),
+    serverCounters: (model, o) => serverCounters(http, kind, model, o?.signal),
     close: () => http.close(),
   };
   if (isLlamaCpp(kind)) {
@@ -137,9 +155,15 @@ function buildTransport(kind: LlamaServerKind, http: HttpClient, options: LlamaT
     transport.tokenize = (model, input, o) => tokenize(http, kind, model, input, o?.signal, tokenizerTimeoutMs);
     transport.probeActivity = (o) => probeActivity(http, kind, o?.signal);
   }
+  // vLLM's tokenizer; on a server without it, calibration falls back to one-token probes.
+  if (kind === 'openai') transport.tokenize = (model, input, o) => vllmTokenize(http, model, input, o?.signal);
   if (kind === 'llama-swap') {
     transport.runningModels = (o) => runningModels(http, o?.signal);
     transport.unload = (model, o) => unloadModel(http, model, o?.signal, loadTimeoutMs);
+  }
+  if (kind === 'llama-router') {
+    transport.runningModels = (o) => routerLoadedModels(http, o?.signal);
+    transport.unload = (model, o) => routerUnload(http, model, o?.signal, loadTimeoutMs);
   }
   return transport;
 }

@@ -11,10 +11,12 @@ import type { ActivityProbe } from '../transport.js';
 /** A probe with its count of requests in flight (ActivityProbe's `inFlight`). */
 export type CountedProbe = ActivityProbe;
 import { upstreamPath, type LlamaServerKind } from './routes.js';
+import { fetchRouterModels } from './router-operations.js';
 import { fetchRunning } from './swap-operations.js';
 
 /** What the server (llama-server) or each loaded model (llama-swap) is doing now. */
 export async function probeActivity(http: HttpClient, kind: LlamaServerKind, signal: AbortSignal | undefined): Promise<CountedProbe> {
+  if (kind === 'llama-router') return routerActivity(http, signal);
   if (kind !== 'llama-swap') return slotActivity(http, kind, undefined, signal);
   const running = await fetchRunning(http, signal);
   let busy = false;
@@ -37,7 +39,27 @@ export async function probeActivity(http: HttpClient, kind: LlamaServerKind, sig
   return { busy, evidence, inFlight };
 }
 
-/** One llama-server's activity: `model` names it behind llama-swap, undefined for the server itself. */
+/** A router's activity: each loaded model's slots; a model loading means somebody asked for it. */
+async function routerActivity(http: HttpClient, signal: AbortSignal | undefined): Promise<CountedProbe> {
+  let busy = false;
+  let inFlight: number | undefined = 0;
+  const evidence: string[] = [];
+  for (const m of await fetchRouterModels(http, signal)) {
+    if (m.state === 'loading') {
+      busy = true;
+      if (inFlight !== undefined) inFlight += 1;
+      evidence.push(`${m.id} is loading`);
+    } else if (m.state === 'loaded') {
+      const slots = await slotActivity(http, 'llama-router', m.id, signal);
+      busy ||= slots.busy;
+      inFlight = inFlight === undefined || slots.inFlight === undefined ? undefined : inFlight + slots.inFlight;
+      evidence.push(...slots.evidence);
+    }
+  }
+  return { busy, evidence, inFlight };
+}
+
+/** One llama-server's activity: `model` names it behind llama-swap or a router, undefined for the server itself. */
 async function slotActivity(
   http: HttpClient,
   kind: LlamaServerKind,

@@ -4,8 +4,11 @@
  */
 import type { StreamRequest } from '../transport.js';
 
-/** The kinds of server this transport speaks to. */
-export type LlamaServerKind = 'llama-swap' | 'llama-server' | 'openai';
+/**
+ * The kinds of server this transport speaks to. `llama-router`: llama-server in router mode (started
+ * without `-m`), one child llama-server per model, loaded on demand or by `POST /models/load`.
+ */
+export type LlamaServerKind = 'llama-swap' | 'llama-server' | 'llama-router' | 'openai';
 
 /** The route and JSON body of one streamed request; `native` for llama.cpp's own `/completion` stream. */
 export interface StreamRoute {
@@ -43,9 +46,18 @@ export function streamRoute(kind: LlamaServerKind, request: StreamRequest): Stre
   return { path, native, body };
 }
 
-/** A llama-server route for `model`: through llama-swap it lives under `/upstream/<model>`. */
+/**
+ * A llama-server route for `model`: through llama-swap it lives under `/upstream/<model>`; a router takes
+ * the model as `?model=` on a GET (and in the body of a POST, which `modelBody` adds).
+ */
 export function upstreamPath(kind: LlamaServerKind, model: string, path: string): string {
+  if (kind === 'llama-router') return `${path}?model=${encodeURIComponent(model)}`;
   return kind === 'llama-swap' ? `/upstream/${modelPath(model)}${path}` : path;
+}
+
+/** A POST body to a model's own route: a router routes it by the body's `model`. */
+export function modelBody(kind: LlamaServerKind, model: string, body: Record<string, unknown>): Record<string, unknown> {
+  return kind === 'llama-router' ? { model, ...body } : body;
 }
 
 /** llama-swap's route that unloads `model`. */

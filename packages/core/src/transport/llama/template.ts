@@ -5,7 +5,7 @@
 import { UnsupportedError } from '../../errors/errors.js';
 import type { HttpClient } from '../http/http-client.js';
 import type { ChatMessage, PromptInput } from '../transport.js';
-import { upstreamPath, type LlamaServerKind } from './routes.js';
+import { modelBody, upstreamPath, type LlamaServerKind } from './routes.js';
 
 /** The prompt text the server's chat template makes of `messages`; `timeoutMs` replaces the call's deadline. */
 export async function applyTemplate(
@@ -16,8 +16,10 @@ export async function applyTemplate(
   signal: AbortSignal | undefined,
   timeoutMs?: number,
 ): Promise<string> {
-  const path = upstreamPath(kind, model, '/apply-template');
-  const json = await http.json<{ prompt?: unknown }>({ method: 'POST', path, body: { messages }, signal, model, timeoutMs });
+  // A router takes the model in the body; its path stays plain.
+  const path = kind === 'llama-router' ? '/apply-template' : upstreamPath(kind, model, '/apply-template');
+  const body = modelBody(kind, model, { messages });
+  const json = await http.json<{ prompt?: unknown }>({ method: 'POST', path, body, signal, model, timeoutMs });
   if (typeof json.prompt !== 'string') throw new UnsupportedError(`${http.url(path)} returned no prompt`);
   return json.prompt;
 }
@@ -35,13 +37,13 @@ export async function tokenize(
   timeoutMs?: number,
 ): Promise<number> {
   const content = input.endpoint === 'chat' ? await applyTemplate(http, kind, model, input.messages, signal, timeoutMs) : input.prompt;
-  const path = upstreamPath(kind, model, '/tokenize');
+  const path = kind === 'llama-router' ? '/tokenize' : upstreamPath(kind, model, '/tokenize');
   // add_special is on for chat too: llama.cpp strips the template's leading BOS text when the vocab adds
   // BOS (common/chat.cpp), then tokenizes the chat prompt with add_special and parse_special on.
   const json = await http.json<{ tokens?: unknown[] }>({
     method: 'POST',
     path,
-    body: { content, add_special: true, parse_special: true },
+    body: modelBody(kind, model, { content, add_special: true, parse_special: true }),
     signal,
     model,
     timeoutMs,

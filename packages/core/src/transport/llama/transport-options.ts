@@ -18,10 +18,11 @@ export interface LlamaTransportOptions {
   baseUrl: string;
   /**
    * What the server is. `auto` (the default) detects it on the first call: llama-swap answers `/running`,
-   * llama-server `/props`, anything else is `openai`. Until then `kind` reads `openai` and every optional
+   * llama-server `/props` (`llama-router` when its `role` is `router`), Ollama `/api/version` (its native
+   * transport is used then), anything else is `openai`. Until then `kind` reads `openai` and every optional
    * method is present; prefer `connectLlamaTransport`, which detects before it returns.
    */
-  kind?: LlamaServerKind | 'auto';
+  kind?: LlamaServerKind | 'ollama' | 'auto';
   /**
    * Streams in flight at most; more wait in the client (their `queueMs`). Default: no limit. Each stream
    * has a connection of its own, opened ahead of a load (`reserveConnections`, which `runBenchSuite`
@@ -30,6 +31,12 @@ export interface LlamaTransportOptions {
   connections?: number;
   /** Sent as `Authorization: Bearer`. */
   apiKey?: string;
+  /** Headers sent with every request (a proxy's own, say); ours win over them (content type, `apiKey`, `x-request-id`). */
+  headers?: Record<string, string>;
+  /** Ollama: the context size each request asks for (`options.num_ctx`); default the server's. */
+  numCtx?: number;
+  /** Ollama: how long the model stays loaded after a request (`keep_alive`: `5m`, seconds, `-1`); default the server's. */
+  keepAlive?: string | number;
   /**
    * Longest wait for a TCP (and TLS) connection, ms; default 10 000, plenty on any network a benchmark runs
    * over. Exceeded: HostUnreachableError. Not applied to an injected `dispatcher`.
@@ -94,6 +101,12 @@ export function checkTransportOptions(options: LlamaTransportOptions): { shownUr
     const problem = typeof apiKey === 'string' ? apiKeyProblem(apiKey) : 'must be a string';
     if (problem && apiKey !== '') issues.push({ path: 'apiKey', message: problem });
   }
+  for (const [name, value] of Object.entries(options.headers ?? {})) {
+    const problem = headerProblem(name, value);
+    if (problem) issues.push({ path: `headers.${name}`, message: problem });
+  }
+  if (options.numCtx !== undefined && !(Number.isInteger(options.numCtx) && options.numCtx >= 1))
+    issues.push({ path: 'numCtx', message: 'must be a whole number of tokens ≥ 1' });
   if (issues.length > 0) throw new ConfigError(issues);
   return { shownUrl };
 }
@@ -107,4 +120,16 @@ function checkBaseUrl(baseUrl: unknown, issues: ConfigIssue[]): string {
   const problem = baseUrlProblem(baseUrl);
   if (problem) issues.push({ path: 'baseUrl', message: problem });
   return redactUrl(baseUrl.trim());
+}
+
+/** An HTTP token (RFC 9110 `tchar`s): what a header name may be made of. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** Why a header cannot be sent as given (undici would throw on the first request), or undefined. Values are not shown. */
+export function headerProblem(name: string, value: unknown): string | undefined {
+  if (!HEADER_NAME.test(name)) return "is not a valid header name (letters, digits and !#$%&'*+.^_`|~- only)";
+  if (typeof value !== 'string') return 'must be a string';
+  // CR, LF or NUL would split or end the header: a request-smuggling risk undici refuses.
+  if (/[\r\n\0]/.test(value)) return 'must not contain a line break or NUL';
+  return undefined;
 }

@@ -1,0 +1,171 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type Simulator } from '@swapbench/core/simulator';
+import { runCli } from './run-cli.js';
+
+let sim: Simulator;
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'swapbench-quick-'));
+  sim = await startSimulator({
+    mode: 'llama-server',
+    seed: 3,
+    models: [{ name: 'tiny', promptTps: 20_000, genTps: 2_000, ttftMs: 2, slots: 4, loadMs: 0 }],
+  });
+});
+afterAll(async () => {
+  await sim.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const quick = ['--prompt-tokens', '32,64', '--max-tokens', '8', '--concurrency', '1,2', '--repetitions', '1', '--warmup', '0'];
+
+describe('swapbench run without a suite file', () => {
+  it('measures the grid the flags describe, on the server’s one model', async () => {
+    const { code, stdout, stderr } = await runCli(['run', '--host', sim.url, ...quick, '--json']);
+    expect(stderr).not.toMatch(/at .*\.js:\d+/);
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout);
+    expect(result.suite).toMatchObject({ name: 'quick', models: ['tiny'], promptTokens: [32, 64], maxTokens: [8], concurrency: [1, 2] });
+    expect(result.cells.map((c: { promptTokens: number; concurrency: number }) => `${c.promptTokens}/${c.concurrency}`)).toEqual([
+      '32/1',
+      '32/2',
+      '64/1',
+      '64/2',
+    ]);
+  });
+
+  it('lets flags override a suite file, and names the flag when its value is bad', async () => {
+    const file = join(dir, 'suite.yaml');
+    await writeFile(
+      file,
+      'name: from-file\nmodels: [tiny]\npromptTokens: [16]\nmaxTokens: [4]\nconcurrency: [1]\nrepetitions: 1\nwarmup: 0\n',
+    );
+    const ok = await runCli(['run', file, '--host', sim.url, '--max-tokens', '6', '--json']);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout).suite).toMatchObject({ name: 'from-file', promptTokens: [16], maxTokens: [6] });
+
+    const bad = await runCli(['run', file, '--host', sim.url, '--concurrency', '1,x']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--concurrency: must be whole numbers');
+    const tooBig = await runCli(['run', file, '--host', sim.url, '--max-tokens', '99999999']);
+    expect(tooBig.code).toBe(2);
+    expect(tooBig.stderr).toMatch(/--max-tokens.*must be at most/);
+  });
+
+  it('refuses a model llama-swap does not have before any request, listing what it has (exit 2)', async () => {
+    const swap = await startSimulator({
+      mode: 'llama-swap',
+      models: [
+        { name: 'a', genTps: 2_000, loadMs: 0 },
+        { name: 'b', genTps: 2_000, loadMs: 0 },
+      ],
+    });
+    try {
+      const { code, stderr } = await runCli(['run', '--host', swap.url, '--models', 'a,nope', ...quick]);
+      expect(code).toBe(2);
+      expect(stderr).toContain('"nope" is not on the server (it has: a, b)');
+      expect(swap.stats().requests).toBe(0);
+      // Without --models and no file, a server with several models is asked which.
+      const which = await runCli(['run', '--host', swap.url, ...quick]);
+      expect(which.code).toBe(2);
+      expect(which.stderr).toContain('--models: is required without a suite file: the server has a, b');
+    } finally {
+      await swap.close();
+    }
+  });
+
+  it('--json writes a failed result object also when the host cannot be reached at all', async () => {
+    const { code, stdout, stderr } = await runCli(['run', '--host', 'http://127.0.0.1:9', ...quick, '--json']);
+    expect(code).toBe(4);
+    const result = JSON.parse(stdout);
+    expect(result).toMatchObject({ status: 'failed', error: { code: 'HOST_UNREACHABLE' }, cells: [] });
+    expect(stderr).toContain('cannot reach http://127.0.0.1:9');
+  });
+
+  it('-p/-n/-r only go with --llama-bench, and --json does not go with another --format', async () => {
+    const p = await runCli(['run', '--host', sim.url, '-p', '512']);
+    expect(p.code).toBe(2);
+    expect(p.stderr).toContain('-p: only goes with --llama-bench');
+    const both = await runCli(['run', '--host', sim.url, '--json', '--format', 'md']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--json: does not go with --format md');
+  });
+});
+
+describe('report formats', () => {
+  it('md, csv and the table carry the same cells; --out writes the file', async () => {
+    const json = JSON.parse((await runCli(['run', '--host', sim.url, ...quick, '--json'])).stdout);
+    const runId: string = json.runId;
+
+    const md = await runCli(['show', runId, '--format', 'md']);
+    expect(md.code).toBe(0);
+    const mdRows = md.stdout.split('\n').filter((l) => l.startsWith('| tiny'));
+    expect(mdRows).toHaveLength(4);
+    expect(md.stdout).toMatch(/\| model\s+\| pp tokens\s+\|/);
+
+    const out = join(dir, 'cells.csv');
+    const csv = await runCli(['show', runId, '--format', 'csv', '--out', out]);
+    expect(csv.code).toBe(0);
+    expect(csv.stdout).toBe('');
+    expect(csv.stderr).toContain(`report written to ${out}`);
+    const rows = parseCsv(await readFile(out, 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(rows).toHaveLength(4);
+    expect(rows.map((r) => Number(r.ttft_p50_ms))).toEqual(json.cells.map((c: { ttftMs: { p50: number } }) => c.ttftMs.p50));
+    expect(rows[0]).toMatchObject({ run_id: runId, model: 'tiny', prompt_tokens: '32', max_tokens: '8', concurrency: '1' });
+
+    const table = await runCli(['show', runId]);
+    const widest = Math.max(...table.stdout.split('\n').map((l) => l.length));
+    expect(widest).toBeLessThanOrEqual(120);
+    expect(table.stdout).toMatch(/^model\s+pp\s+tg\s+conc/m);
+    expect(table.stdout).toContain('pp = prompt tokens, tg = tokens generated');
+
+    const noDir = await runCli(['show', runId, '--out', join(dir, 'missing', 'x.md')]);
+    expect(noDir.stderr).toContain('--out:');
+    expect(noDir.code).toBe(2);
+  });
+
+  it('--llama-bench runs llama-bench’s tests and prints its table', async () => {
+    const { code, stdout, stderr } = await runCli(['run', '--host', sim.url, '--llama-bench', '-p', '64', '-n', '16', '-r', '2']);
+    expect(stderr).not.toMatch(/at .*\.js:\d+/);
+    expect(code).toBe(0);
+    const lines = stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^\| model\s+\|\s+size \|\s+params \| build\s+\|\s+test \|\s+t\/s \|$/);
+    const tests = lines.slice(2).map((l) => l.split('|')[5]!.trim());
+    expect(tests).toEqual(['pp64', 'tg16']);
+    for (const line of lines.slice(2)) expect(line).toMatch(/\d+\.\d\d ± \d+\.\d\d \|$/);
+  });
+});
+
+describe('swapbench init and models', () => {
+  it('init writes a commented suite that runs as written (models from --host), and never overwrites one', async () => {
+    const file = join(dir, 'init.yaml');
+    const first = await runCli(['init', file, '--host', sim.url]);
+    expect(first.code).toBe(0);
+    const text = await readFile(file, 'utf8');
+    expect(text).toContain('models: ["tiny"]');
+    expect(text).toMatch(/^# /m);
+    const again = await runCli(['init', file]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('exists already (--force overwrites it)');
+    // The template is a valid suite: only the sizes are made small for the test.
+    const run = await runCli(['run', file, '--host', sim.url, ...quick, '--json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).suite.name).toBe('my-suite');
+  });
+
+  it('models lists what the server offers', async () => {
+    const text = await runCli(['models', '--host', sim.url]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('llama-server at');
+    expect(text.stdout).toMatch(/^ {2}tiny/m);
+    const json = await runCli(['models', '--host', sim.url, '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ kind: 'llama-server', models: [{ id: 'tiny' }] });
+    const noScheme = await runCli(['models', '--host', 'localhost:8080']);
+    expect(noScheme.code).toBe(2);
+    expect(noScheme.stderr).toContain('--host');
+  });
+});

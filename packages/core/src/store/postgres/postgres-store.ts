@@ -1,0 +1,122 @@
+/**
+ * The Postgres Store: history and host leases a team shares across machines (nightly CI jobs, laptops, the
+ * HTTP server), on the `pg` driver with a connection pool. Same tables as the SQLite store; leases and run
+ * staleness read the server's clock, so machines whose clocks disagree still agree (see leases.ts).
+ */
+import type { ConnectionOptions } from 'node:tls';
+import pg from 'pg';
+import { redactUrl } from '../../util/redact-url.js';
+import type { Store } from '../store.js';
+import { createContext } from './context.js';
+import { storeError } from './errors.js';
+import { createLeaseStore } from './leases.js';
+import { migrate, quoteIdent } from './migrations.js';
+import { createBaselineStore, createHostStore, createSuiteStore } from './records.js';
+import { createRunStore } from './runs.js';
+import type { InsertMode } from './samples.js';
+
+/**
+ * Connection settings, as `pg`'s PoolConfig names them (a PoolConfig can be passed as it is); declared here
+ * so the store's types do not need `@types/pg`.
+ */
+export interface PostgresConnectionConfig {
+  connectionString?: string | undefined;
+  host?: string | undefined;
+  port?: number | undefined;
+  user?: string | undefined;
+  password?: string | (() => string | Promise<string>) | undefined;
+  database?: string | undefined;
+  ssl?: boolean | ConnectionOptions | undefined;
+  application_name?: string | undefined;
+  /** Pool size; `maxConnections` wins. */
+  max?: number | undefined;
+  /** Connect timeout; `connectTimeoutMs` wins. */
+  connectionTimeoutMillis?: number | undefined;
+  idleTimeoutMillis?: number | undefined;
+  statement_timeout?: number | undefined;
+}
+
+export interface PostgresStoreOptions {
+  /**
+   * The schema that holds swapbench's tables, created when missing (default: the URI's `?schema=`, else
+   * `public`). Several teams or test suites can share one database, each in its own schema.
+   */
+  schema?: string;
+  /** Connections in the pool (default 4: a run appends from one, listings and leases use the others). */
+  maxConnections?: number;
+  /** How long to wait for a connection before failing (default 10 s). */
+  connectTimeoutMs?: number;
+  /** Wall clock for record timestamps (suites, baselines, hosts); default `new Date()`. */
+  now?: () => Date;
+  /** How sample batches are inserted; `unnest` exists for bench/store-insert-postgres.ts to compare. */
+  sampleInsert?: InsertMode;
+}
+
+/**
+ * Open the Postgres store at `connection` (a `postgres://user:pass@host:port/db` URI, or `pg` pool settings),
+ * bring its schema up to date and mark runs whose writer is gone as `interrupted`. Fails with a
+ * StoreUnavailableError naming the server with its credentials redacted (unreachable, login refused, no
+ * such database, a schema of another application) or a SchemaVersionError (written by a newer swapbench).
+ */
+export async function openPostgresStore(connection: string | PostgresConnectionConfig, options: PostgresStoreOptions = {}): Promise<Store> {
+  const { config, name, schemaInUri } = poolConfig(connection);
+  const schema = options.schema ?? schemaInUri ?? 'public';
+  const pool = new pg.Pool({
+    ...config,
+    max: options.maxConnections ?? config.max ?? 4,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? config.connectionTimeoutMillis ?? 10_000,
+    keepAlive: true,
+    allowExitOnIdle: true,
+  });
+  // An idle connection that drops (a server restart) must not crash the process: the next query reports it.
+  pool.on('error', () => undefined);
+  // Queued before anything else on a new connection, so every statement sees the schema's tables.
+  pool.on('connect', (client) => {
+    client.query(`SET search_path TO ${quoteIdent(schema)}`).catch(() => undefined);
+  });
+  const ctx = createContext(pool, name, options.now ?? (() => new Date()));
+  try {
+    await migrate(pool, name, schema);
+  } catch (err) {
+    await ctx.close();
+    throw storeError(name, err);
+  }
+  const store: Store = {
+    runs: createRunStore(ctx, options.sampleInsert),
+    suites: createSuiteStore(ctx),
+    baselines: createBaselineStore(ctx),
+    hosts: createHostStore(ctx),
+    leases: createLeaseStore(ctx),
+    close: () => ctx.close(),
+    async [Symbol.asyncDispose]() {
+      await store.close();
+    },
+  };
+  try {
+    await store.runs.recoverInterrupted();
+  } catch (err) {
+    await ctx.close();
+    throw err;
+  }
+  return store;
+}
+
+/** The pool's settings, the name errors show (no credentials), and the URI's `schema` parameter. */
+function poolConfig(connection: string | PostgresConnectionConfig): {
+  config: pg.PoolConfig;
+  name: string;
+  schemaInUri?: string | undefined;
+} {
+  if (typeof connection !== 'string') {
+    const { host = 'localhost', port = 5432, database = '', user, connectionString } = connection;
+    const name = connectionString ? redactUrl(connectionString) : `postgres://${user ? '***@' : ''}${host}:${port}/${database}`;
+    return { config: connection, name };
+  }
+  const name = redactUrl(connection);
+  if (!URL.canParse(connection)) return { config: { connectionString: connection }, name };
+  // `schema` is ours, not libpq's: taken out so the driver does not pass it on as a server setting.
+  const url = new URL(connection);
+  const schemaInUri = url.searchParams.get('schema') ?? undefined;
+  url.searchParams.delete('schema');
+  return { config: { connectionString: url.toString() }, name, schemaInUri: schemaInUri || undefined };
+}

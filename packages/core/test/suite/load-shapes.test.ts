@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/errors/errors.js';
+import { runSize } from '../../src/engine/phases/cells.js';
+import { suiteMaxInFlight } from '../../src/engine/load/in-flight.js';
+import { parseSuite } from '../../src/suite/load-suite.js';
+
+const BASE = { name: 'ok', models: ['m'], promptTokens: [64], maxTokens: [16] };
+
+/** The issues `parseSuite` throws for a suite, as `path: message` lines (none when it is valid). */
+function problems(input: Record<string, unknown>): string[] {
+  try {
+    parseSuite(input, 'suite.yaml');
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).issues.map((i) => `${i.path}: ${i.message}`);
+  }
+  return [];
+}
+
+describe('load shapes in a suite', () => {
+  it('accepts rates instead of concurrency, with Poisson arrivals, seed 1 and a cap of 64 by default', () => {
+    const suite = parseSuite({ ...BASE, rate: [1, 2.5, 4] });
+    expect(suite).toMatchObject({ concurrency: [], rate: [1, 2.5, 4], arrivals: 'poisson', seed: 1, maxConcurrency: 64 });
+    // 10 s of arrivals per rate cell (at least 10 requests): 10 + 25 + 40.
+    expect(runSize(suite)).toEqual({ cells: 3, requests: 75 });
+    expect(suiteMaxInFlight(suite)).toBe(64);
+  });
+
+  it('refuses a suite with no load at all, naming what to add', () => {
+    expect(problems(BASE)).toHaveLength(1);
+    expect(problems(BASE)[0]).toMatch(/^concurrency: /);
+    expect(problems({ ...BASE, concurrency: [] })).toEqual([
+      'concurrency: must list at least one value, unless rate (open loop, requests/s) or sweep gives the load',
+    ]);
+  });
+
+  it('refuses bad rates, arrivals, SLOs and sweeps with the field named', () => {
+    expect(problems({ ...BASE, rate: [0] })).toEqual(['rate[0]: must be above 0 requests/s']);
+    expect(problems({ ...BASE, rate: [2, 2] })[0]).toMatch(/^rate\[1\]: repeats the request rate 2 of \[0\]/);
+    expect(problems({ ...BASE, rate: [1], arrivals: 'bursty' })[0]).toMatch(/^arrivals: /);
+    expect(problems({ ...BASE, rate: [1], slo: { target: 0.9 } })).toEqual(['slo: must set at least one of ttftMs, tpotMs, e2eMs']);
+    expect(problems({ ...BASE, rate: [1], slo: { ttftMs: -1 } })).toEqual(['slo.ttftMs: must be above 0 ms']);
+    expect(problems({ ...BASE, sweep: { steps: 0 } })[0]).toMatch(/^sweep\.steps: /);
+    expect(problems({ ...BASE, sweep: { steps: 3, step: 2 } })[0]).toMatch(/^sweep\.step: unknown field/);
+  });
+
+  it('counts sweep steps as cells: one stream, the maximum, and the steps between', () => {
+    const suite = parseSuite({
+      ...BASE,
+      promptTokens: [64, 128],
+      sweep: { steps: 3, requests: 30, maxConcurrency: 32 },
+      slo: { e2eMs: 500 },
+    });
+    expect(suite.slo).toEqual({ e2eMs: 500, target: 0.9 });
+    expect(runSize(suite)).toEqual({ cells: 10, requests: 300 });
+    expect(suiteMaxInFlight(suite)).toBe(64);
+    expect(suiteMaxInFlight(parseSuite({ ...BASE, sweep: { steps: 1, maxConcurrency: 128 } }))).toBe(128);
+    expect(suiteMaxInFlight(parseSuite({ ...BASE, concurrency: [1, 8] }))).toBe(8);
+  });
+
+  it('reads promptTokens: { mean, stddev, min, max } as a distribution keyed by its mean, and checks it', () => {
+    const suite = parseSuite({ ...BASE, concurrency: [1], promptTokens: { mean: 512, stddev: 128, min: 64, max: 2048 } });
+    expect(suite.promptTokens).toEqual([512]);
+    expect(suite.promptDistribution).toEqual({ mean: 512, stddev: 128, min: 64, max: 2048 });
+    // The parsed suite parses again to itself (it is stored with the run and read back).
+    expect(parseSuite(suite)).toEqual(suite);
+    expect(problems({ ...BASE, concurrency: [1], promptTokens: { mean: 50, stddev: 1, min: 64, max: 128 } })).toEqual([
+      'promptTokens: must have min ≤ mean ≤ max',
+    ]);
+  });
+
+  it('refuses a run too large once rate cells count, spelling out the product', () => {
+    const out = problems({ ...BASE, rate: [1000], requests: 1_000_001 });
+    expect(out[0]).toMatch(/^requests: must be at most 1,000,000/);
+    const big = problems({ ...BASE, maxTokens: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], rate: [10_000], requests: 200_000 });
+    expect(big.join('\n')).toMatch(/2,000,000 measured requests .* is more than 1,000,000 per run/);
+  });
+});

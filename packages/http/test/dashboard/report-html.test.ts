@@ -1,0 +1,69 @@
+/**
+ * `renderReportHtml` on a real run against the simulator: text that a server controls (its error messages)
+ * stays text in the page, whatever markup it holds.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createMemoryStore, parseSuite, type RunResult, runBenchSuite } from '@swapbench/core';
+import { startSimulator } from '@swapbench/core/simulator';
+import { connectLlamaTransport } from '@swapbench/core/transports/llama';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { inlineJson, renderReportHtml } from '../../src/dashboard/report-html.js';
+import { HAVE_CHROMIUM, launchChromium } from './browser.js';
+
+const HOSTILE = '</script><script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"> \u2028 <!--';
+let run: RunResult;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'swapbench-report-html-'));
+  const sim = await startSimulator({ mode: 'llama-server', models: [{ name: 'm', genTps: 400, ttftMs: 5 }] });
+  const store = createMemoryStore();
+  const transport = await connectLlamaTransport({ baseUrl: sim.url, kind: 'llama-server' });
+  try {
+    const suite = parseSuite({
+      name: 'xss',
+      models: ['m'],
+      promptTokens: [16],
+      maxTokens: [8],
+      concurrency: [1],
+      repetitions: 3,
+      warmup: 0,
+    });
+    run = await runBenchSuite(suite, { transport, store });
+  } finally {
+    await transport.close();
+    await sim.close();
+    await store.close();
+  }
+  // As a server's error message would arrive in a failed sample's summary.
+  run.errors = [{ code: 'HTTP_STATUS', status: 500, message: HOSTILE, count: 1, cells: [run.cells[0]!] }];
+}, 30_000);
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+it('inline JSON cannot end its script element', () => {
+  const text = inlineJson({ message: HOSTILE });
+  expect(text).not.toMatch(/<\/script|<!--|\u2028/i);
+  expect(JSON.parse(text)).toEqual({ message: HOSTILE });
+});
+
+it.skipIf(!HAVE_CHROMIUM)('a server message full of markup shows as text, and nothing in it runs', async () => {
+  const file = join(dir, 'report.html');
+  await writeFile(file, await renderReportHtml({ run, comparison: null, baseline: null }));
+  const chrome = await launchChromium({ offline: true });
+  try {
+    const page = await chrome.context.newPage();
+    await page.goto(pathToFileURL(file).href);
+    await page.waitForSelector('.chart canvas');
+    expect(await page.textContent('.errors .server-message')).toBe(HOSTILE);
+    expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.locator('img').count()).toBe(0);
+  } finally {
+    await chrome.close();
+  }
+});
