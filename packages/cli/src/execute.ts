@@ -1,4 +1,4 @@
-import type { RunResult, Store, SuiteInput, Transport } from '@swapbench/core';
+import type { RunBenchSuiteOptions, RunResult, Store, SuiteInput, Transport } from '@swapbench/core';
 import type { CliContext } from './context.js';
 import { EXIT, exitCodeForRun, type ExitCode } from './exit-codes.js';
 import { createProgress } from './output/progress.js';
@@ -24,6 +24,8 @@ export interface ExecuteOptions {
   failOnRegression?: boolean | undefined;
   /** Host access (`--wait`, `--takeover`): the lease is taken in `store`, so runs sharing it take turns. */
   access?: { waitMs: number; takeover: boolean } | undefined;
+  /** Issue #21: what worker threads build their transports from (suite `workers`). */
+  workerTransport?: RunBenchSuiteOptions['workerTransport'];
 }
 
 /**
@@ -39,7 +41,7 @@ const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
  */
 export async function executeSuite(
   ctx: CliContext,
-  { suite, transport, format, out, store, storeUri, hostId, baseline, failOnRegression, access }: ExecuteOptions,
+  { suite, transport, format, out, store, storeUri, hostId, baseline, failOnRegression, access, workerTransport }: ExecuteOptions,
 ): Promise<ExitCode> {
   const { runBenchSuite, createHostAccess } = await import('@swapbench/core');
   const postRun = baseline === undefined ? undefined : await import('./compare/post-run.js');
@@ -56,6 +58,7 @@ export async function executeSuite(
       signal: controller.signal,
       onEvent: progress.onEvent,
       ...(hostId === undefined ? {} : { hostId }),
+      ...(workerTransport === undefined ? {} : { workerTransport }),
       hostAccess: createHostAccess({ leases: store.leases, activity: transport, ...access }),
     });
   } catch (err) {

@@ -16,6 +16,8 @@ export interface SuiteFlags {
   p?: string;
   n?: string;
   r?: number;
+  /** `--workers N|auto` (issue #21). */
+  workers?: string;
 }
 
 /** Each suite field a flag sets, and the flag, so a bad value is named as the user wrote it. */
@@ -27,6 +29,7 @@ const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
   concurrency: '--concurrency',
   repetitions: '--repetitions',
   warmup: '--warmup',
+  workers: '--workers',
 };
 
 /** Without a suite file, a quick run measures this (llama-bench's pp512 / tg128 sizes, one stream). */
@@ -52,6 +55,10 @@ export function addSuiteOptions(command: Command): Command {
     .option('--warmup <n>', 'warmup requests per model, left out of the figures (default 1)', integerFlag('--warmup', 0))
     .option('--name <name>', 'suite name the run is stored under (default: the file’s, or "quick")')
     .option(
+      '--workers <n|auto>',
+      'worker threads a cell’s streams are split across; auto: one per 128 streams, up to the cores but one (default 1)',
+    )
+    .option(
       '--llama-bench',
       "llama-bench's tests: ppN = a prompt of N tokens and 1 generated token, tgN = N tokens generated from a short prompt",
     )
@@ -74,6 +81,14 @@ function nameList(value: string, flag: string): string[] | ConfigIssue {
   return parts;
 }
 
+/** `--workers`: a whole number ≥ 1 or `auto` (the suite's bound, 256, is checked with the suite). */
+function workersFlag(value: string): number | 'auto' | ConfigIssue {
+  const v = value.trim();
+  if (v === 'auto') return 'auto';
+  if (/^\d+$/.test(v) && Number(v) >= 1) return Number(v);
+  return { path: '--workers', message: `must be a whole number ≥ 1 or "auto" (got "${value}")` };
+}
+
 const isIssue = (v: unknown): v is ConfigIssue => typeof v === 'object' && v !== null && 'message' in v && 'path' in v;
 
 /** The suite fields the flags set (only those given). Throws a ConfigError naming every bad flag. */
@@ -91,6 +106,7 @@ export function suiteOverrides(flags: SuiteFlags): Partial<SuiteInput> {
   if (flags.concurrency !== undefined) take('concurrency', numberList(flags.concurrency, '--concurrency'));
   if (flags.repetitions !== undefined) out.repetitions = flags.repetitions;
   if (flags.warmup !== undefined) out.warmup = flags.warmup;
+  if (flags.workers !== undefined) take('workers', workersFlag(flags.workers));
   if (!flags.llamaBench) {
     for (const [flag, given] of [
       ['-p', flags.p],

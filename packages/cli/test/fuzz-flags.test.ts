@@ -70,7 +70,7 @@ const OTHER_CASES: [string, string[], string | RegExp][] = [
   ['a --gen-tps that is not a number', ['simulate', '--gen-tps', 'fast'], '--gen-tps must be a number >= 0.001, got "fast"'],
   ['a --load-ms past the timer range', ['simulate', '--load-ms', '3e9'], '--load-ms must be a number from 0 to 2147483647'],
   ['a negative --ttft-ms', ['simulate', '--ttft-ms', '-1'], '--ttft-ms must be a number from 0'],
-  ['an unknown --mode', ['simulate', '--mode', 'ollama'], "argument 'ollama' is invalid"],
+  ['an unknown --mode', ['simulate', '--mode', 'vllm'], "argument 'vllm' is invalid"],
   ['an empty --prompt-tps', ['simulate', '--prompt-tps', ''], '--prompt-tps must be a number'],
   ['a --limit of zero', ['runs', '--limit', '0'], '--limit must be a number from 1 to 100000, got "0"'],
   ['an unknown --status', ['runs', '--status', 'done'], "argument 'done' is invalid. Allowed choices are running, completed"],

@@ -103,7 +103,7 @@ describe('a store named badly exits 2 with one line', () => {
     [
       'an unknown scheme',
       () => ['runs', '--store', 'mysql://db/x'],
-      /^swapbench: store mysql:\/\/db\/x: unknown scheme "mysql:"; use sqlite:<file>, file:<dir>, postgres:\/\/user:password@host\/database or memory:\n$/,
+      /^swapbench: store mysql:\/\/db\/x: unknown scheme "mysql:"; use sqlite:<file>, file:<dir>, postgres:\/\/host\/database or memory:\n$/,
     ],
     [
       'a bare name it cannot place',
@@ -132,7 +132,7 @@ describe('a store named badly exits 2 with one line', () => {
     const { code, stderr } = await runCli(['runs'], { env: { SWAPBENCH_STORE: 'redis://x' } });
     expect(code).toBe(2);
     expect(stderr).toBe(
-      'swapbench: store redis://x: unknown scheme "redis:"; use sqlite:<file>, file:<dir>, postgres://user:password@host/database or memory: (--store from SWAPBENCH_STORE)\n',
+      'swapbench: store redis://x: unknown scheme "redis:"; use sqlite:<file>, file:<dir>, postgres://host/database or memory: (--store from SWAPBENCH_STORE)\n',
     );
   });
 

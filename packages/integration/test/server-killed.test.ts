@@ -46,7 +46,7 @@ describe.runIf(haveRealServer)('swapbench run: the server is killed mid-run', ()
 
   it('report: exit 4, the report printed with the cell measured before the kill, the failure on stderr', async () => {
     const outcome = await runAndKill([]);
-    const firstCellRow = outcome.stdout.split('\n').find((line) => /tiny-llama\s*│\s*37\s*│\s*8\s*│/.test(line));
+    const firstCellRow = outcome.stdout.split('\n').find((line) => /^tiny-llama\s+37\s+8\s+1\s/.test(line));
     expect(firstCellRow, outcome.stdout).toBeDefined();
     expect(outcome.stdout).toMatch(/\bfailed\b/);
     expect(outcome.stderr).toMatch(/run failed/);

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import type { SuiteInput } from '@swapbench/core';
+import type { SuiteInput, WorkerTransportOptions } from '@swapbench/core';
 import type { ReportFormat } from '../output/format.js';
 import type { CliContext } from '../context.js';
 import { storeOption, withCliStore } from '../history/store-flag.js';
@@ -100,6 +100,8 @@ async function runAction(ctx: CliContext, file: string | undefined, opts: RunFla
       baseline: opts.baseline,
       failOnRegression: Boolean(opts.failOnRegression),
       access: { waitMs, takeover: Boolean(opts.takeover) },
+      // Issue #21: worker threads connect as this transport did, to the kind it found (no detection again).
+      workerTransport: { baseUrl: target.baseUrl, kind: transport.kind as NonNullable<WorkerTransportOptions['kind']>, ...connection },
     });
   });
 }

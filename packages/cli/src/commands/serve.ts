@@ -53,7 +53,7 @@ export function makeServeCommand(ctx: CliContext): Command {
         });
         ctx.stdout.write(`${address}${DEFAULT_PREFIX}\n`);
         ctx.stderr.write(
-          `swapbench API on ${address}${DEFAULT_PREFIX} (store ${uri}${token ? ', bearer token required' : ''}); Ctrl-C to stop\n`,
+          `swapbench API on ${address}${DEFAULT_PREFIX}, dashboard on ${address}${DEFAULT_PREFIX}/dashboard/ (store ${uri}${token ? ', bearer token required' : ''}); Ctrl-C to stop\n`,
         );
         await new Promise<void>((resolve) => {
           const stop = () => {

@@ -34,7 +34,7 @@ export interface ResolveStoreOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-const FORMS = 'use sqlite:<file>, file:<dir>, postgres://user:password@host/database or memory:';
+const FORMS = 'use sqlite:<file>, file:<dir>, postgres://host/database or memory:';
 const SQLITE_EXTENSIONS = /\.(db|sqlite|sqlite3)$/i;
 /** The first 16 bytes of every SQLite database file. */
 const SQLITE_MAGIC = 'SQLite format 3\0';

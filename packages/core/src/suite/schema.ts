@@ -144,7 +144,16 @@ export const SuiteSchema = z
      * Worker threads a closed-loop cell's in-flight requests are split across (issue #21): 1 (the default)
      * times every stream on the main thread; `auto` starts one per 128 streams, up to the cores but one.
      */
-    workers: z.union([wholeNumber(1, 256, 'a thread per core is the most that helps'), z.literal('auto')]).default(1),
+    workers: z
+      .union([z.literal('auto'), z.number()], { error: 'must be a whole number from 1 to 256, or "auto"' })
+      .superRefine((n, ctx) => {
+        if (n !== 'auto' && !(Number.isInteger(n) && n >= 1 && n <= 256))
+          ctx.addIssue({
+            code: 'custom',
+            message: `must be a whole number from 1 to 256 (a thread per core is the most that helps), or "auto" (got ${n})`,
+          });
+      })
+      .default(1),
   })
   .strict()
   // Runs only when every field is valid: the size of the whole grid, and a load to run.

@@ -87,7 +87,7 @@ describe('resolveStoreUri', () => {
     await writeFile(join(dir, 'notes.txt'), 'not a database');
     await unavailable(
       resolveStoreUri('notes.txt', { cwd: dir }),
-      /notes\.txt: neither a directory nor a SQLite database; use sqlite:<file>, file:<dir>, postgres:\/\/user:password@host\/database or memory:/,
+      /notes\.txt: neither a directory nor a SQLite database; use sqlite:<file>, file:<dir>, postgres:\/\/host\/database or memory:/,
     );
     await unavailable(resolveStoreUri('nowhere', { cwd: dir }), /nowhere: no such directory.*sqlite:<file>/);
   });
@@ -95,7 +95,7 @@ describe('resolveStoreUri', () => {
   it('refuses an unknown scheme, naming the URI and the schemes', async () => {
     await unavailable(
       resolveStoreUri('mysql://db.local/bench'),
-      /^store mysql:\/\/db\.local\/bench: unknown scheme "mysql:"; use sqlite:<file>, file:<dir>, postgres:\/\/user:password@host\/database or memory:$/,
+      /^store mysql:\/\/db\.local\/bench: unknown scheme "mysql:"; use sqlite:<file>, file:<dir>, postgres:\/\/host\/database or memory:$/,
     );
   });
 

@@ -2,7 +2,7 @@
  * History: for one host and model, one cell's gen tok/s and TTFT over time, the baseline drawn as a dashed
  * line and runs whose verdict against it is a regression drawn as red points; any run can be made the baseline.
  */
-import type { CellResult } from '@swapbench/core';
+import type { CellResult, MetricName } from '@swapbench/core';
 import { lineChart } from '../charts/chart.js';
 import { h, num, replace } from '../dom.js';
 import type { ViewContext } from '../view.js';
@@ -61,11 +61,11 @@ export async function historyView({ api, root, signal }: ViewContext): Promise<v
     const latest = points.at(-1)!.d;
     const baselineId = latest.baseline?.runId;
     const baselineCell = points.find((p) => p.d.run.runId === baselineId)?.cell;
-    const regressed = points.map((p) => {
-      const cmp = p.d.comparison?.cells.find((c) => c.model === model && cellKey(c) === key);
-      return cmp?.verdict === 'regression';
-    });
-    const chart = (title: string, unit: string, metric: (c: CellResult) => number | null) =>
+    const compared = points.map((p) => p.d.comparison?.cells.find((c) => c.model === model && cellKey(c) === key));
+    const regressed = compared.map((c) => c?.verdict === 'regression');
+    // A chart's red points are the runs whose own metric regressed, not any metric of the cell.
+    const metricRegressed = (name: MetricName) => compared.map((c) => c?.metrics.find((m) => m.metric === name)?.verdict === 'regression');
+    const chart = (title: string, unit: string, name: MetricName, metric: (c: CellResult) => number | null) =>
       lineChart(out, {
         title: `${model} ${key}: ${title}`,
         xLabel: 'started',
@@ -78,11 +78,16 @@ export async function historyView({ api, root, signal }: ViewContext): Promise<v
           ...(baselineCell
             ? [{ label: `baseline ${latest.baseline?.name}`, values: x.map(() => metric(baselineCell)), color: '#6b7280', dash: [6, 4] }]
             : []),
-          { label: 'regression', values: points.map((p, i) => (regressed[i] ? metric(p.cell) : null)), color: '#dc2626', pointsOnly: true },
+          {
+            label: 'regression',
+            values: metricRegressed(name).map((r, i) => (r ? metric(points[i]!.cell) : null)),
+            color: '#dc2626',
+            pointsOnly: true,
+          },
         ],
       });
-    chart('gen tok/s p50', 'tok/s', (c) => c.genTps.p50);
-    chart('TTFT p50', 'ms', (c) => c.ttftMs.p50);
+    chart('gen tok/s p50', 'tok/s', 'genTps', (c) => c.genTps.p50);
+    chart('TTFT p50', 'ms', 'ttftMs', (c) => c.ttftMs.p50);
     out.append(runsTable(points, regressed, baselineId));
   };
   const runsTable = (points: { d: RunDetailJson; cell: CellResult }[], regressed: boolean[], baselineId: string | undefined) =>

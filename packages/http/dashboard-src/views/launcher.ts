@@ -71,8 +71,13 @@ export async function launcherView({ api, root, go }: ViewContext): Promise<void
         h('p', {}, h('strong', {}, `Host ${hostSelect.value} is busy (${err.code}). `), err.message),
         holder ? h('p', {}, `Held by: ${holder}`) : null,
         evidence.length ? h('ul', {}, ...evidence.map((e) => h('li', {}, e))) : null,
-        h('p', {}, 'Taking over runs anyway: foreign traffic will be measured with the run and its cells marked polluted.'),
-        h('button', { type: 'button', name: 'takeover', onclick: () => void start(true).catch(show) }, 'Take over and start'),
+        // A lease is another benchmark's until it ends: only foreign traffic can be taken over.
+        ...(err.code === 'HOST_BUSY'
+          ? [
+              h('p', {}, 'Taking over runs anyway: foreign traffic will be measured with the run and its cells marked polluted.'),
+              h('button', { type: 'button', name: 'takeover', onclick: () => void start(true).catch(show) }, 'Take over and start'),
+            ]
+          : [h('button', { type: 'button', name: 'retry', onclick: () => void start(false).catch(show) }, 'Try again')]),
       ),
     );
   };

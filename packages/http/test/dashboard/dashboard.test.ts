@@ -133,6 +133,22 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in Chromium', () => {
     await page.screenshot({ path: join(shots, 'results-verdicts.png'), fullPage: true });
   });
 
+  it('a host leased by another benchmark shows the holder, and offers no takeover', async () => {
+    const held = await store.leases.acquire({ hostId: 'sim', holder: 'nightly job on box-2', purpose: 'bench', ttlMs: 60_000 });
+    expect(held.acquired).toBe(true);
+    try {
+      await signIn();
+      await page.goto(`${url}#/launcher`);
+      await page.click('button[name=start]');
+      await page.waitForSelector('[data-busy=LEASE_HELD]');
+      expect(await page.textContent('[data-busy]')).toContain('Held by: nightly job on box-2');
+      expect(await page.locator('button[name=takeover]').count()).toBe(0);
+      await page.screenshot({ path: join(shots, 'launcher-leased.png'), fullPage: true });
+    } finally {
+      if (held.acquired) await store.leases.release('sim', held.lease.token);
+    }
+  });
+
   it('a busy host shows its evidence and runs only after the takeover is confirmed; polluted cells are marked', async () => {
     sim.setForeignTraffic({ requests: 1 });
     try {
@@ -146,11 +162,23 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in Chromium', () => {
     }
   });
 
-  it('History draws gen tok/s and TTFT over time with the baseline, and sets another baseline', async () => {
-    await signIn();
+  it('History draws gen tok/s and TTFT over time with the baseline, flags a regression, and sets another baseline', async () => {
+    // Host `sim` now points at a model half as fast: its next run is a regression against the baseline.
+    const slow = await startSimulator({ mode: 'llama-swap', models: [{ name: 'sim-a', genTps: 150, ttftMs: 5, slots: 4, loadMs: 20 }] });
+    let slowRun: string;
+    try {
+      await store.hosts.put({ id: 'sim', baseUrl: slow.url, kind: 'llama-swap' });
+      slowRun = await launchAndFinish();
+    } finally {
+      await store.hosts.put({ id: 'sim', baseUrl: sim.url, kind: 'llama-swap' });
+      await slow.close();
+    }
     await page.goto(`${url}#/history`);
     await page.waitForSelector('table.history-runs');
     await page.waitForSelector('.chart canvas');
+    // The concurrency-2 cell has 4 requests a side, enough for a verdict (the c1 cells' 2 are not).
+    await page.selectOption('select[name=history-cell]', 'pp32 tg16 c2');
+    await expect.poll(() => page.getAttribute('table.history-runs tr.v-regression a', 'href')).toBe(`#/results/${slowRun}`);
     const painted = await paintedPixels(page);
     expect(painted).toHaveLength(2);
     for (const n of painted) expect(n).toBeGreaterThan(1000);

@@ -12,7 +12,7 @@ import { openConnections, releaseConnections } from './connections.js';
 import { primeCache } from './prime-cache.js';
 import { type CounterWatch, watchServerCounters } from './server-counters.js';
 import type { PreparedModel } from './prepare-model.js';
-import { runCellOnWorkers, type WorkerLoops } from '../workers/run-cell-on-workers.js';
+import { prepareCellOnWorkers, type WorkerLoops } from '../workers/run-cell-on-workers.js';
 import { workersForCell } from '../workers/worker-count.js';
 
 /** How a cell's requests are sent: C in flight (closed loop), or on a schedule (open loop). */
@@ -51,6 +51,10 @@ export async function measureCell(
   // Issue #21: a closed-loop cell may run on worker threads, each with its own connections.
   const threads = open ? 1 : workersForCell(suite.workers, Math.min(cell.concurrency, planned));
   if (threads === 1) await openConnections(ctx, Math.min(cell.concurrency, planned));
+  const onWorkers =
+    threads > 1
+      ? await prepareCellOnWorkers(ctx, { cell, planned, plan, sizer, workers: threads, add: (s, at) => accumulator.add(s, at) })
+      : undefined;
   let workerLoops: WorkerLoops | undefined;
   const foreignWindow = await ctx.foreign.cellStart();
   const counters = await watchServerCounters(ctx, cell);
@@ -73,8 +77,7 @@ export async function measureCell(
   };
   try {
     if (open) await runOpenLoop(open, ctx.clock, sendOne, ctx.stopSignal);
-    else if (threads > 1)
-      workerLoops = await runCellOnWorkers(ctx, { cell, planned, plan, sizer, workers: threads, add: (s, at) => accumulator.add(s, at) });
+    else if (onWorkers) workerLoops = await onWorkers.run();
     else await runSlidingWindow(planned, cell.concurrency, (i) => sendOne(i), ctx.stopSignal);
   } finally {
     // Never leave a monitor running: its timer would fire for the life of the process.

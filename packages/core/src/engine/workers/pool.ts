@@ -15,6 +15,8 @@ const started = channel(WORKER_CHANNEL);
 export interface EngineWorker {
   readonly index: number;
   readonly thread: Worker;
+  /** False once the thread has exited. */
+  alive: boolean;
   post(message: ToWorker): void;
   /** The current cell's message handler. */
   onMessage: ((message: FromWorker) => void) | undefined;
@@ -45,6 +47,7 @@ export function createWorkerPool(init: Extract<ToWorker, { type: 'init' }>): Wor
     const worker: EngineWorker = {
       index: spawned++,
       thread,
+      alive: true,
       post: (m) => thread.postMessage(m),
       onMessage: undefined,
       onExit: undefined,
@@ -54,6 +57,7 @@ export function createWorkerPool(init: Extract<ToWorker, { type: 'init' }>): Wor
     return new Promise((resolve, reject) => {
       thread.on('error', (err) => (error = err.message));
       thread.on('exit', (code) => {
+        worker.alive = false;
         const at = live.indexOf(worker);
         if (at >= 0) live.splice(at, 1);
         const why = `worker thread ${worker.index} exited (code ${code}${error ? `: ${error}` : ''})`;

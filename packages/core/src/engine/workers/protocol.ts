@@ -48,6 +48,8 @@ export type ToWorker =
       nonceBase: number;
       requestBase: number;
     }
+  /** Before the cell's clock starts: open this many connections, then answer `reserved`. */
+  | { type: 'reserve'; lanes: number }
   | { type: 'abort'; reason: string }
   | { type: 'close' };
 
@@ -55,6 +57,7 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'init-failed'; message: string }
+  | { type: 'reserved' }
   /** A request is about to be sent: if the worker dies now, the main thread stores it as cancelled. */
   | { type: 'begin'; cellId: number; index: number; requestId: string; startedAt: string }
   | { type: 'sample'; cellId: number; index: number; sample: SampleInput; completedAt: number }

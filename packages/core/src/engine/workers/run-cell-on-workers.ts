@@ -42,16 +42,39 @@ export function checkWorkerOptions(suite: Suite, workerTransport: WorkerTranspor
   ]);
 }
 
+/** A cell whose threads are started and connected: `run()` sends its load. */
+export interface PreparedWorkerCell {
+  run(): Promise<WorkerLoops>;
+}
+
 /**
- * Run one closed-loop cell on `workers` threads: each takes an even share of the cell's lanes, and every lane
+ * Get a closed-loop cell's threads ready before its clock starts: started (once per run) and each with its
+ * lanes' connections open, so neither counts in the cell's wall time or its first requests. Then `run()`
+ * runs the cell on them: each takes an even share of the cell's lanes, and every lane
  * takes the next request index from a counter they share, so the cell keeps `concurrency` in flight
  * across threads as one sliding window. Samples are recorded here as they come (numbered, stored, emitted,
  * aggregated exactly as the main thread's own). A worker that dies loses only its requests in flight: each
  * is stored as a `CANCELLED` sample, so the cell is partial; the others take the requests left.
  */
-export async function runCellOnWorkers(ctx: RunContext, w: WorkerCell): Promise<WorkerLoops> {
+export async function prepareCellOnWorkers(ctx: RunContext, w: WorkerCell): Promise<PreparedWorkerCell> {
   const pool = poolOf(ctx);
   const workers = await pool.take(w.workers);
+  const lanes = Math.min(w.cell.concurrency, w.planned);
+  await Promise.all(workers.map((worker, k) => reserve(worker, lanesOf(lanes, workers.length, k))));
+  // A thread that died since is left out; with none left, the cell measures nothing (and is partial).
+  return {
+    run: () =>
+      runCellOnWorkers(
+        ctx,
+        w,
+        workers.filter((worker) => worker.alive),
+        lanes,
+      ),
+  };
+}
+
+async function runCellOnWorkers(ctx: RunContext, w: WorkerCell, workers: EngineWorker[], lanes: number): Promise<WorkerLoops> {
+  if (workers.length === 0) return { worst: { ...NO_LOOP_READING }, p99Ms: [] };
   const counter = new SharedArrayBuffer(4);
   const numbers = ctx.reserveRequests(w.planned);
   const cellId = cellIds++;
@@ -59,7 +82,6 @@ export async function runCellOnWorkers(ctx: RunContext, w: WorkerCell): Promise<
   const stop = () => Atomics.store(new Int32Array(counter), 0, w.planned);
   if (ctx.stopSignal.aborted) stop();
   else ctx.stopSignal.addEventListener('abort', stop, { once: true });
-  const lanes = Math.min(w.cell.concurrency, w.planned);
   const base = {
     type: 'cell',
     cellId,
@@ -110,6 +132,22 @@ function poolOf(ctx: RunContext): WorkerPool {
   return pool;
 }
 
+/** Have a worker open `lanes` connections; settles when it has (or has died: the cell then runs without it). */
+function reserve(worker: EngineWorker, lanes: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      worker.onMessage = undefined;
+      worker.onExit = undefined;
+      resolve();
+    };
+    worker.onMessage = (m) => {
+      if (m.type === 'reserved') done();
+    };
+    worker.onExit = done;
+    worker.post({ type: 'reserve', lanes });
+  });
+}
+
 /** One worker's share of a cell: resolves with its loop delay when it is done, or when it died. */
 function runShare(ctx: RunContext, worker: EngineWorker, message: Extract<ToWorker, { type: 'cell' }>, w: WorkerCell): Promise<LoopDelay> {
   const inFlight = new Map<number, { requestId: string; startedAt: string }>();
@@ -120,7 +158,7 @@ function runShare(ctx: RunContext, worker: EngineWorker, message: Extract<ToWork
       resolve(loop);
     };
     worker.onMessage = (m) => {
-      if (m.type === 'ready' || m.type === 'init-failed' || m.cellId !== message.cellId) return;
+      if (!('cellId' in m) || m.cellId !== message.cellId) return;
       if (m.type === 'begin') {
         inFlight.set(m.index, { requestId: m.requestId, startedAt: m.startedAt });
         ctx.ours.begin();

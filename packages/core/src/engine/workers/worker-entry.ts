@@ -41,6 +41,11 @@ port.on('message', (message: ToWorker) => {
         post({ type: 'init-failed', message: errorMessage(err) });
       }
       break;
+    case 'reserve':
+      void (transport!.reserveConnections?.(message.lanes, { signal: run.signal }) ?? Promise.resolve())
+        .catch(() => {})
+        .then(() => post({ type: 'reserved' }));
+      break;
     case 'cell':
       void runCell(message);
       break;
@@ -57,7 +62,6 @@ async function runCell(cell: Cell): Promise<void> {
   const { suite, runId, timelines, promptSet } = init!;
   const t = transport!;
   const counter = new Int32Array(cell.counter);
-  await t.reserveConnections?.(cell.lanes, { signal: run.signal }).catch(() => {});
   const loop = watchEventLoop();
   const lane = async (): Promise<void> => {
     for (;;) {
