@@ -9,7 +9,10 @@ export const TTFT_MS = 20;
  * A llama-swap simulator with a steady model (no jitter, no batch slowdown), and a transport to it; the
  * worker threads build theirs from `workerTransport`. `genTps` sets how long a stream stays in flight.
  */
-export async function setUp(genTps = 400): Promise<{
+export async function setUp(
+  genTps = 400,
+  clock?: () => number,
+): Promise<{
   sim: Simulator;
   transport: Transport;
   workerTransport: { baseUrl: string; kind: 'llama-swap' };
@@ -20,7 +23,7 @@ export async function setUp(genTps = 400): Promise<{
     seed: 3,
     models: [{ name: 'm1', ttftMs: TTFT_MS, genTps, promptTps: 1e9, jitter: 0, slots: 64, batchSlowdown: 0, loadMs: 0 }],
   });
-  const transport = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-swap' });
+  const transport = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-swap', ...(clock ? { clock } : {}) });
   return {
     sim,
     transport,
@@ -32,8 +35,11 @@ export async function setUp(genTps = 400): Promise<{
   };
 }
 
-/** ms on the main thread's `performance.now()` clock from a `process.hrtime.bigint()` reading (the simulator's). */
-export function hrToPerf(): (hr: bigint) => number {
+/**
+ * The simulator's clock (`process.hrtime.bigint()`) in ms, as a run clock: `performance.now()` plus a
+ * constant (hours, so a thread that failed to add it would be off by that much).
+ */
+export function hrClock(): () => number {
   const shift = Number(process.hrtime.bigint()) / 1e6 - performance.now();
-  return (hr) => Number(hr) / 1e6 - shift;
+  return () => performance.now() + shift;
 }
