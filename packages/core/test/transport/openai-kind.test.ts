@@ -38,7 +38,9 @@ describe('the openai kind', () => {
     expect(measured).toHaveLength(12);
     for (const s of measured) {
       const truth = sim.groundTruth.find((g) => g.requestId === s.requestId)!;
-      expect([truth.promptTokens, s.promptTokensActual, s.flags]).toEqual([s.promptTokens, s.promptTokens, []]);
+      // `client-wait` says the client was busy (a loaded test machine), not that a size was off: not ours here.
+      const sizeFlags = s.flags.filter((f) => f !== 'client-wait');
+      expect([truth.promptTokens, s.promptTokensActual, sizeFlags]).toEqual([s.promptTokens, s.promptTokens, []]);
     }
     expect(measured.some((s) => (s.server.cachedTokens ?? 0) > 0)).toBe(true);
   });
