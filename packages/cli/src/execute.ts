@@ -2,6 +2,7 @@ import type { RunBenchSuiteOptions, RunResult, Store, SuiteInput, Transport } fr
 import type { CliContext } from './context.js';
 import { EXIT, exitCodeForRun, type ExitCode } from './exit-codes.js';
 import { createProgress } from './output/progress.js';
+import { STORE_CHECK_MS, within } from './within.js';
 import type { ReportFormat } from './output/format.js';
 import { redactUrlsIn } from '@swapbench/core';
 
@@ -94,7 +95,8 @@ export async function executeSuite(
  */
 async function whereStored(store: Store, storeUri: string, result: RunResult): Promise<string> {
   if (storeUri === 'memory:') return `run ${result.runId} not kept (--store memory:)`;
-  const stored = await store.runs.get(result.runId).catch(() => undefined);
+  // A store that hangs (a frozen database server) must not keep a finished run's process alive.
+  const stored = await within(STORE_CHECK_MS, store.runs.get(result.runId)).catch(() => undefined);
   if (stored?.status === result.status) return `run ${result.runId} stored in ${storeUri}`;
   return `swapbench: run ${result.runId} was not stored completely in ${storeUri} (see the warnings above)`;
 }

@@ -101,6 +101,15 @@ describe('packed tarballs installed with npm', () => {
       const manifest = run('tar', ['-xzOf', tgz, 'package/package.json'], { cwd: work }).stdout;
       expect(manifest, tgz).not.toContain('workspace:');
       expect(JSON.parse(manifest).repository?.directory, tgz).toMatch(/^packages\//);
+      // Only what users run: no tests, sources or fixtures; source maps name sources relatively, never by
+      // the path of the machine that packed them.
+      const shipped = files.filter((f) => f !== '');
+      expect(
+        shipped.filter((f) => !/^package\/(README\.md|LICENSE|package\.json|dist\/.+)$/.test(f) || /\.test\.|\/test\//.test(f)),
+        tgz,
+      ).toEqual([]);
+      const maps = run('tar', ['-xzOf', tgz, '--wildcards', 'package/dist/*.map'], { cwd: work }).stdout;
+      expect(maps.includes(PACKAGES), tgz).toBe(false);
     }
   });
 

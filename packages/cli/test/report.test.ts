@@ -87,6 +87,18 @@ describe('swapbench report', () => {
     expect(badOut.stderr).toMatch(/--out: cannot write .*missing-dir.*ENOENT/);
   });
 
+  it('names --baseline when it is neither a baseline nor a run, and refuses an empty --out', async () => {
+    const out = join(dir, 'never.html');
+    const unknown = await cli(['report', cand.runId, '--baseline', 'nightly@nowhere', '--out', out]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
+    expect(unknown.stderr).toMatch(/--baseline: no baseline or run named "nightly@nowhere" in sqlite:/);
+    expect(existsSync(out)).toBe(false);
+    const empty = await cli(['report', cand.runId, '--out', '']);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain('--out: is empty: give the HTML file to write');
+  });
+
   it.skipIf(!HAVE_CHROMIUM)('opens offline from file:// in Chromium and shows its charts and verdicts', async () => {
     const out = join(dir, 'offline.html');
     expect((await cli(['report', cand.runId, '--baseline', base.runId, '--out', out])).code).toBe(0);

@@ -40,3 +40,50 @@ it('refuses to bind beyond loopback without a token: exit 2 and one line saying 
   expect(lines).toHaveLength(1);
   expect(lines[0]).toMatch(/--bind: 0\.0\.0\.0 is beyond loopback: give --token \(or SWAPBENCH_TOKEN\)/);
 });
+
+it('refuses a --bind name that does not resolve: exit 2 naming --bind, not an internal error', async () => {
+  // `.invalid` never resolves (RFC 2606); a token is given so that the address check is what fails.
+  const res = await runCli(['serve', '--bind', 'no-such-host.invalid', '--token', 't', '--port', '0', '--store', 'memory:']);
+  expect(res.code).toBe(2);
+  const lines = res.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/--bind: cannot listen on no-such-host\.invalid:0 \((ENOTFOUND|EAI_AGAIN)\)/);
+});
+
+it('without a token, answers only requests addressed to a loopback name (a DNS-rebinding guard)', async () => {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--store', 'memory:'], {
+    env: { ...process.env, SWAPBENCH_TOKEN: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    await expect.poll(() => stdout, { timeout: 15_000 }).toMatch(/\n$/);
+    const base = stdout.trim();
+    const port = new URL(base).port;
+    // What a browser sends once evil.example resolves to 127.0.0.1: the page's own name in Host.
+    const rebound = await getWithHost(`${base}/hosts`, `evil.example:${port}`);
+    expect(rebound.status).toBe(403);
+    expect(JSON.parse(rebound.body).error.message).toMatch(/"evil\.example:\d+" is not a loopback name/);
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, 'localhost'])
+      expect((await getWithHost(`${base}/hosts`, host)).status, host).toBe(200);
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
+
+/** A GET with the Host header of our choosing (fetch does not let one set it). */
+async function getWithHost(url: string, host: string): Promise<{ status: number; body: string }> {
+  const { request } = await import('node:http');
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers: { host } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}

@@ -76,8 +76,13 @@ function toJson(err: FastifyError): [number, ErrorJson] {
     return [400, invalid(issues)];
   }
   if (err instanceof HttpError) return [err.statusCode, { error: { code: err.code, message: err.message, ...err.details } }];
-  if (SwapbenchError.is(err))
-    return [HTTP_STATUS_BY_ERROR[err.code] ?? 500, { error: { code: err.code, message: err.message, ...fieldsOf(err) } }];
+  if (SwapbenchError.is(err)) {
+    const fields = fieldsOf(err);
+    // Core writes several problems as a terminal list ("\n  - a\n  - b"); a JSON message is one line.
+    const issues = Array.isArray(fields.issues) && fields.issues.length > 0 ? (fields.issues as IssueJson[]) : undefined;
+    const message = issues ? oneLine(issues) : err.message;
+    return [HTTP_STATUS_BY_ERROR[err.code] ?? 500, { error: { code: err.code, message, ...fields } }];
+  }
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
     return [413, { error: { code: 'BODY_TOO_LARGE', message: `request body is larger than the limit (${err.message})` } }];
   if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500)
@@ -86,8 +91,11 @@ function toJson(err: FastifyError): [number, ErrorJson] {
 }
 
 function invalid(issues: IssueJson[]): ErrorJson {
-  const message = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
-  return { error: { code: 'CONFIG_INVALID', message, issues } };
+  return { error: { code: 'CONFIG_INVALID', message: oneLine(issues), issues } };
+}
+
+function oneLine(issues: IssueJson[]): string {
+  return issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
 }
 
 /** `body` + `/messages/0/role` → `body.messages[0].role`, the form core's ConfigError paths take. */

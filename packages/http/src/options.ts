@@ -1,5 +1,6 @@
 /** Options of the swapbench Fastify plugin, and their defaults. */
-import type { HostAccess, HostRecord, Store, Transport } from '@swapbench/core';
+import type { HostAccess, HostRecord, Store, Transport, WorkerTransportOptions } from '@swapbench/core';
+import { HOST_KINDS } from './schemas.js';
 
 /** Opens a transport to a registered host, for a run or a model listing. */
 export type TransportFactory = (
@@ -51,6 +52,11 @@ export interface SwapbenchPluginOptions {
 export interface ResolvedOptions {
   store: Store;
   transport: TransportFactory;
+  /**
+   * What worker threads build their own transport from, for a suite with `workers` above 1. Only with the
+   * default transport: an app's own factory cannot be rebuilt inside a thread, so such suites are refused.
+   */
+  workerTransport: ((host: HostRecord, transport: Transport) => WorkerTransportOptions) | undefined;
   hostAccess: HostAccessFactory;
   token: string | undefined;
   manageHosts: boolean;
@@ -80,6 +86,9 @@ export async function resolveOptions(options: SwapbenchPluginOptions): Promise<R
   return {
     store: options.store,
     transport: options.transport ?? defaultTransport,
+    workerTransport: options.transport
+      ? undefined
+      : (host, transport) => ({ baseUrl: host.baseUrl, kind: transport.kind as NonNullable<WorkerTransportOptions['kind']> }),
     hostAccess,
     token,
     manageHosts: options.manageHosts ?? true,
@@ -89,11 +98,10 @@ export async function resolveOptions(options: SwapbenchPluginOptions): Promise<R
   };
 }
 
-const KINDS = ['llama-swap', 'llama-server', 'openai'] as const;
-
 /** The registered host's URL and kind; an unknown kind is detected (`auto`). */
 const defaultTransport: TransportFactory = async (host, { connections, signal }) => {
   const { connectLlamaTransport } = await import('@swapbench/core/transports/llama');
-  const kind = KINDS.find((k) => k === host.kind) ?? 'auto';
+  // Every kind the CLI registers: an `ollama` or `llama-router` host must not fall back to detection.
+  const kind = HOST_KINDS.find((k) => k === host.kind) ?? 'auto';
   return connectLlamaTransport({ baseUrl: host.baseUrl, kind, ...(connections ? { connections } : {}), ...(signal ? { signal } : {}) });
 };

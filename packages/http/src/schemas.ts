@@ -13,6 +13,9 @@ export const HostName = z
     'must be the name of a registered host (a letter, then letters, digits, ".", "_" or "-"), not a URL',
   );
 
+/** The server kinds a registered host may have; without one, the kind is detected. */
+export const HOST_KINDS = ['llama-swap', 'llama-server', 'llama-router', 'openai', 'ollama'] as const;
+
 /** Fields that would point the server at an address of the client's choosing: refused, by name. */
 const refusedAddress = z.never({ error: 'is refused: requests may only target registered hosts, by name (field `host`)' }).optional();
 const noAddress = { baseUrl: refusedAddress, url: refusedAddress, upstream: refusedAddress };
@@ -100,9 +103,11 @@ export const HostJson = z
   })
   .meta({ id: 'Host' });
 export const HostPostBody = z.strictObject({
-  id: HostName,
+  // Its own message: this is the name being registered, so "must be a registered host" would mislead.
+  id: z.string().regex(/^[A-Za-z][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 characters: a letter, then letters, digits, ".", "_" or "-"'),
   baseUrl: z.string().max(2000).describe('http(s)://host[:port][/path], without credentials'),
-  kind: z.enum(['llama-swap', 'llama-server', 'openai']).optional(),
+  // Every kind `swapbench hosts add --kind` takes (but `auto`, which is the field left out).
+  kind: z.enum(HOST_KINDS).optional(),
   labels: z.record(z.string().max(64), z.string().max(500)).optional(),
 });
 export const ModelsAnswer = z.object({ models: z.array(z.looseObject({ id: z.string(), loaded: z.boolean().optional() })) });

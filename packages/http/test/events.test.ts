@@ -79,3 +79,44 @@ it('the feed of a run this server no longer keeps is its stored result', async (
   expect(missing.statusCode).toBe(404);
   expect(((await missing.body.json()) as { error: { code: string } }).error.code).toBe('RUN_NOT_FOUND');
 });
+
+it('the feed of a run running in another process (on a shared store) says run-status, not run-done', async () => {
+  h = await harness();
+  const started = await h.app.inject({ method: 'POST', url: '/api/bench/runs', payload: { host: 'sim', suite: SMALL_SUITE } });
+  const { runId } = started.json();
+  await expect.poll(async () => (await h!.store.runs.get(runId))?.status).toBe('completed');
+  // A record as a CLI run on the same store leaves it while it runs: stored `running`, unknown to this server.
+  const done = (await h.store.runs.get(runId))!;
+  const elsewhere = { ...done, runId: 'run-of-another-process', status: 'running' as const, cells: [] };
+  delete (elsewhere as { finishedAt?: string }).finishedAt;
+  await h.store.runs.create(elsewhere);
+  const base = await listen(h);
+  const events = await readEvents(`${base}/api/bench/runs/run-of-another-process/events`);
+  expect(events).toHaveLength(1);
+  expect(events[0]?.event).toBe('run-status');
+  expect(JSON.parse(events[0]!.data)).toMatchObject({ type: 'run-status', result: { status: 'running' } });
+});
+
+it('a client that leaves while POST /runs waits for the host aborts the wait, and no run starts', async () => {
+  const asked: AbortSignal[] = [];
+  // Host access that waits (as for a leased host with waitMs) until its signal aborts.
+  h = await harness({
+    hostAccess: (request) => {
+      asked.push(request.signal!);
+      return new Promise((_, reject) => request.signal!.addEventListener('abort', () => reject(request.signal!.reason), { once: true }));
+    },
+  });
+  const base = await listen(h);
+  const leaving = new AbortController();
+  const posted = request(`${base}/api/bench/runs`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ host: 'sim', suite: SMALL_SUITE, waitMs: 600_000 }),
+    signal: leaving.signal,
+  });
+  await expect.poll(() => asked.length).toBe(1);
+  leaving.abort();
+  await expect(posted).rejects.toThrow();
+  await expect.poll(() => asked[0]!.aborted).toBe(true);
+  expect((await h.store.runs.list({})).items).toEqual([]);
+});

@@ -145,3 +145,24 @@ it('GET /runs/:id compares with the baseline of its suite and host', async () =>
   expect(del.statusCode).toBe(204);
   expect((await h.app.inject({ method: 'DELETE', url: '/api/bench/baselines/small@sim' })).statusCode).toBe(404);
 });
+
+it('a suite with worker threads runs on them with the default transport (202, then completed and stored)', async () => {
+  h = await harness();
+  const res = await startRun(h, { host: 'sim', suite: { ...SMALL_SUITE, concurrency: [2], workers: 2 } });
+  expect(res.statusCode, res.body).toBe(202);
+  const { runId } = res.json();
+  const feed = await finish(h, runId);
+  expect(feed.at(-1)?.event, feed.at(-1)?.data).toBe('run-done');
+  const stored = await h.store.runs.get(runId);
+  expect(stored?.status).toBe('completed');
+  expect(stored?.cells[0]?.n).toBe(4);
+});
+
+it('with an app transport, a suite with worker threads is refused up front at body.suite.workers', async () => {
+  const { connectLlamaTransport } = await import('@swapbench/core/transports/llama');
+  h = await harness({ transport: async (host) => connectLlamaTransport({ baseUrl: host.baseUrl, kind: 'llama-server' }) });
+  const res = await startRun(h, { host: 'sim', suite: { ...SMALL_SUITE, workers: 2 } });
+  expect(res.statusCode).toBe(400);
+  expect(res.json().error.issues[0].path).toBe('body.suite.workers');
+  expect((await h.store.runs.list({})).items).toEqual([]);
+});

@@ -72,4 +72,30 @@ describe.runIf(haveRealServer)('a real llama-server through --kind openai', () =
       }
     },
   );
+  it('a promptTokens distribution: every drawn size exact by the server’s own count, with no false warm-cache', async () => {
+    // The drawn sizes pad up from the smallest one's prompt, which was once sized apart from the others:
+    // estimated (no probes) and without the template's head, so every sample was off and flagged.
+    const { result, samples } = await runOpenAi(server.url, {
+      name: 'openai-distribution',
+      models: ['tiny-llama'],
+      promptTokens: [200],
+      promptDistribution: { mean: 200, stddev: 100, min: 30, max: 600 },
+      maxTokens: [8],
+      concurrency: [1],
+      requests: 12,
+    });
+    expect(result.status).toBe('completed');
+    expect(result.calibration[0]).toMatchObject({ method: 'tokenizer', countedBy: 'usage' });
+    const measured = samples.filter((s) => s.phase === 'measured');
+    expect(measured).toHaveLength(12);
+    expect(new Set(measured.map((s) => s.requestPromptTokens)).size).toBeGreaterThan(6);
+    const off = measured.flatMap((s) => {
+      const seen = (s.server.promptEvaluatedTokens ?? Number.NaN) + (s.server.cachedTokens ?? Number.NaN);
+      const sizeFlags = s.flags.filter((f) => f !== 'client-wait');
+      return seen === s.requestPromptTokens && sizeFlags.length === 0
+        ? []
+        : [`drew ${s.requestPromptTokens}, server saw ${seen}, ${sizeFlags}`];
+    });
+    expect(off).toEqual([]);
+  });
 });

@@ -23,10 +23,26 @@ export function makeReportCommand(ctx: CliContext): Command {
       await withCliStore(ctx, command, async ({ store, uri }) => {
         const { resolveRun } = await import('../history/resolve-run.js');
         const { defaultBaselineName, loadCompared, resolveComparedRun } = await import('../compare/load.js');
+        const { ConfigError, SwapbenchError } = await import('@swapbench/core/errors');
+        if (opts.out.trim() === '') throw new ConfigError([{ path: '--out', message: 'is empty: give the HTML file to write' }]);
         const { runId, run } = await resolveRun(store, uri, given);
         let baseline: { name: string; runId: string } | null = null;
         if (opts.baseline !== undefined) {
-          const id = await resolveComparedRun(store, uri, opts.baseline);
+          const named = opts.baseline;
+          const id = await resolveComparedRun(store, uri, named).catch((err: unknown) => {
+            // `--baseline` takes a baseline name too: "run nope not found" would hide that none is named so either.
+            if (SwapbenchError.is(err) && err.code === 'RUN_NOT_FOUND')
+              throw new ConfigError(
+                [
+                  {
+                    path: '--baseline',
+                    message: `no baseline or run named "${named.trim()}" in ${uri} (swapbench baseline list, swapbench runs)`,
+                  },
+                ],
+                { cause: err },
+              );
+            throw err;
+          });
           baseline = { name: (await store.baselines.get(opts.baseline.trim())) ? opts.baseline.trim() : id, runId: id };
         } else {
           const stored = await store.baselines.get(defaultBaselineName(run));
@@ -42,8 +58,7 @@ export function makeReportCommand(ctx: CliContext): Command {
         const html = await renderReportHtml({ run, comparison, baseline });
         const path = resolve(opts.out);
         const { writeFile } = await import('node:fs/promises');
-        await writeFile(path, html).catch(async (err: NodeJS.ErrnoException) => {
-          const { ConfigError } = await import('@swapbench/core/errors');
+        await writeFile(path, html).catch((err: NodeJS.ErrnoException) => {
           throw new ConfigError([{ path: '--out', message: `cannot write ${path} (${err.code ?? err.message})` }], { cause: err });
         });
         const against = comparison ? `, ${comparison.verdict} against ${baseline?.name}` : '';

@@ -40,9 +40,25 @@ export function makeServeCommand(ctx: CliContext): Command {
       try {
         const { createSwapbenchServer, DEFAULT_PREFIX } = await import('@swapbench/http');
         const app = await createSwapbenchServer({ store, ...(token ? { auth: { token } } : {}) });
+        // Without a token, loopback is the only guard: a web page whose name was re-pointed at 127.0.0.1 (DNS
+        // rebinding) would otherwise reach the API as same-origin and register hosts on the user's network.
+        if (!token)
+          app.addHook('onRequest', async (request, reply) => {
+            if (isLoopbackHostHeader(request.headers.host)) return;
+            return reply
+              .code(403)
+              .type('application/json')
+              .send({
+                error: {
+                  code: 'FORBIDDEN',
+                  message: `Host ${JSON.stringify(request.headers.host ?? '')} is not a loopback name: without --token this server answers only requests addressed to 127.0.0.1, [::1] or localhost`,
+                },
+              });
+          });
         const address = await app.listen({ port: opts.port, host: opts.bind }).catch((err: unknown) => {
           const code = (err as NodeJS.ErrnoException | undefined)?.code;
-          if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES')
+          // ENOTFOUND / EAI_AGAIN: a --bind name that does not resolve is bad usage too, not an internal error.
+          if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES' || code === 'ENOTFOUND' || code === 'EAI_AGAIN')
             throw new ConfigError(
               [{ path: code === 'EADDRINUSE' ? '--port' : '--bind', message: `cannot listen on ${opts.bind}:${opts.port} (${code})` }],
               {
@@ -68,6 +84,13 @@ export function makeServeCommand(ctx: CliContext): Command {
         await store.close();
       }
     });
+}
+
+/** A Host header naming this machine's loopback (`127.0.0.1:8787`, `[::1]:8787`, `localhost`), port or not. */
+function isLoopbackHostHeader(header: string | undefined): boolean {
+  if (!header) return false;
+  const name = header.startsWith('[') ? header.slice(0, header.indexOf(']') + 1) : header.replace(/:\d*$/, '');
+  return isLoopback(name);
 }
 
 /** 127.0.0.0/8, ::1 and `localhost`: the addresses only this machine can reach. */

@@ -3,6 +3,7 @@ import type { Store } from '@swapbench/core';
 import type { SwapbenchError } from '@swapbench/core/errors';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
+import { STORE_CHECK_MS, within } from '../within.js';
 
 /** `--store <uri>` (or SWAPBENCH_STORE): on every command that reads or writes history. */
 export function storeOption(): Option {
@@ -50,7 +51,8 @@ export async function withCliStore<T>(ctx: CliContext, command: Command, use: (o
   try {
     return await use(opened);
   } finally {
-    await opened.store.close();
+    // Bounded: a store whose server froze must not hold the process after its work is done.
+    await within(STORE_CHECK_MS, opened.store.close());
     for (const w of opened.warnings) ctx.stderr.write(`swapbench: warning: ${w.message}\n`);
     if (opened.warnings.length > 0 && ctx.exitCode === EXIT.ok) ctx.exitCode = EXIT.usage;
   }

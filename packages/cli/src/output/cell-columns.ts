@@ -125,6 +125,24 @@ export const CELL_COLUMNS: readonly CellColumn[] = [
     drop: 3,
   },
   {
+    id: 'scheduled_ttft_p50_ms',
+    head: ['TTFT due', 'p50 ms'],
+    align: 'right',
+    // Open loop: from when the request was due, the user's wait (a late start included).
+    text: (c) => (c.load ? num(c.load.scheduledTtftMs.p50) : ''),
+    raw: (c) => value(c.load?.scheduledTtftMs.p50),
+    drop: 9,
+    when: (cells) => cells.some((c) => c.load !== undefined),
+  },
+  {
+    id: 'achieved_rps',
+    head: ['done', 'req/s'],
+    align: 'right',
+    text: (c) => (c.load ? num(c.load.achievedRps, 2) : ''),
+    raw: (c) => value(c.load?.achievedRps),
+    only: 'csv',
+  },
+  {
     id: 'good_share',
     head: ['good', '%'],
     align: 'right',
@@ -150,6 +168,7 @@ export function legend(shown: readonly CellColumn[], cells: readonly CellResult[
   const ids = new Set(shown.map((c) => c.id));
   const parts = ['pp = prompt tokens, tg = tokens generated, conc = requests in flight'];
   if (cells.some((c) => c.rate !== undefined)) parts.push('N/s = an open-loop rate (requests/s)');
+  if (ids.has('scheduled_ttft_p50_ms')) parts.push('TTFT due = from when an open-loop request was due');
   if (ids.has('good_share')) parts.push('good = share of requests meeting the SLO');
   const speeds = ['gen = client-measured output speed per request'];
   if (ids.has('server_gen_tps') || ids.has('server_prompt_tps')) speeds.push('srv = server-reported');

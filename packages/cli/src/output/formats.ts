@@ -24,9 +24,13 @@ export function renderMarkdown(result: RunResult): string {
   );
   const used = new Set(result.cells.flatMap((c) => [...flagLetters(c)]));
   const legend = Object.entries(FLAG_LEGEND).filter(([letter]) => used.has(letter));
+  // Open-loop and SLO columns are explained here as under the table (`legend`): `20/s` and `good %` read alone.
+  const load: string[] = [];
+  if (result.cells.some((c) => c.rate !== undefined)) load.push('N/s = an open-loop rate (requests/s)');
+  if (columns.some((c) => c.id === 'good_share')) load.push('good = share of requests meeting the SLO, goodput = good requests/s');
   lines.push(
     '',
-    'pp = prompt tokens, tg = tokens generated, conc = requests in flight; gen = client-measured, srv = server-reported; thru = all output tokens / cell wall time.',
+    `pp = prompt tokens, tg = tokens generated, conc = requests in flight; ${load.map((p) => `${p}; `).join('')}gen = client-measured, srv = server-reported; thru = all output tokens / cell wall time.`,
   );
   if (legend.length > 0) lines.push(`Flags: ${legend.map(([l, what]) => `**${l}** ${what}`).join('; ')}.`);
   return `${lines.join('\n')}\n`;

@@ -35,8 +35,7 @@ function renderHeader(result: RunResult): string[] {
   out.push(`client  Node ${client.node} · ${client.platform} ${client.arch} · ${client.cpus} (${client.cpuCount} cpus)`);
   const s = result.suite;
   out.push(
-    `suite   ${s.requests === undefined ? `${s.repetitions} reps × concurrency` : `${s.requests} requests`} per cell, warmup ${s.warmup}, ` +
-      `cache ${s.cache}, ignoreEos ${s.ignoreEos}, endpoint ${s.endpoint}`,
+    `suite   ${perCell(s)} per cell, warmup ${s.warmup}, ` + `cache ${s.cache}, ignoreEos ${s.ignoreEos}, endpoint ${s.endpoint}`,
     `        sampling ${JSON.stringify(s.sampling)}`,
   );
   return out;
@@ -203,5 +202,15 @@ function renderSweeps(result: RunResult): string {
       s.stoppedBy,
     ]),
   );
-  return `Sweeps (one stream, then maximum throughput, then rates between; saturation = most requests/s any step completed):\n${table}`;
+  return `Sweeps (one stream, then maximum throughput, then rates between; saturation = most requests/s completed with the host full):\n${table}`;
+}
+
+/** How many requests a cell measures, as the suite says it. */
+function perCell(s: RunResult['suite']): string {
+  if (s.requests !== undefined) return `${s.requests} requests`;
+  const parts: string[] = [];
+  if ((s.concurrency ?? []).length > 0) parts.push(`${s.repetitions} reps × concurrency`);
+  if ((s.rate ?? []).length > 0) parts.push('10 s of arrivals per rate (at least 10)');
+  if (s.sweep) parts.push('sweep steps as sweep.requests says');
+  return parts.join(', ');
 }

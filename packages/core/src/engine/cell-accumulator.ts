@@ -122,7 +122,8 @@ export function createCellAccumulator(options: CellAccumulatorOptions = {}): Cel
         wallMs,
         flags: { ...flags },
         client: cellClientHealth(loop, n, flags['client-wait'] ?? 0, queueP99),
-        ...(options.slo ? { goodput: { good, share: n > 0 ? good / n : null, rps: perSecond(good, wallMs) } } : {}),
+        // A request cut by Ctrl-C or an abort never had its chance to be good: the share is of the rest.
+        ...(options.slo ? { goodput: { good, share: notCancelled > 0 ? good / notCancelled : null, rps: perSecond(good, wallMs) } } : {}),
         ...(options.openLoop
           ? {
               load: {

@@ -46,6 +46,8 @@ export function createErrorTally(): ErrorTally {
         promptTokens: sample.promptTokens,
         maxTokens: sample.maxTokens,
         concurrency: sample.concurrency,
+        // An open-loop cell is named by its rate: without it, every rate cell read as `c64` (the cap), one cell.
+        ...(sample.rate === undefined ? {} : { rate: sample.rate }),
       };
       // Cells run one after the other: the last one listed is nearly always this one.
       const last = entry.cells.at(-1);
@@ -56,5 +58,11 @@ export function createErrorTally(): ErrorTally {
 }
 
 function sameCell(a: CellKey, b: CellKey): boolean {
-  return a.model === b.model && a.promptTokens === b.promptTokens && a.maxTokens === b.maxTokens && a.concurrency === b.concurrency;
+  return (
+    a.model === b.model &&
+    a.promptTokens === b.promptTokens &&
+    a.maxTokens === b.maxTokens &&
+    a.concurrency === b.concurrency &&
+    a.rate === b.rate
+  );
 }

@@ -34,7 +34,7 @@ export interface OpenLoopFigures {
 export interface Goodput {
   /** Requests that succeeded and met every SLO. */
   good: number;
-  /** good / measured requests (failed ones count as not good); null with no request. */
+  /** good / measured requests not cut by a cancel (failed ones count as not good); null with none. */
   share: number | null;
   /** Good requests per second of the cell's wall time. */
   rps: number | null;
@@ -70,7 +70,10 @@ export interface SweepSummary {
   steps: SweepStep[];
   /** One stream's rate: completed requests/s at concurrency 1. */
   synchronousRps: number | null;
-  /** The most requests/s any step completed: where the host saturates. */
+  /**
+   * Where the host saturates: the most requests/s a closed-loop step (one stream, maximum throughput)
+   * completed over its wall time. Rate steps' figures are not counted: see `SweepStep.achievedRps`.
+   */
   saturationRps: number | null;
   /** Why the sweep ended: all steps ran, the host saturated, or too many requests failed. */
   stoppedBy: 'completed' | 'saturated' | 'errors' | 'cancelled';

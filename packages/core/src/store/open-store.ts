@@ -8,7 +8,7 @@ import { open, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { isAbsolute, posix, resolve, win32 } from 'node:path';
 import { StoreUnavailableError, SwapbenchError } from '../errors/errors.js';
-import { redactUrl } from '../util/redact-url.js';
+import { checkPostgresUri, shownPostgresUri } from './postgres/uri.js';
 import { createMemoryStore } from './memory/index.js';
 import type { Store } from './store.js';
 
@@ -122,7 +122,8 @@ export function defaultStoreUri(env: NodeJS.ProcessEnv = process.env, platform: 
 /** `postgres://` or `postgresql://`, as libpq takes it (host, port, database, `?sslmode=`, …; `?schema=` is ours). */
 function resolvePostgresUri(trimmed: string): StoreLocation {
   const connectionString = trimmed;
-  const shown = redactUrl(connectionString);
+  const shown = shownPostgresUri(connectionString);
+  checkPostgresUri(connectionString);
   if (!URL.canParse(connectionString))
     throw new StoreUnavailableError(shown, 'is not a valid URI; use postgres://user:password@host:port/database');
   return { scheme: 'postgres', uri: shown, connectionString };

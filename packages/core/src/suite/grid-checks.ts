@@ -61,17 +61,25 @@ export function checkGridSize(suite: Grid, ctx: z.RefinementCtx): void {
   const perAxes = models.length * promptTokens.length * maxTokens.length;
   const perOutputLength = (perCell === undefined ? sum(concurrency) * repetitions : concurrency.length * perCell) + load.requests;
   const requests = perAxes * perOutputLength;
-  const product =
+  const closed =
     perCell === undefined
       ? `${formatCount(sum(concurrency))} summed concurrency × ${count(repetitions, 'repetition')}`
       : `${count(concurrency.length, 'concurrency level')} × ${formatCount(perCell)} requests per cell`;
+  // Rate cells and sweep steps add their own requests: without them a rate-only suite read "0 summed concurrency".
+  const product =
+    load.requests === 0
+      ? closed
+      : concurrency.length === 0
+        ? `${formatCount(load.requests)} requests of rate or sweep cells`
+        : `(${closed} + ${formatCount(load.requests)} requests of rate or sweep cells)`;
+  const lowerWhat = concurrency.length === 0 ? 'rate or requests' : perCell === undefined ? 'repetitions or concurrency' : 'requests';
   if (requests > L.requests)
     ctx.addIssue({
       code: 'custom',
       message:
         `${formatCount(requests)} measured requests (${axes} × ${product})` +
         ` is more than ${formatCount(L.requests)} per run: every sample is kept in the store; ` +
-        `lower ${perCell === undefined ? 'repetitions or concurrency' : 'requests'}, or split the suite`,
+        `lower ${lowerWhat}, or split the suite`,
     });
   const tokens = models.length * promptTokens.length * sum(maxTokens) * perOutputLength;
   if (requests <= L.requests && tokens > L.outputTokens)
@@ -79,7 +87,7 @@ export function checkGridSize(suite: Grid, ctx: z.RefinementCtx): void {
       code: 'custom',
       message:
         `${formatCount(tokens)} measured output tokens is more than ${formatCount(L.outputTokens)} per run: every token's ` +
-        `arrival gap is kept in the store; lower maxTokens, ${perCell === undefined ? 'repetitions or concurrency' : 'requests'}, or split the suite`,
+        `arrival gap is kept in the store; lower maxTokens, ${lowerWhat}, or split the suite`,
     });
 }
 

@@ -11,16 +11,21 @@ export function formatPath(path: readonly PropertyKey[]): string {
  * zod issues as `{ path, message }`. An unknown key becomes one issue of its own, at its path, with the
  * closest known field when one is close enough (`concurency` → `concurrency`).
  */
-export function zodIssues(error: z.ZodError, knownFields: readonly string[] = []): ConfigIssue[] {
+export function zodIssues(
+  error: Pick<z.ZodError, 'issues'>,
+  knownFields: readonly string[] | ((path: readonly PropertyKey[]) => readonly string[]) = [],
+): ConfigIssue[] {
   return error.issues.flatMap((issue) => {
     if (issue.code !== 'unrecognized_keys') return [{ path: formatPath(issue.path), message: issue.message }];
+    // A nested object's unknown key is matched against that object's fields: `slo.foo` once suggested `slo`.
+    const known = typeof knownFields === 'function' ? knownFields(issue.path) : issue.path.length === 0 ? knownFields : [];
     return issue.keys.map((key) => {
-      const near = closest(key, knownFields);
+      const near = closest(key, known);
       return {
         path: formatPath([...issue.path, key]),
         message: near
           ? `unknown field (did you mean ${near}?)`
-          : `unknown field${knownFields.length ? `; the fields are ${knownFields.join(', ')}` : ''}`,
+          : `unknown field${known.length ? `; the fields are ${known.join(', ')}` : ''}`,
       };
     });
   });

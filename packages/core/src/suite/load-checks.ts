@@ -5,7 +5,7 @@ interface LoadShape {
   concurrency: readonly number[];
   requests?: number | undefined;
   rate?: readonly number[] | undefined;
-  sweep?: { steps: number; requests?: number | undefined } | undefined;
+  sweep?: { steps: number; requests?: number | undefined; maxConcurrency?: number | undefined } | undefined;
   promptTokens: readonly number[];
   promptDistribution?: { mean: number } | undefined;
   prompts?: { file: string } | undefined;
@@ -28,13 +28,26 @@ export function sweepStepRequests(suite: Pick<LoadShape, 'requests' | 'sweep'>):
   return suite.sweep?.requests ?? suite.requests ?? SWEEP_STEP_REQUESTS;
 }
 
+/** Waves of a sweep's maximum-throughput step: enough that its ramp-up and drain are a small part of its time. */
+export const THROUGHPUT_WAVES = 4;
+/** A sweep's `maxConcurrency` when the suite gives none (the schema's default). */
+const SWEEP_MAX_CONCURRENCY = 16;
+
+/** Measured requests of a sweep's maximum-throughput step: at least `THROUGHPUT_WAVES` waves of its streams. */
+export function throughputStepRequests(suite: Pick<LoadShape, 'requests' | 'sweep'>): number {
+  return Math.max(sweepStepRequests(suite), THROUGHPUT_WAVES * (suite.sweep?.maxConcurrency ?? SWEEP_MAX_CONCURRENCY));
+}
+
 /** Cells and measured requests the rates and the sweep add per model × prompt size × output length (at most). */
 export function loadShapeSize(suite: Pick<LoadShape, 'requests' | 'rate' | 'sweep'>): { cells: number; requests: number } {
   const rates = suite.rate ?? [];
   const sweepCells = suite.sweep ? suite.sweep.steps + 2 : 0;
+  // The throughput step measures more than the others at a high maxConcurrency: counted as it runs, or the
+  // announced total (and the progress ETA, which went negative) fell short.
+  const sweepRequests = suite.sweep ? (sweepCells - 1) * sweepStepRequests(suite) + throughputStepRequests(suite) : 0;
   return {
     cells: rates.length + sweepCells,
-    requests: rates.reduce((a, r) => a + rateCellRequests(suite, r), 0) + sweepCells * sweepStepRequests(suite),
+    requests: rates.reduce((a, r) => a + rateCellRequests(suite, r), 0) + sweepRequests,
   };
 }
 

@@ -12,8 +12,9 @@ export const MAX_RATE = 10_000;
 /** A positive number of requests per second, bounded. */
 export const RateSchema = z
   .number()
-  .gt(0, 'must be above 0 requests/s')
-  .max(MAX_RATE, `must be at most ${MAX_RATE} requests/s: one client process cannot keep a denser schedule`);
+  // `abort`: the suite-wide size check must not run on a refused rate (1e9/s read as 10^10 requests).
+  .gt(0, { message: 'must be above 0 requests/s', abort: true })
+  .max(MAX_RATE, { message: `must be at most ${MAX_RATE} requests/s: one client process cannot keep a denser schedule`, abort: true });
 
 /** A latency bound of an SLO, ms. */
 const boundMs = z.number().gt(0, 'must be above 0 ms').max(86_400_000, 'must be at most a day (86,400,000 ms)');

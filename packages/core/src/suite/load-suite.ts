@@ -3,6 +3,7 @@ import { ConfigError, type ConfigIssue } from '../errors/errors.js';
 import { capIssues, zodIssues } from './issues.js';
 import { parseSuiteText } from './parse-suite-text.js';
 import { readSuiteText } from './read-suite-text.js';
+import { PromptDistributionSchema, PromptSetSchema, SloSchema, SweepSchema } from './load-schema.js';
 import { SUITE_FIELDS, SuiteSchema, type Suite } from './schema.js';
 
 export { zodIssues } from './issues.js';
@@ -18,14 +19,27 @@ export function parseSuite(input: unknown, source?: string, lineOf?: (path: read
   const expanded = expandShorthands(input as Record<string, unknown>);
   const result = SuiteSchema.safeParse(expanded);
   if (result.success) return result.data;
-  // The user wrote the distribution as promptTokens: name it so (and find its line there).
-  if (expanded !== input)
-    for (const issue of result.error.issues)
+  let zIssues = result.error.issues;
+  if (expanded.promptDistribution !== undefined && (input as Record<string, unknown>).promptDistribution === undefined) {
+    // `promptTokens: [mean]` was derived from the distribution: a bad mean is reported once, as
+    // promptTokens.mean, not also as a promptTokens[0] the user never wrote.
+    zIssues = zIssues.filter((issue) => !(issue.path[0] === 'promptTokens' && typeof issue.path[1] === 'number'));
+    // The user wrote the distribution as promptTokens: name it so (and find its line there).
+    for (const issue of zIssues)
       if (issue.path[0] === 'promptDistribution') (issue as { path: PropertyKey[] }).path = ['promptTokens', ...issue.path.slice(1)];
-  let issues: ConfigIssue[] = zodIssues(result.error, SUITE_FIELDS);
+  }
+  let issues: ConfigIssue[] = zodIssues({ issues: zIssues }, fieldsAt);
   if (lineOf) {
-    const located = result.error.issues.flatMap((issue) =>
-      issue.code === 'unrecognized_keys' ? issue.keys.map((key) => lineOf([...issue.path, key])) : [lineOf(issue.path)],
+    // A missing field has no line of its own: the line of the object it is missing from.
+    const lineNear = (path: readonly PropertyKey[]): number | undefined => {
+      for (let n = path.length; n > 0; n--) {
+        const line = lineOf(path.slice(0, n));
+        if (line !== undefined) return line;
+      }
+      return undefined;
+    };
+    const located = zIssues.flatMap((issue) =>
+      issue.code === 'unrecognized_keys' ? issue.keys.map((key) => lineOf([...issue.path, key])) : [lineNear(issue.path)],
     );
     issues = issues.map((issue, i) => (located[i] === undefined ? issue : { ...issue, message: `line ${located[i]}: ${issue.message}` }));
   }
@@ -46,6 +60,22 @@ export async function loadSuiteFile(path: string): Promise<Suite> {
   return suite;
 }
 
+/** Fields of the suite's nested objects, for "did you mean" on an unknown key inside one. */
+const NESTED_FIELDS: Record<string, readonly string[]> = {
+  sweep: Object.keys(SweepSchema.shape),
+  slo: Object.keys(SloSchema.shape),
+  prompts: Object.keys(PromptSetSchema.shape),
+  promptTokens: Object.keys(PromptDistributionSchema.shape),
+  promptDistribution: Object.keys(PromptDistributionSchema.shape),
+  pairs: ['promptTokens', 'maxTokens'],
+};
+
+/** The fields known at `path` of a suite: the suite's own at the top, else the nested object's (none if unknown). */
+function fieldsAt(path: readonly PropertyKey[]): readonly string[] {
+  if (path.length === 0) return SUITE_FIELDS;
+  return NESTED_FIELDS[String(path[0])] ?? [];
+}
+
 /** What is wrong with an input that is not a mapping at all, in words a user who wrote the file reads. */
 function shapeProblem(input: unknown): string | undefined {
   const expected = 'a suite is a mapping with name, models, promptTokens, maxTokens and concurrency';
@@ -60,8 +90,9 @@ function shapeProblem(input: unknown): string | undefined {
  * with `promptTokens: [mean]` keying its cells (when the mean is not a whole number, the schema says so).
  */
 function expandShorthands(input: Record<string, unknown>): Record<string, unknown> {
-  // An open-loop or sweep suite needs no concurrency levels.
-  if (input.concurrency === undefined && (input.rate !== undefined || input.sweep !== undefined)) input = { ...input, concurrency: [] };
+  // An open-loop or sweep suite needs no concurrency levels; a suite with no load at all is then told what
+  // to add (`checkLoadShape`) rather than "expected array, received undefined".
+  if (input.concurrency === undefined) input = { ...input, concurrency: [] };
   const pt = input.promptTokens;
   if (pt === null || typeof pt !== 'object' || Array.isArray(pt) || input.promptDistribution !== undefined) return input;
   const mean = (pt as { mean?: unknown }).mean;

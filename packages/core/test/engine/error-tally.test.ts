@@ -47,4 +47,15 @@ describe('the error tally', () => {
     expect(summary[0]!.cells).toHaveLength(3);
     expect(summary.find((e) => e.status === 503)).toMatchObject({ message: 'a 503', count: 1 });
   });
+  it('keeps open-loop cells apart by their rate, not as one cell at their shared in-flight cap', () => {
+    const tally = createErrorTally();
+    for (const rate of [1, 2, 2, 4]) tally.add({ ...failed('boom', 64), rate });
+    tally.add(failed('boom', 64));
+    expect(tally.summary()[0]!.cells.map((c) => [c.concurrency, c.rate])).toEqual([
+      [64, 1],
+      [64, 2],
+      [64, 4],
+      [64, undefined],
+    ]);
+  });
 });

@@ -3,7 +3,10 @@
  * each way opening fails, as a one-line StoreUnavailableError or SchemaVersionError naming the server
  * without its password.
  */
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore, resolveStoreUri } from '../../src/store/open-store.js';
 import { redactUrl, redactUrlsIn } from '../../src/util/redact-url.js';
@@ -47,6 +50,35 @@ describe('Postgres URIs as shown', () => {
     await expect(resolveStoreUri('postgres://team:s3cret@[db/bench')).rejects.toThrow(
       /^store postgres:\/\/\*\*\*@\[db\/bench: is not a valid URI/,
     );
+  });
+});
+
+describe('Postgres URI parameters that cannot be meant', () => {
+  // Refused before any connection, so no server is needed.
+  it('refuses an empty or repeated ?schema= instead of quietly using public or the first one', async () => {
+    const empty = await expectStoreError(openStore('postgres://team:s3cret@db.lan/bench?schema='), 'STORE_UNAVAILABLE');
+    expect(empty.message).toBe('store postgres://***@db.lan/bench?schema=***: ?schema= is empty; name a schema or leave it out for public');
+    const twice = await expectStoreError(openStore('postgres://team:s3cret@db.lan/bench?schema=a&schema=b'), 'STORE_UNAVAILABLE');
+    expect(twice.message).toMatch(/: \?schema= is given more than once; name one schema$/);
+  });
+
+  it('refuses a password with an unencoded / (it would end the host early) without showing any of it', async () => {
+    // Parsed as libpq does, host `s3` and database `cr/et@db.lan/bench`: the usual redaction printed `cr/et`.
+    for (const uri of ['postgres://team:s3/cr/et@db.lan/bench', 'postgres://team:s3/cr/et@db.lan/bench?schema=ci']) {
+      for (const attempt of [openStore(uri), openPostgresStore(uri)]) {
+        const err = await expectStoreError(attempt, 'STORE_UNAVAILABLE');
+        expect(err.message).toMatch(/^store postgres:\/\/\*\*\*@db\.lan\/bench(\?schema=\*\*\*)?: has an @ after its host: percent-encode/);
+        expect(err.message).not.toMatch(/s3|cr|et@/);
+      }
+    }
+  });
+
+  it('refuses an sslmode pg cannot honour, and verify-ca without the CA to verify against', async () => {
+    const bogus = await expectStoreError(openStore('postgres://team:s3cret@db.lan/bench?sslmode=on'), 'STORE_UNAVAILABLE');
+    expect(bogus.message).toMatch(/: sslmode must be one of disable, prefer, require, verify-ca, verify-full$/);
+    const ca = await expectStoreError(openStore('postgres://team:s3cret@db.lan/bench?sslmode=verify-ca'), 'STORE_UNAVAILABLE');
+    expect(ca.message).toMatch(/: sslmode=verify-ca needs sslrootcert=<CA file>; or use sslmode=verify-full$/);
+    for (const err of [bogus, ca]) expect(err.message).not.toContain('s3cret');
   });
 });
 
@@ -112,6 +144,61 @@ withPostgres('Opening the Postgres store', (url) => {
       // The test server has no TLS: asking for it is a connection problem, said as such.
       const tls = await expectStoreError(openStore(withParam(url, 'sslmode', 'verify-full')), 'STORE_UNAVAILABLE');
       expect(tls.message).toMatch(/: the TLS connection failed \(The server does not support SSL connections\); check sslmode/);
+    });
+
+    it('takes a password the URI lacks from the password file (PGPASSFILE), and says so when there is none', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'swapbench-pgpass-'));
+      const saved = { PGPASSFILE: process.env.PGPASSFILE, PGPASSWORD: process.env.PGPASSWORD };
+      const warnings: string[] = [];
+      const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+      process.on('warning', onWarning);
+      try {
+        delete process.env.PGPASSWORD;
+        const file = join(dir, 'pgpass');
+        process.env.PGPASSFILE = file;
+        const bare = new URL(url);
+        bare.password = '';
+        bare.searchParams.set('schema', schema);
+        // No password anywhere: one line that says where one can go (pg's own words were a SASL TypeError, exit 70).
+        const none = await expectStoreError(openStore(bare.toString()), 'STORE_UNAVAILABLE');
+        expect(none.message).toMatch(
+          /: the server asks for a password and none was given; put it in the URI, in PGPASSWORD or in ~\/\.pgpass$/,
+        );
+        // A wildcard line with an escaped colon in a field before it, as libpq reads the file.
+        await writeFile(file, `# team\nother\\:host:*:*:*:wrong\n*:${bare.port}:*:${bare.username}:${password}\n`, { mode: 0o600 });
+        await using store = await openStore(bare.toString());
+        expect((await store.runs.list()).items).toEqual([]);
+        await new Promise((resolve) => setImmediate(resolve));
+        // pg's own .pgpass support prints a DeprecationWarning: it must not be the one used.
+        expect(warnings).toEqual([]);
+        // A file that others can read is ignored, as libpq ignores it.
+        await chmod(file, 0o644);
+        await expectStoreError(openStore(bare.toString()), 'STORE_UNAVAILABLE');
+      } finally {
+        process.off('warning', onWarning);
+        for (const [k, v] of Object.entries(saved))
+          if (v === undefined) delete process.env[k];
+          else process.env[k] = v;
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('prints no warning of the driver on stderr: not for sslmode=require, not for a query queued on a new connection', async () => {
+      const warnings: string[] = [];
+      const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+      process.on('warning', onWarning);
+      try {
+        // libpq's require (encrypted, not verified): pg's own reading of it prints a SECURITY WARNING.
+        await expectStoreError(openStore(withParam(url, 'sslmode', 'require')), 'STORE_UNAVAILABLE');
+        await using store = await openPostgresStore(url, { schema, maxConnections: 4 });
+        // Several calls at once open new connections, each of which first sets the search_path.
+        await Promise.all(Array.from({ length: 6 }, () => store.runs.list()));
+        // process.emitWarning delivers on the next tick.
+        await new Promise((resolve) => setImmediate(resolve));
+      } finally {
+        process.off('warning', onWarning);
+      }
+      expect(warnings).toEqual([]);
     });
   });
 

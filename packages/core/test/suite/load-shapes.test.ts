@@ -28,7 +28,6 @@ describe('load shapes in a suite', () => {
 
   it('refuses a suite with no load at all, naming what to add', () => {
     expect(problems(BASE)).toHaveLength(1);
-    expect(problems(BASE)[0]).toMatch(/^concurrency: /);
     expect(problems({ ...BASE, concurrency: [] })).toEqual([
       'concurrency: must list at least one value, unless rate (open loop, requests/s) or sweep gives the load',
     ]);
@@ -52,7 +51,8 @@ describe('load shapes in a suite', () => {
       slo: { e2eMs: 500 },
     });
     expect(suite.slo).toEqual({ e2eMs: 500, target: 0.9 });
-    expect(runSize(suite)).toEqual({ cells: 10, requests: 300 });
+    // Per prompt size: one stream, 3 steps (30 each), and the throughput step's 4 waves of 32 streams (128).
+    expect(runSize(suite)).toEqual({ cells: 10, requests: 2 * (4 * 30 + 128) });
     expect(suiteMaxInFlight(suite)).toBe(64);
     expect(suiteMaxInFlight(parseSuite({ ...BASE, sweep: { steps: 1, maxConcurrency: 128 } }))).toBe(128);
     expect(suiteMaxInFlight(parseSuite({ ...BASE, concurrency: [1, 8] }))).toBe(8);
@@ -69,10 +69,48 @@ describe('load shapes in a suite', () => {
     ]);
   });
 
+  it('reports a bad rate once, without a run size computed from it', () => {
+    // 1e9/s used to add "10,000,000,000 measured requests (… × 0 summed concurrency …)" on top.
+    expect(problems({ ...BASE, rate: [1e9] })).toEqual([
+      'rate[0]: must be at most 10000 requests/s: one client process cannot keep a denser schedule',
+    ]);
+  });
+
+  it('reports a bad distribution mean once, as promptTokens.mean, not also as a promptTokens[0] never written', () => {
+    expect(problems({ ...BASE, concurrency: [1], promptTokens: { mean: 10.5, stddev: 1, min: 1, max: 20 } })).toEqual([
+      'promptTokens.mean: Invalid input: expected int, received number',
+    ]);
+    expect(problems({ ...BASE, concurrency: [1], promptTokens: { mean: Number.NaN, stddev: 1, min: 1, max: 20 } }).join('\n')).not.toMatch(
+      /promptTokens\[0\]/,
+    );
+  });
+
+  it('suggests a field of the nested object for an unknown key inside it, never a suite field', () => {
+    expect(problems({ ...BASE, rate: [1], slo: { ttftMs: 5, foo: 1 } })).toEqual([
+      'slo.foo: unknown field; the fields are ttftMs, tpotMs, e2eMs, target',
+    ]);
+    expect(problems({ ...BASE, rate: [1], slo: { ttftms: 5 } })[0]).toBe('slo.ttftms: unknown field (did you mean ttftMs?)');
+    expect(problems({ ...BASE, concurrency: [1], promptTokens: { mean: 9, stddev: 1, min: 1, max: 20, maxx: 3 } })).toEqual([
+      'promptTokens.maxx: unknown field (did you mean max?)',
+    ]);
+    expect(problems({ ...BASE, sweep: { steps: 2, request: 30 } })).toEqual(['sweep.request: unknown field (did you mean requests?)']);
+  });
+
+  it('names the load to add when a suite file has no concurrency, rate or sweep', () => {
+    expect(problems(BASE)).toEqual([
+      'concurrency: must list at least one value, unless rate (open loop, requests/s) or sweep gives the load',
+    ]);
+  });
+
   it('refuses a run too large once rate cells count, spelling out the product', () => {
     const out = problems({ ...BASE, rate: [1000], requests: 1_000_001 });
     expect(out[0]).toMatch(/^requests: must be at most 1,000,000/);
     const big = problems({ ...BASE, maxTokens: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], rate: [10_000], requests: 200_000 });
     expect(big.join('\n')).toMatch(/2,000,000 measured requests .* is more than 1,000,000 per run/);
+    // The product names the rate cells' requests, not "0 summed concurrency".
+    const rateOnly = problems({ ...BASE, maxTokens: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], rate: [9000, 10_000] });
+    expect(rateOnly).toEqual([
+      ': 1,900,000 measured requests (1 model × 1 prompt size × 10 output lengths × 190,000 requests of rate or sweep cells) is more than 1,000,000 per run: every sample is kept in the store; lower rate or requests, or split the suite',
+    ]);
   });
 });

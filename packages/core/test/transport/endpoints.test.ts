@@ -128,6 +128,25 @@ describe('llama-server endpoints', () => {
   });
 
   it.each([
+    ['Ollama (Go)', '404 page not found'],
+    ['vLLM (FastAPI)', '{"detail":"Not Found"}'],
+  ])('an unknown route of %s is a missing endpoint, not a missing model', async (_server, body) => {
+    const s = await serve([http.post('*/tokenize', () => new HttpResponse(body, { status: 404 }))]);
+    const error = await open(s.url, 'openai').tokenize!('m', { endpoint: 'completion', prompt: 'a b' }).catch((e: unknown) => e);
+    expect(s.hits.map((h) => h.path)).toContain('/tokenize');
+    expect(error).not.toBeInstanceOf(ModelNotFoundError);
+    expect((error as Error).message).not.toMatch(/model "m" not found/);
+  });
+
+  it('an Ollama "model not found" is still a missing model', async () => {
+    const s = await serve([http.post('*/v1/chat/completions', () => json('{"error":"model \'m\' not found"}', 404))]);
+    const error = await (async () => {
+      for await (const _ of open(s.url, 'openai').stream(chatTo('m')));
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ModelNotFoundError);
+  });
+
+  it.each([
     ['08a_err_prompt_too_long_chat.json', 400, 'exceeds the available context size'],
     ['08e_err_malformed_json_chat.json', 500, 'parse error'],
   ])('%s → HttpStatusError %i with the server message', async (name, status, message) => {

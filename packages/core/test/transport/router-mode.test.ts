@@ -28,6 +28,15 @@ describe('llama-server router mode', () => {
     expect(s.hits.filter((h) => h.path.startsWith('/props?')).map((h) => h.path)).toEqual([`/props?model=${ROUTER_LOADED}`]);
   });
 
+  it("forced to --kind llama-server, reads the router's n_ctx 0 as an unknown context, not a context of 0 tokens", async () => {
+    const s = keep(await startMswServer(await llamaRouterHandlers()));
+    const t = keep(await connectLlamaTransport({ baseUrl: s.url, kind: 'llama-server' }));
+    const info = await t.describe!([ROUTER_LOADED]);
+    expect(info.models).toHaveLength(1);
+    // A context of 0 refused every cell ("cannot fit the server's context of 0 tokens per slot").
+    expect(info.models[0]!.contextPerSlot).toBeUndefined();
+  });
+
   it('tokenizes through the model named in the body, and sees its busy slot', async () => {
     const s = keep(await startMswServer(await llamaRouterHandlers()));
     const t = keep(await connectLlamaTransport({ baseUrl: s.url }));

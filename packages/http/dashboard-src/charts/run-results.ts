@@ -242,7 +242,12 @@ function errorsList(run: RunResult): HTMLElement {
         {},
         h('strong', {}, `${e.code}${e.status ? ` (HTTP ${e.status})` : ''} ×${e.count}: `),
         h('span', { class: 'server-message' }, e.message),
-        h('div', { class: 'muted' }, `cells: ${e.cells.map(keyOf).join(', ')}`),
+        // Named as the cells table and the CLI name them, not by the internal key.
+        h(
+          'div',
+          { class: 'muted' },
+          `cells: ${e.cells.map((c) => `${c.model} pp${c.promptTokens} tg${c.maxTokens} c${c.concurrency}`).join(', ')}`,
+        ),
       ),
     ),
   );

@@ -6,7 +6,7 @@ import type { CellResult, MetricName } from '@swapbench/core';
 import { lineChart } from '../charts/chart.js';
 import { h, num, replace } from '../dom.js';
 import type { ViewContext } from '../view.js';
-import { defaultBaselineName, type RunDetailJson } from './results.js';
+import { defaultBaselineName, type RunDetailJson, setBaseline } from './results.js';
 
 interface Summary {
   runId: string;
@@ -104,8 +104,12 @@ export async function historyView({ api, root, signal }: ViewContext): Promise<v
             const name = defaultBaselineName(run);
             const button = h('button', { type: 'button', name: 'history-set-baseline', 'data-run': run.runId }, 'Set baseline');
             button.addEventListener('click', async () => {
-              await api.call('PUT', `/baselines/${encodeURIComponent(name)}`, { runId: run.runId });
-              await loadHost();
+              try {
+                if (await setBaseline(api, name, run.runId)) await loadHost();
+              } catch (err) {
+                // Said next to the button, not lost as an unhandled rejection.
+                button.after(h('span', { class: 'error', role: 'alert' }, ` ${(err as Error).message}`));
+              }
             });
             return h(
               'tr',

@@ -7,7 +7,11 @@ import type { BenchEvent, CellKey } from '@swapbench/core';
 import { h, num, replace } from '../dom.js';
 import type { ViewContext } from '../view.js';
 
-type FeedEvent = BenchEvent | { seq: number; type: 'run-error'; error: { code: string; message: string } };
+type FeedEvent =
+  | BenchEvent
+  | { seq: number; type: 'run-error'; error: { code: string; message: string } }
+  // A run this server did not start (a CLI run on the same store): only what is stored so far.
+  | { seq?: undefined; type: 'run-status'; result: { status: string } };
 
 const cellName = (c: CellKey) => `${c.model} pp${c.promptTokens} tg${c.maxTokens} c${c.concurrency}`;
 
@@ -74,6 +78,11 @@ export async function liveView({ api, root, signal, go }: ViewContext, runId: st
         finished = true;
         status.dataset.status = event.result.status;
         replace(status, `run ${event.result.status}`);
+        break;
+      case 'run-status':
+        finished = true;
+        status.dataset.status = event.result.status;
+        replace(status, `run ${event.result.status} in another process: its results so far`);
         break;
       case 'run-error':
         finished = true;

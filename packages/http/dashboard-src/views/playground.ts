@@ -22,13 +22,20 @@ export async function playgroundView({ api, root, signal }: ViewContext): Promis
   const lane = (name: string): Lane => {
     const host = h('select', { name: `host-${name}` }, ...hosts.map((x) => h('option', { value: x.id }, x.id)));
     const model = h('select', { name: `model-${name}` });
-    const loadModels = async () => {
-      const { models } = await api.get<{ models: { id: string }[] }>(`/hosts/${encodeURIComponent(host.value)}/models`);
-      replace(model, ...models.map((m) => h('option', { value: m.id }, m.id)));
-    };
-    host.addEventListener('change', () => void loadModels());
     const text = h('pre', { class: 'lane-text', 'data-lane-text': name });
     const figures = h('p', { class: 'lane-figures', 'data-lane-figures': name }, 'TTFT — · tok/s —');
+    const loadModels = async () => {
+      replace(model);
+      try {
+        const { models } = await api.get<{ models: { id: string }[] }>(`/hosts/${encodeURIComponent(host.value)}/models`);
+        replace(model, ...models.map((m) => h('option', { value: m.id }, m.id)));
+        replace(text);
+      } catch (err) {
+        // An unreachable host (the first in the list, say) must not leave an empty model list with no word why.
+        replace(text, h('span', { class: 'error', role: 'alert' }, `models of ${host.value}: ${(err as Error).message}`));
+      }
+    };
+    host.addEventListener('change', () => void loadModels());
     const panel = h(
       'div',
       { class: 'lane' },

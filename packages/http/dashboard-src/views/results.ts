@@ -1,6 +1,7 @@
 /** Results: one run's charts, cells and verdicts against its baseline, and a button to make it the baseline. */
 import type { CompareResult, RunResult } from '@swapbench/core';
 import { renderRunResults } from '../charts/run-results.js';
+import { ApiError } from '../api.js';
 import { h, replace } from '../dom.js';
 import type { ViewContext } from '../view.js';
 
@@ -31,8 +32,7 @@ export async function resultsView(ctx: ViewContext, runId: string): Promise<void
   );
   set.addEventListener('click', async () => {
     try {
-      const force = detail.run.status !== 'completed' && confirm(`This run is ${detail.run.status}. Make it the baseline anyway?`);
-      await api.call('PUT', `/baselines/${encodeURIComponent(name)}`, { runId: detail.run.runId, ...(force ? { force } : {}) });
+      if (!(await setBaseline(api, name, detail.run.runId))) return;
       set.disabled = true;
       replace(message, `baseline ${name} is now this run`);
     } catch (err) {
@@ -41,4 +41,21 @@ export async function resultsView(ctx: ViewContext, runId: string): Promise<void
   });
   root.append(h('div', { class: 'toolbar' }, set, ' ', message, ' ', h('a', { href: `#/history` }, 'History')));
   renderRunResults(root, detail);
+}
+
+/**
+ * Make `runId` the baseline `name`. A run the server objects to (not completed, polluted, saturated client:
+ * 409) becomes it only once the user confirms, with `force`. Resolves false when the user declined.
+ */
+export async function setBaseline(api: ViewContext['api'], name: string, runId: string): Promise<boolean> {
+  const path = `/baselines/${encodeURIComponent(name)}`;
+  try {
+    await api.call('PUT', path, { runId });
+    return true;
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 409)) throw err;
+    if (!confirm(`${err.message}\n\nMake it the baseline anyway?`)) return false;
+    await api.call('PUT', path, { runId, force: true });
+    return true;
+  }
 }

@@ -39,10 +39,10 @@ export const eventRoutes: FastifyPluginAsyncZod<{ ctx: RouteContext }> = async (
         const run = await ctx.options.store.runs.get(id);
         if (!run) throw new RunNotFoundError(id);
         const sse = openSse(reply, ctx.options.heartbeatMs);
-        sse.send({
-          event: run.status === 'running' ? 'run-status' : 'run-done',
-          data: JSON.stringify({ type: 'run-done', runId: id, result: run }),
-        });
+        // Still running in another process (a CLI run on a shared store): what is stored so far, named as such,
+        // so that a client reading `type` does not take it for the end of the run.
+        const type = run.status === 'running' ? 'run-status' : 'run-done';
+        sse.send({ event: type, data: JSON.stringify({ type, runId: id, result: run }) });
         sse.end();
         return reply;
       }

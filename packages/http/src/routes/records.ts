@@ -32,6 +32,10 @@ export const recordRoutes: FastifyPluginAsyncZod<{ ctx: RouteContext }> = async 
     },
     async (request, reply) => {
       const suite = await validSuite(request.body.suite, 'body.suite');
+      // A name GET /suites/:name (and a baseline `<suite>@<host>`) could not address is refused here, by its
+      // path, rather than stored for good or refused by the store under another path.
+      const named = NameParams.shape.name.safeParse(suite.name);
+      if (!named.success) throw new ConfigError([{ path: 'body.suite.name', message: named.error.issues[0]?.message ?? 'is invalid' }]);
       return reply.code(201).send(await store.suites.put(suite.name, request.body.suite as never));
     },
   );
@@ -57,12 +61,17 @@ export const recordRoutes: FastifyPluginAsyncZod<{ ctx: RouteContext }> = async 
     async (request) => {
       const run = await store.runs.get(request.body.runId);
       if (!run) throw new RunNotFoundError(request.body.runId);
-      if (run.status !== 'completed' && !request.body.force)
-        throw new HttpError(
-          409,
-          'CONFLICT',
-          `run ${run.runId} is ${run.status}: only a completed run is a baseline (force: true to set it anyway)`,
-        );
+      // The objections `swapbench baseline set` makes (README, Comparing runs): a baseline's figures must be clean.
+      const objection =
+        run.status !== 'completed'
+          ? `is ${run.status}: only a completed run is a baseline`
+          : run.client?.clientSaturated
+            ? 'had a saturated client (its timings include client delay)'
+            : run.polluted === true
+              ? 'was polluted: foreign traffic hit the host during it'
+              : undefined;
+      if (objection && !request.body.force)
+        throw new HttpError(409, 'CONFLICT', `run ${run.runId} ${objection} (force: true to set it anyway)`);
       return store.baselines.set(request.params.name, run.runId);
     },
   );

@@ -28,9 +28,23 @@ export const runRoutes: FastifyPluginAsyncZod<{ ctx: RouteContext }> = async (ap
       if (ctx.runs.unsettled().length + starting >= limits.concurrentRuns)
         throw new HttpError(429, 'TOO_MANY_RUNS', `${limits.concurrentRuns} run(s) already in progress; wait for one to end`);
       starting++;
+      // A client that leaves while the host is asked for (`waitMs` can be an hour) takes its run with it: a run
+      // started afterwards would hold the host with nobody knowing its id.
+      const gone = new AbortController();
+      const onClose = () => reply.raw.writableEnded || gone.abort(new Error('client disconnected before the run started'));
+      reply.raw.on('close', onClose);
+      const setup = AbortSignal.any([ctx.closing, gone.signal]);
       try {
         const host = await registeredHost(ctx, body.host, 'body.host');
         const suite = body.suiteName === undefined ? await validSuite(body.suite, 'body.suite') : await storedSuite(store, body.suiteName);
+        // Refused here, as a 400 naming the field, rather than accepted (202) and then failed without a record.
+        if (suite.workers !== 1 && !ctx.options.workerTransport)
+          throw new ConfigError([
+            {
+              path: body.suiteName === undefined ? 'body.suite.workers' : `suites/${body.suiteName}.workers`,
+              message: `is ${suite.workers}, but this server reaches hosts through its own transport, which worker threads cannot rebuild: use workers: 1`,
+            },
+          ]);
         const transport = await ctx.options.transport(host, { connections: suiteMaxInFlight(suite), signal: ctx.closing });
         const jobType = body.jobType ?? 'bench';
         // Asked here rather than inside runBenchSuite, so a refusal is this request's 409, not a failed run.
@@ -38,11 +52,17 @@ export const runRoutes: FastifyPluginAsyncZod<{ ctx: RouteContext }> = async (ap
           .hostAccess(
             host,
             transport,
-          )({ hostId: host.id, purpose: jobType, takeover: body.takeover, waitMs: body.waitMs, signal: ctx.closing })
+          )({ hostId: host.id, purpose: jobType, takeover: body.takeover, waitMs: body.waitMs, signal: setup })
           .catch(async (err: unknown) => {
             await transport.close();
             throw err;
           });
+        if (gone.signal.aborted) {
+          // Granted just as the client left: give the host back rather than run for nobody.
+          await lease.release();
+          await transport.close();
+          throw gone.signal.reason;
+        }
         const runId = randomUUID();
         const { runBenchSuite } = await import('@swapbench/core');
         ctx.runs.start(runId, host.id, async (signal, onEvent) => {
@@ -56,6 +76,10 @@ export const runRoutes: FastifyPluginAsyncZod<{ ctx: RouteContext }> = async (ap
               hostId: host.id,
               jobType,
               hostAccess: async () => lease,
+              // Worker threads (suite `workers` above 1) connect as this transport did, to the kind it found.
+              ...(suite.workers !== 1 && ctx.options.workerTransport
+                ? { workerTransport: ctx.options.workerTransport(host, transport) }
+                : {}),
             });
           } finally {
             await lease.release();
@@ -68,6 +92,7 @@ export const runRoutes: FastifyPluginAsyncZod<{ ctx: RouteContext }> = async (ap
           .header('location', location)
           .send({ runId, status: 'running', events: `${location}/events` });
       } finally {
+        reply.raw.off('close', onClose);
         starting--;
       }
     },
@@ -78,11 +103,21 @@ export const runRoutes: FastifyPluginAsyncZod<{ ctx: RouteContext }> = async (ap
     { schema: { summary: 'Run history, newest first', querystring: RunListQuery, response: { 200: RunPage, ...errors(400, 401) } } },
     async (request) => {
       const { suite, host, ...rest } = request.query;
-      const page = await store.runs.list({
-        ...rest,
-        ...(suite === undefined ? {} : { suiteName: suite }),
-        ...(host === undefined ? {} : { hostId: host }),
-      });
+      const page = await store.runs
+        .list({
+          ...rest,
+          ...(suite === undefined ? {} : { suiteName: suite }),
+          ...(host === undefined ? {} : { hostId: host }),
+        })
+        .catch((err: unknown) => {
+          // The store names the field (`cursor`); the client sent it in the query string.
+          if (err instanceof ConfigError)
+            throw new ConfigError(
+              err.issues.map((i) => ({ ...i, path: `querystring.${i.path}` })),
+              { cause: err },
+            );
+          throw err;
+        });
       return asJson<z.infer<typeof RunPage>>(page.nextCursor === undefined ? { items: page.items } : page);
     },
   );

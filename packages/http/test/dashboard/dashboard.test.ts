@@ -240,6 +240,60 @@ describe.skipIf(!HAVE_CHROMIUM)('dashboard in Chromium', () => {
     expect(await page.textContent('.run-head h2')).toBe('long — cancelled');
     await page.screenshot({ path: join(shots, 'results-cancelled.png'), fullPage: true });
   });
+
+  it('the playground says why a host cannot list its models, instead of an empty model list', async () => {
+    // A port nothing listens on (the simulator's, once closed): its models cannot be listed.
+    const gone = await startSimulator({ mode: 'llama-server', models: [{ name: 'gone' }] });
+    await gone.close();
+    await store.hosts.put({ id: 'dead', baseUrl: gone.url });
+    const errorsBefore = pageErrors.length;
+    try {
+      await signIn();
+      await page.goto(`${url}#/playground`);
+      // `dead` sorts first, so the page may open on it already; choosing it again asks again.
+      await page.waitForSelector('select[name=host-a] option[value=dead]', { state: 'attached' });
+      await page.selectOption('select[name=host-a]', 'dead');
+      await page.waitForSelector('[data-lane-text=a] .error');
+      expect(await page.textContent('[data-lane-text=a] .error')).toMatch(/^models of dead: cannot reach /);
+      expect(await page.locator('select[name=model-a] option').count()).toBe(0);
+      await page.screenshot({ path: join(shots, 'playground-unreachable.png'), fullPage: true });
+      // Back on a host that answers, its models return and the message goes.
+      await page.selectOption('select[name=host-a]', 'sim');
+      await page.waitForSelector('select[name=model-a] option', { state: 'attached' });
+      expect(await page.locator('[data-lane-text=a] .error').count()).toBe(0);
+      expect(pageErrors.slice(errorsBefore)).toEqual([]);
+    } finally {
+      await store.hosts.remove('dead');
+    }
+  });
+
+  it('Set as baseline on a polluted run asks first, and sets it only once confirmed', async () => {
+    const before = await store.baselines.get('dash@sim');
+    const { items } = await store.runs.list({ status: 'completed', suiteName: 'dash', limit: 1 });
+    const clean = (await store.runs.get(items[0]!.runId))!;
+    await store.runs.create({ ...clean, runId: 'polluted-for-baseline', polluted: true });
+    try {
+      await signIn();
+      await page.goto(`${url}#/results/polluted-for-baseline`);
+      await page.waitForSelector('button[name=set-baseline]');
+      const asked: string[] = [];
+      // Declined: nothing changes.
+      page.once('dialog', (dialog) => {
+        asked.push(dialog.message());
+        void dialog.dismiss();
+      });
+      await page.click('button[name=set-baseline]');
+      await expect.poll(() => asked.length).toBe(1);
+      expect(asked[0]).toMatch(/was polluted/);
+      expect((await store.baselines.get('dash@sim'))?.runId).toBe(before?.runId);
+      // Confirmed: set with force.
+      page.once('dialog', (dialog) => void dialog.accept());
+      await page.click('button[name=set-baseline]');
+      await expect.poll(async () => (await store.baselines.get('dash@sim'))?.runId).toBe('polluted-for-baseline');
+    } finally {
+      if (before) await store.baselines.set('dash@sim', before.runId);
+    }
+  });
 });
 
 it.skipIf(HAVE_CHROMIUM)('browser tests skipped: no Chromium here', () => {

@@ -61,6 +61,8 @@ it.skipIf(!HAVE_CHROMIUM)('a server message full of markup shows as text, and no
     await page.goto(pathToFileURL(file).href);
     await page.waitForSelector('.chart canvas');
     expect(await page.textContent('.errors .server-message')).toBe(HOSTILE);
+    // The cells an error hit are named as the cells table names them, not by an internal key.
+    expect(await page.textContent('.errors li .muted')).toBe('cells: m pp16 tg8 c1');
     expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await page.locator('img').count()).toBe(0);
   } finally {

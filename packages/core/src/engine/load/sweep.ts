@@ -1,12 +1,9 @@
 import type { CellKey, CellResult, SweepStep, SweepSummary } from '../../result/types.js';
-import { sweepStepRequests } from '../../suite/load-checks.js';
+import { sweepStepRequests, throughputStepRequests } from '../../suite/load-checks.js';
 import { mix } from '../../util/rng.js';
 import { type CellLoad, measureCell } from '../phases/measure-cell.js';
 import type { PreparedModel } from '../phases/prepare-model.js';
 import type { RunContext } from '../run-context.js';
-
-/** Waves of the maximum-throughput step: enough that its ramp-up and drain are a small part of its time. */
-const THROUGHPUT_WAVES = 4;
 
 /**
  * A sweep over one prompt size × output length: one stream (closed loop, concurrency 1), then the maximum
@@ -26,7 +23,13 @@ export async function runSweep(
   const key = { model: prepared.model, ...size };
   const steps: SweepStep[] = [];
   const summary = (stoppedBy: SweepSummary['stoppedBy']): SweepSummary => {
-    const rates = steps.map((s) => s.achievedRps).filter((r): r is number => r !== null);
+    // Closed-loop steps only (one stream, maximum throughput): their rate is completions over the cell's wall
+    // time. An open-loop step's rate is read between its first and last completion, which over a short step
+    // overstates a saturated host whose requests end in waves (by up to n/(n − slots)).
+    const rates = steps
+      .filter((s) => s.kind !== 'rate')
+      .map((s) => s.achievedRps)
+      .filter((r): r is number => r !== null);
     return {
       ...key,
       steps,
@@ -48,11 +51,7 @@ export async function runSweep(
   if (!sync || ctx.stopSignal.aborted) return summary('cancelled');
   if (sync.errorShare > suite.maxErrorRate) return summary('errors');
   const c = sweep.maxConcurrency;
-  const max = await measure(
-    'throughput',
-    { ...key, concurrency: c },
-    { kind: 'closed', requests: Math.max(requests, THROUGHPUT_WAVES * c) },
-  );
+  const max = await measure('throughput', { ...key, concurrency: c }, { kind: 'closed', requests: throughputStepRequests(suite) });
   if (!max || ctx.stopSignal.aborted) return summary('cancelled');
   if (max.errorShare > suite.maxErrorRate) return summary('errors');
 

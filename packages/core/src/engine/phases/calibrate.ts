@@ -14,7 +14,19 @@ import { measureSharedPrefix, probePromptTokens } from './prompt-probe.js';
  * cached head no nonce can bust is measured too. Records the method per model and warns about every size
  * it could not hit.
  */
-export async function calibrate(ctx: RunContext, model: string): Promise<Map<number, PromptPlan>> {
+export interface Calibrated {
+  /** Prompt plan per prompt size of the suite. */
+  plans: Map<number, PromptPlan>;
+  /**
+   * With a `promptDistribution`: the plan of its smallest size, with the filler of the cells' key size (the
+   * seed requests are built with), which drawn sizes pad up from. Sized the same way as `plans` (the probe
+   * fallback and the shared cached head included): sized apart, it was estimated on a server counted by
+   * probes, and every drawn prompt came out off by the chat template and flagged `warm-cache`.
+   */
+  drawnMin?: PromptPlan;
+}
+
+export async function calibrate(ctx: RunContext, model: string): Promise<Calibrated> {
   const { suite, transport, signal } = ctx;
   const withNonce = suite.cache === 'bust';
   const shared = withNonce && transport.traits.obeysCachePrompt === false ? await sharedPrefix(ctx, model) : 0;
@@ -28,9 +40,13 @@ export async function calibrate(ctx: RunContext, model: string): Promise<Map<num
     ...(allowance > 0 ? { cacheAllowance: allowance } : {}),
   });
   const record = (entry: PromptCalibration) => ctx.result.calibration.push(shared > 0 ? { ...entry, sharedPrefixTokens: shared } : entry);
+  const distribution = suite.promptDistribution;
   if (!suite.calibrate) {
     record({ model, method: 'estimate', note: 'calibrate: false; prompt sizes are estimated' });
-    return new Map(suite.promptTokens.map((target) => [target, withShared(estimatePlan(suite.endpoint, target, withNonce))]));
+    return {
+      plans: new Map(suite.promptTokens.map((target) => [target, withShared(estimatePlan(suite.endpoint, target, withNonce))])),
+      ...(distribution ? { drawnMin: withShared(estimatePlan(suite.endpoint, distribution.min, withNonce)) } : {}),
+    };
   }
   const tokenize = transport.tokenize?.bind(transport);
   // Each tokenizer call is bounded like any request: a stalled tokenizer cannot hang the run.
@@ -41,22 +57,26 @@ export async function calibrate(ctx: RunContext, model: string): Promise<Map<num
     countTokens = probe;
     countedBy = 'usage';
   }
-  const plans = new Map<number, PromptPlan>();
-  for (const target of suite.promptTokens) {
-    let plan = await planPrompt(countTokens, suite.endpoint, target, withNonce, promptSeed(target), signal);
+  const size = async (target: number, seedSize: number, what: string): Promise<PromptPlan> => {
+    let plan = await planPrompt(countTokens, suite.endpoint, target, withNonce, promptSeed(seedSize), signal);
     // A tokenizer endpoint that failed (a server without one behind an OpenAI-compatible API): probe instead.
     if (plan.method === 'estimate' && probe && countedBy === undefined) {
       ctx.warn(`${model}: ${plan.note ?? 'tokenizer failed'}; counting prompt tokens with one-token probes instead`);
       countTokens = probe;
       countedBy = 'usage';
-      plan = await planPrompt(countTokens, suite.endpoint, target, withNonce, promptSeed(target), signal);
+      plan = await planPrompt(countTokens, suite.endpoint, target, withNonce, promptSeed(seedSize), signal);
     }
-    plans.set(target, withShared(plan));
-    if (plan.note) ctx.warn(`${model}, ${target}-token prompt: ${plan.note}`);
-  }
-  const estimated = [...plans.values()].some((p) => p.method === 'estimate');
+    if (plan.note) ctx.warn(`${model}, ${what}: ${plan.note}`);
+    return withShared(plan);
+  };
+  const plans = new Map<number, PromptPlan>();
+  for (const target of suite.promptTokens) plans.set(target, await size(target, target, `${target}-token prompt`));
+  const drawnMin = distribution
+    ? await size(distribution.min, suite.promptTokens[0]!, `smallest drawn prompt (${distribution.min} tokens)`)
+    : undefined;
+  const estimated = [...plans.values(), ...(drawnMin ? [drawnMin] : [])].some((p) => p.method === 'estimate');
   record({ model, method: estimated ? 'estimate' : 'tokenizer', ...(!estimated && countedBy ? { countedBy } : {}) });
-  return plans;
+  return { plans, ...(drawnMin ? { drawnMin } : {}) };
 }
 
 /** The shared cached head (see `measureSharedPrefix`); 0 with a warning when it cannot be measured. */

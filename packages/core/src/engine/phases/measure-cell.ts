@@ -45,7 +45,7 @@ export async function measureCell(
     openLoop: open && { rate: open.rate, arrivals: open.arrivals, offeredRps: offeredRps(open) },
   });
   const plan = prepared.plans.get(cell.promptTokens)!;
-  const sizer = await createPromptSizer(ctx, prepared, cell);
+  const sizer = createPromptSizer(ctx, prepared, cell);
   await primeCache(ctx, cell, plan);
   const planned = open ? open.count : load.kind === 'closed' ? load.requests : 0;
   // Issue #21: a closed-loop cell may run on worker threads, each with its own connections.

@@ -12,6 +12,8 @@ export interface PreparedModel {
   model: string;
   /** Prompt plan per prompt size of the suite. */
   plans: Map<number, PromptPlan>;
+  /** With a `promptDistribution`: the plan its drawn sizes pad up from (see `Calibrated.drawnMin`). */
+  drawnMin?: PromptPlan;
 }
 
 /**
@@ -26,7 +28,7 @@ export async function prepareModel(ctx: RunContext, model: string): Promise<Prep
   phase('cold-start');
   const coldRequestSent = await checkColdStart(ctx, first);
   phase('calibrate');
-  const plans = await calibrate(ctx, model);
+  const { plans, drawnMin } = await calibrate(ctx, model);
   const plan = plans.get(first.promptTokens)!;
   if (suite.swaps > 0 && !ctx.stopSignal.aborted) {
     phase('swaps');
@@ -35,5 +37,5 @@ export async function prepareModel(ctx: RunContext, model: string): Promise<Prep
   const warmups = Math.max(0, suite.warmup - (coldRequestSent ? 1 : 0));
   if (warmups > 0) phase('warmup');
   await warmUp(ctx, first, plan, warmups);
-  return { model, plans };
+  return { model, plans, ...(drawnMin ? { drawnMin } : {}) };
 }

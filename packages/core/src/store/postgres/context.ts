@@ -59,16 +59,37 @@ export function createContext(pool: Pool, name: string, now: () => Date): Postgr
   };
 }
 
+/**
+ * Errors of transactions that failed before their COMMIT was sent (or before a connection was had at all):
+ * nothing of them can have been written, so they are safe to try again (see `retryUncommitted`).
+ */
+const uncommitted = new WeakSet<object>();
+
 /** Run `fn` between BEGIN and COMMIT on one pooled connection. */
 export async function inTransaction<T>(pool: Pool, fn: (db: Queryable) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+  let client: PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (err) {
+    if (err instanceof Error) uncommitted.add(err);
+    throw err;
+  }
   let broken: Error | undefined;
+  let committing = false;
+  // A checked-out client whose connection drops emits 'error'; with no listener that is an uncaught
+  // exception that kills the process (the query itself rejects too). Kept, so the pool discards the client.
+  const onError = (err: Error) => {
+    broken = err;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const out = await fn(client);
+    committing = true;
     await client.query('COMMIT');
     return out;
   } catch (err) {
+    if (!committing && err instanceof Error) uncommitted.add(err);
     try {
       await client.query('ROLLBACK');
     } catch (rollbackErr) {
@@ -77,6 +98,7 @@ export async function inTransaction<T>(pool: Pool, fn: (db: Queryable) => Promis
     }
     throw err;
   } finally {
+    client.off('error', onError);
     client.release(broken);
   }
 }
@@ -88,4 +110,35 @@ export function parseJson<T>(ctx: PostgresContext, what: string, text: string): 
   } catch (err) {
     throw new CorruptRecordError(ctx.name, undefined, `${what} is not valid JSON (${(err as Error).message})`, { cause: err });
   }
+}
+
+/** How long a write is tried again when the server cannot be reached (a restart, a failover), at most. */
+const RETRY_FOR_MS = 10_000;
+
+/**
+ * `attempt` (a `ctx.transaction`), tried again while it fails for want of a connection before its COMMIT
+ * was sent (server restarting or shutting down, connection refused or dropped), for up to 10 s or until
+ * `signal` aborts. So a brief outage in the middle of a run loses no samples; a statement that failed for
+ * any other reason, or one whose COMMIT may have landed, is not repeated (that could store a batch twice).
+ */
+export async function retryUncommitted<T>(attempt: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+  const start = performance.now();
+  for (let wait = 100; ; wait = Math.min(wait * 2, 1000)) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!connectionLost(err) || signal?.aborted || performance.now() - start + wait > RETRY_FOR_MS) throw err;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+}
+
+/** A transaction that failed before its COMMIT because the server or the connection went away. */
+function connectionLost(err: unknown): boolean {
+  const raw = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+  if (!(raw instanceof Error) || !uncommitted.has(raw)) return false;
+  const code = (raw as { code?: unknown }).code;
+  if (typeof code === 'string' && (/^(08|57P)/.test(code) || /^E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT|HOSTUNREACH|NETUNREACH)$/.test(code)))
+    return true;
+  return /^Connection terminated|timeout exceeded when trying to connect/i.test(raw.message);
 }

@@ -11,7 +11,7 @@ export function storeError(name: string, err: unknown): unknown {
   const fromServer = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
   const fromNetwork = typeof code === 'string' && /^[A-Z][A-Z0-9_]+$/.test(code);
   const fromClient =
-    /^Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|does not support SSL/i.test(
+    /^Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|does not support SSL|client password must be a string/i.test(
       err.message,
     );
   if (!fromServer && !fromNetwork && !fromClient) return err;
@@ -22,6 +22,9 @@ export function storeError(name: string, err: unknown): unknown {
 function problem(code: string, message: string): string {
   if (code === 'ECONNREFUSED') return `nothing accepts connections there (${message}); is the server running and the port right?`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `the host name does not resolve (${message})`;
+  // pg's words when the server asks for a password and none was given anywhere.
+  if (/client password must be a string/i.test(message))
+    return 'the server asks for a password and none was given; put it in the URI, in PGPASSWORD or in ~/.pgpass';
   if (code === '28P01' || code === '28000') return `the server refused the login (${message}); check the user and password`;
   if (code === '3D000') return `${message}; create it first (createdb) or name another`;
   if (code === '42501') return `permission denied (${message}); the user needs CREATE on the database or schema`;

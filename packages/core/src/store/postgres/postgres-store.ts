@@ -5,11 +5,13 @@
  */
 import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
-import { redactUrl } from '../../util/redact-url.js';
+import { StoreUnavailableError } from '../../errors/errors.js';
 import type { Store } from '../store.js';
 import { createContext } from './context.js';
 import { storeError } from './errors.js';
 import { createLeaseStore } from './leases.js';
+import { withPgpassPassword } from './pgpass.js';
+import { checkPostgresUri, shownPostgresUri } from './uri.js';
 import { migrate, quoteIdent } from './migrations.js';
 import { createBaselineStore, createHostStore, createSuiteStore } from './records.js';
 import { createRunStore } from './runs.js';
@@ -67,13 +69,15 @@ export async function openPostgresStore(connection: string | PostgresConnectionC
     connectionTimeoutMillis: options.connectTimeoutMs ?? config.connectionTimeoutMillis ?? 10_000,
     keepAlive: true,
     allowExitOnIdle: true,
+    // Awaited by the pool before it hands the connection out, so every statement sees the schema's tables.
+    // (Not a query fired from the 'connect' event: the caller's first query then queues behind it, which
+    // makes pg print a DeprecationWarning on stderr.)
+    onConnect: async (client) => {
+      await client.query(`SET search_path TO ${quoteIdent(schema)}`);
+    },
   });
   // An idle connection that drops (a server restart) must not crash the process: the next query reports it.
   pool.on('error', () => undefined);
-  // Queued before anything else on a new connection, so every statement sees the schema's tables.
-  pool.on('connect', (client) => {
-    client.query(`SET search_path TO ${quoteIdent(schema)}`).catch(() => undefined);
-  });
   const ctx = createContext(pool, name, options.now ?? (() => new Date()));
   try {
     await migrate(pool, name, schema);
@@ -101,6 +105,9 @@ export async function openPostgresStore(connection: string | PostgresConnectionC
   return store;
 }
 
+/** libpq's `sslmode` values that pg can honour (`allow`, plain text first, it cannot). */
+const SSL_MODES = new Set(['disable', 'prefer', 'require', 'verify-ca', 'verify-full']);
+
 /** The pool's settings, the name errors show (no credentials), and the URI's `schema` parameter. */
 function poolConfig(connection: string | PostgresConnectionConfig): {
   config: pg.PoolConfig;
@@ -109,14 +116,27 @@ function poolConfig(connection: string | PostgresConnectionConfig): {
 } {
   if (typeof connection !== 'string') {
     const { host = 'localhost', port = 5432, database = '', user, connectionString } = connection;
-    const name = connectionString ? redactUrl(connectionString) : `postgres://${user ? '***@' : ''}${host}:${port}/${database}`;
+    const name = connectionString ? shownPostgresUri(connectionString) : `postgres://${user ? '***@' : ''}${host}:${port}/${database}`;
     return { config: connection, name };
   }
-  const name = redactUrl(connection);
+  const name = shownPostgresUri(connection);
+  checkPostgresUri(connection);
   if (!URL.canParse(connection)) return { config: { connectionString: connection }, name };
   // `schema` is ours, not libpq's: taken out so the driver does not pass it on as a server setting.
   const url = new URL(connection);
-  const schemaInUri = url.searchParams.get('schema') ?? undefined;
+  const schemas = url.searchParams.getAll('schema');
+  // An empty or repeated `schema` is a typo, not a request for `public` or for the first one.
+  if (schemas.length > 1) throw new StoreUnavailableError(name, '?schema= is given more than once; name one schema');
+  if (schemas[0] === '') throw new StoreUnavailableError(name, '?schema= is empty; name a schema or leave it out for public');
   url.searchParams.delete('schema');
-  return { config: { connectionString: url.toString() }, name, schemaInUri: schemaInUri || undefined };
+  // The URI is libpq's, so is `sslmode` (`require`: encrypted, certificate not checked). Without this pg
+  // treats require/prefer/verify-ca as verify-full and prints a multi-line SECURITY WARNING on stderr.
+  const sslmode = url.searchParams.get('sslmode');
+  if (sslmode !== null && !url.searchParams.has('uselibpqcompat')) url.searchParams.set('uselibpqcompat', 'true');
+  if (sslmode === 'verify-ca' && !url.searchParams.has('sslrootcert'))
+    throw new StoreUnavailableError(name, 'sslmode=verify-ca needs sslrootcert=<CA file>; or use sslmode=verify-full');
+  if (sslmode !== null && !SSL_MODES.has(sslmode))
+    throw new StoreUnavailableError(name, `sslmode must be one of ${[...SSL_MODES].join(', ')}`);
+  // ~/.pgpass read here: pg's own reading of it prints a DeprecationWarning on stderr.
+  return { config: { connectionString: withPgpassPassword(url).toString() }, name, schemaInUri: schemas[0] };
 }

@@ -9,7 +9,7 @@ import { runSummary } from '../memory/run-list.js';
 import { decodeSample, encodeSample } from '../sqlite/sample-codec.js';
 import type { RunRecord, RunStore } from '../store.js';
 import { currentWriter, writerGone } from '../writer.js';
-import { type PostgresContext, parseJson, type Queryable } from './context.js';
+import { type PostgresContext, parseJson, type Queryable, retryUncommitted } from './context.js';
 import { listSql, pageOf, type SummaryRow, sortTime } from './run-query.js';
 import { type InsertMode, insertSamples } from './samples.js';
 
@@ -61,27 +61,37 @@ export function createRunStore(ctx: PostgresContext, insertMode: InsertMode = 'v
     async appendSamples(runId, samples, o) {
       // Encoded before the transaction: the run's row is locked only for the inserts.
       const rows = samples.map(encodeSample);
-      await ctx.transaction(o, async (db) => {
-        // Whoever appends is the run's writer now; the update doubles as the existence check.
-        const touched = await db.query('UPDATE runs SET writer_pid = $1, writer_host = $2, last_write_at = now() WHERE run_id = $3', [
-          writer.pid,
-          writer.hostname,
-          runId,
-        ]);
-        if (touched.rowCount === 0) throw new RunNotFoundError(runId);
-        await insertSamples(db, runId, rows, insertMode);
-      });
+      // Tried again through a brief outage (a server restart): a batch lost here is lost from the history.
+      await retryUncommitted(
+        () =>
+          ctx.transaction(o, async (db) => {
+            // Whoever appends is the run's writer now; the update doubles as the existence check.
+            const touched = await db.query('UPDATE runs SET writer_pid = $1, writer_host = $2, last_write_at = now() WHERE run_id = $3', [
+              writer.pid,
+              writer.hostname,
+              runId,
+            ]);
+            if (touched.rowCount === 0) throw new RunNotFoundError(runId);
+            await insertSamples(db, runId, rows, insertMode);
+          }),
+        o?.signal,
+      );
     },
     async finish(run, o) {
-      await ctx.transaction(o, async (db) => {
-        const updated = await db.query(
-          `UPDATE runs SET job_type = $2, suite_name = $3, status = $4, started_at = $5, started_ms = $6, finished_at = $7,
+      // The run's end, also tried again through a brief outage: else it would show as interrupted.
+      await retryUncommitted(
+        () =>
+          ctx.transaction(o, async (db) => {
+            const updated = await db.query(
+              `UPDATE runs SET job_type = $2, suite_name = $3, status = $4, started_at = $5, started_ms = $6, finished_at = $7,
             host_id = $8, base_url = $9, tool_version = $10, record = $11, last_write_at = now() WHERE run_id = $1`,
-          columns(run),
-        );
-        if (updated.rowCount === 0) throw new RunNotFoundError(run.runId);
-        await putModels(db, run);
-      });
+              columns(run),
+            );
+            if (updated.rowCount === 0) throw new RunNotFoundError(run.runId);
+            await putModels(db, run);
+          }),
+        o?.signal,
+      );
     },
     async get(runId, o) {
       return ctx.call(o, async (db) => {

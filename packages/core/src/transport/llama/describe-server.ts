@@ -17,7 +17,9 @@ export function mapProps(props: Record<string, unknown>): Omit<ServerModelInfo, 
   const nCtx = settings?.n_ctx ?? props.n_ctx;
   const out: Omit<ServerModelInfo, 'id'> = {};
   if (typeof props.build_info === 'string') out.build = props.build_info;
-  if (typeof nCtx === 'number') out.contextPerSlot = nCtx;
+  // A router's own /props says n_ctx 0 (no model of its own): unknown, not a context of 0 tokens that
+  // would refuse every cell.
+  if (typeof nCtx === 'number' && nCtx > 0) out.contextPerSlot = nCtx;
   if (typeof props.total_slots === 'number') out.slots = props.total_slots;
   if (typeof props.model_path === 'string') out.path = props.model_path;
   if (typeof props.model_alias === 'string') out.alias = props.model_alias;

@@ -7,8 +7,10 @@ import type { StatusErrorRules } from '../http/map-error.js';
 /** Unknown-model messages: llama-swap (new and legacy), vLLM, Ollama; llama.cpp's unknown route is not one. */
 export const LLAMA_ERROR_RULES: StatusErrorRules = {
   modelNotFound: /no router|could not find|not found|does not exist|no model id|unknown model|invalid 'model'/i,
-  // llama.cpp answers an unknown route with a 404 "File Not Found": a missing endpoint, not a missing model.
-  notModelNotFound: /file not found/i,
+  // An unknown route is a missing endpoint, not a missing model: llama.cpp's 404 "File Not Found", Go's
+  // "404 page not found" (Ollama: its /tokenize once read as "model not found (the server has: that model)")
+  // and FastAPI's bare "Not Found" (vLLM).
+  notModelNotFound: /file not found|page not found|^\s*not found\s*$/i,
   // llama-server's 503 while it loads its model: `{"error":{"code":503,"message":"Loading model",...}}`.
   loading: /loading/i,
 };

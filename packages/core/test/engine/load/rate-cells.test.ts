@@ -94,6 +94,35 @@ describe('open-loop rate cells against the simulator', () => {
     expect(cell.goodput!.share!).toBeLessThan(1);
   });
 
+  it('leaves requests cut by an abort out of the good share: they never had their chance', async () => {
+    sim = await startSimulator({ mode: 'llama-server', seed: 3, models: [{ name: 'm1', genTps: 50, ttftMs: 5, slots: 8, jitter: 0 }] });
+    const transport = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-server', connections: 8, clock: hrClock });
+    const store = createMemoryStore();
+    const controller = new AbortController();
+    let done = 0;
+    // 10 requests/s of ~320 ms requests, with an SLO every finished one meets; stop after 4 have ended.
+    const result = await runBenchSuite(
+      suite({ concurrency: undefined, rate: [10], arrivals: 'constant', requests: 30, maxTokens: [16], slo: { e2eMs: 60_000 } }),
+      {
+        transport,
+        store,
+        clock: hrClock,
+        signal: controller.signal,
+        onEvent: (e) => {
+          if (e.type === 'sample' && e.sample.phase === 'measured' && ++done === 4) controller.abort();
+        },
+      },
+    );
+    await transport.close();
+    expect(result.status).toBe('cancelled');
+    const cell = result.cells[0]!;
+    const cancelled = cell.errorCodes.CANCELLED ?? 0;
+    expect(cancelled).toBeGreaterThan(0);
+    expect(cell.errors).toBe(cancelled);
+    // Every request that ran to its end met the SLO: the share was (n − cancelled) / n before.
+    expect(cell.goodput).toMatchObject({ good: cell.n - cancelled, share: 1 });
+  });
+
   it('draws prompt sizes per request from the distribution, each exact, and records them', async () => {
     sim = await startSimulator({ mode: 'llama-server', seed: 3, models: [{ name: 'm1', genTps: 2000, ttftMs: 1, promptTps: 100_000 }] });
     const transport = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-server', connections: 2 });

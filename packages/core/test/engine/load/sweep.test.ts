@@ -120,6 +120,34 @@ describe('sweep stopping on errors', () => {
     expect(sweep.steps[0]!.errorShare).toBeGreaterThan(0.05);
     expect(result.cells).toHaveLength(1);
   });
+  it('announces as many measured requests as a completed sweep measures, its throughput step included', async () => {
+    sim = await startSimulator({ mode: 'llama-server', seed: 2, models: [{ name: 'm1', slots: 4, genTps: 2000, ttftMs: 1, jitter: 0 }] });
+    const transport = createLlamaTransport({ baseUrl: sim.url, kind: 'llama-server', connections: 8 });
+    const store = createMemoryStore();
+    let announced: number | undefined;
+    // The throughput step runs 4 waves of 8 streams (32 requests), more than the 6 of the other steps: the
+    // announced total once counted 6, and the progress ETA went negative.
+    const result = await runBenchSuite(
+      suite({
+        concurrency: undefined,
+        maxTokens: [4],
+        warmup: 0,
+        sweep: { steps: 1, requests: 6, maxConcurrency: 8, saturationShortfall: 0.99 },
+      }),
+      {
+        transport,
+        store,
+        onEvent: (e) => {
+          if (e.type === 'run-start') announced = e.requests;
+        },
+      },
+    );
+    await transport.close();
+    expect(result.sweeps![0]!.stoppedBy).toBe('completed');
+    const measured = (await storedSamples(store, result.runId)).filter((s) => s.phase === 'measured');
+    expect(measured).toHaveLength(6 + 32 + 6);
+    expect(announced).toBe(measured.length);
+  });
 });
 
 describe('sweep decisions', () => {
