@@ -140,6 +140,28 @@ describe('report formats', () => {
   });
 });
 
+describe('the table at 120 columns', () => {
+  it('shortens a long model name in the middle before leaving any column out', async () => {
+    const name = 'Qwen2.5-Coder-32B-Instruct-Q4_K_M-with-a-long-suffix';
+    const long = await startSimulator({ mode: 'llama-server', models: [{ name, genTps: 2_000, loadMs: 0 }] });
+    try {
+      const { code, stdout } = await runCli(['run', '--host', long.url, ...quick]);
+      expect(code).toBe(0);
+      const rows = stdout.split('\n').filter((l) => l.startsWith('Qwen2.5-Coder-'));
+      expect(rows).toHaveLength(4);
+      for (const row of rows) {
+        expect(row.length).toBeLessThanOrEqual(120);
+        // Head and tail kept (the quant suffix tells models apart), the middle elided.
+        expect(row).toMatch(/^Qwen2\.5-Coder-\S*…\S*long-suffix /);
+      }
+      expect(stdout).toMatch(/thru\s+flags/);
+      expect(Math.max(...stdout.split('\n').map((l) => l.length))).toBeLessThanOrEqual(120);
+    } finally {
+      await long.close();
+    }
+  });
+});
+
 describe('swapbench init and models', () => {
   it('init writes a commented suite that runs as written (models from --host), and never overwrites one', async () => {
     const file = join(dir, 'init.yaml');

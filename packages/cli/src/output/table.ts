@@ -7,7 +7,7 @@ import { num, wrap } from './format.js';
 /** The human-readable report of a run: what was measured, against what, then one row per cell. */
 export function renderReport(result: RunResult, width = DEFAULT_REPORT_WIDTH): string {
   const lines: string[] = [];
-  lines.push(...renderHeader(result));
+  lines.push(...renderHeader(result).flatMap((line) => wrap(line, width, '      ')));
   if (result.client.clientSaturated) lines.push('', ...wrap(saturationWarning(result), width, '  '));
   if (result.cells.length > 0) lines.push('', renderCells(result.cells, width));
   const cold = result.coldStarts.filter((c) => c.coldStartMs !== undefined);
@@ -136,24 +136,35 @@ const widthOf = (text: string) => Math.max(...text.split('\n').map((l) => l.leng
  */
 export function renderCells(cells: CellResult[], width = DEFAULT_REPORT_WIDTH): string {
   let columns = shownColumns(cells);
-  const render = (shown: CellColumn[], modelChars = Number.POSITIVE_INFINITY) =>
+  const longest = Math.max(...cells.map((c) => c.model.length));
+  let modelChars = longest;
+  const render = () =>
     plainTable(
-      shown.map((c) => c.head),
-      shown.map((c) => c.align),
-      cells.map((cell) => shown.map((c) => (c.id === 'model' ? shorten(c.text(cell), modelChars) : c.text(cell)))),
+      columns.map((c) => c.head),
+      columns.map((c) => c.align),
+      cells.map((cell) => columns.map((c) => (c.id === 'model' ? shorten(c.text(cell), modelChars) : c.text(cell)))),
     );
-  let text = render(columns);
+  let text = render();
+  // A long model name gives way first, down to what still tells quants apart; then the least telling columns.
+  const fitModel = (floor: number) => {
+    const over = widthOf(text) - width;
+    if (over <= 0 || modelChars <= floor) return;
+    modelChars = Math.max(floor, modelChars - over);
+    text = render();
+  };
+  fitModel(MODEL_CHARS_BEFORE_DROPPING);
   const droppable = columns.filter((c) => c.drop !== undefined).sort((a, b) => (a.drop ?? 0) - (b.drop ?? 0));
   while (widthOf(text) > width && droppable.length > 0) {
     const gone = droppable.shift();
     columns = columns.filter((c) => c !== gone);
-    text = render(columns);
+    text = render();
   }
-  const longest = Math.max(...cells.map((c) => c.model.length));
-  const over = widthOf(text) - width;
-  if (over > 0) text = render(columns, Math.max(12, longest - over));
+  fitModel(12);
   return [text, ...legend(columns, cells, width)].join('\n');
 }
+
+/** Model names are shortened to this before any column is left out (`Qwen2.5-Coder…Q4_K_M` still reads). */
+const MODEL_CHARS_BEFORE_DROPPING = 28;
 
 /** `name` in at most `max` characters, the middle replaced by `…` (quant suffixes stay readable). */
 function shorten(name: string, max: number): string {
@@ -209,7 +220,7 @@ function renderSweeps(result: RunResult): string {
 function perCell(s: RunResult['suite']): string {
   if (s.requests !== undefined) return `${s.requests} requests`;
   const parts: string[] = [];
-  if ((s.concurrency ?? []).length > 0) parts.push(`${s.repetitions} reps × concurrency`);
+  if ((s.concurrency ?? []).length > 0) parts.push(`${s.repetitions} rep${s.repetitions === 1 ? '' : 's'} × concurrency`);
   if ((s.rate ?? []).length > 0) parts.push('10 s of arrivals per rate (at least 10)');
   if (s.sweep) parts.push('sweep steps as sweep.requests says');
   return parts.join(', ');
