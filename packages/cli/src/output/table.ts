@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
 import type { CellResult, ErrorSummary, RunResult, ServerInfo } from '@swapbench/core';
 import { cellName, redactUrl, redactUrlsIn } from '@swapbench/core';
-import { type CellColumn, legend, shownColumns } from './cell-columns.js';
+import { legend, shownColumns } from './cell-columns.js';
 import { num, wrap } from './format.js';
 
 /** The human-readable report of a run: what was measured, against what, then one row per cell. */
