@@ -16,6 +16,7 @@ import { migrate, quoteIdent } from './migrations.js';
 import { createBaselineStore, createHostStore, createSuiteStore } from './records.js';
 import { createRunStore } from './runs.js';
 import type { InsertMode } from './samples.js';
+import { openDurableStore } from '../open-durable.js';
 
 /**
  * Connection settings, as `pg`'s PoolConfig names them (a PoolConfig can be passed as it is); declared here
@@ -85,24 +86,16 @@ export async function openPostgresStore(connection: string | PostgresConnectionC
     await ctx.close();
     throw storeError(name, err);
   }
-  const store: Store = {
-    runs: createRunStore(ctx, options.sampleInsert),
-    suites: createSuiteStore(ctx),
-    baselines: createBaselineStore(ctx),
-    hosts: createHostStore(ctx),
-    leases: createLeaseStore(ctx),
-    close: () => ctx.close(),
-    async [Symbol.asyncDispose]() {
-      await store.close();
+  return openDurableStore(
+    {
+      runs: createRunStore(ctx, options.sampleInsert),
+      suites: createSuiteStore(ctx),
+      baselines: createBaselineStore(ctx),
+      hosts: createHostStore(ctx),
+      leases: createLeaseStore(ctx),
     },
-  };
-  try {
-    await store.runs.recoverInterrupted();
-  } catch (err) {
-    await ctx.close();
-    throw err;
-  }
-  return store;
+    () => ctx.close(),
+  );
 }
 
 /** libpq's `sslmode` values that pg can honour (`allow`, plain text first, it cannot). */

@@ -5,10 +5,10 @@
  * stops after limit + 1 rows (`postgres-store.test.ts` holds the query plans to that).
  */
 import { ConfigError } from '../../errors/errors.js';
-import type { RunStatus } from '../../result/types.js';
-import { DEFAULT_RUN_PAGE_SIZE, decodeCursor, encodeCursor, isoTime } from '../memory/run-list.js';
+import { DEFAULT_RUN_PAGE_SIZE, decodeCursor, isoTime } from '../memory/run-list.js';
 import { sortTime } from '../sqlite/run-query.js';
 import type { Page, RunQuery, RunSummary } from '../store.js';
+import { pageOfRows, type SummaryRowOf } from '../summary-rows.js';
 
 export { sortTime };
 
@@ -55,37 +55,9 @@ ORDER BY r.started_ms DESC, r.run_id DESC LIMIT ${param(limit + 1)}`;
 }
 
 /** A listing row as `pg` returns it. */
-export interface SummaryRow {
-  run_id: string;
-  job_type: string;
-  suite_name: string;
-  status: string;
-  started_at: string;
-  finished_at: string | null;
-  host_id: string | null;
-  base_url: string | null;
-  tool_version: string;
-  models: string[];
-}
+export type SummaryRow = SummaryRowOf<string[]>;
 
 /** The page `rows` (from `listSql`, at most limit + 1 of them) make. */
 export function pageOf(rows: SummaryRow[], limit: number): Page<RunSummary> {
-  const items = rows.slice(0, limit).map(summaryOf);
-  const last = items.at(-1);
-  return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : undefined };
-}
-
-function summaryOf(row: SummaryRow): RunSummary {
-  return {
-    runId: row.run_id,
-    jobType: row.job_type,
-    suiteName: row.suite_name,
-    status: row.status as RunStatus,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-    ...(row.host_id === null ? {} : { hostId: row.host_id }),
-    ...(row.base_url === null ? {} : { baseUrl: row.base_url }),
-    models: row.models,
-    toolVersion: row.tool_version,
-  };
+  return pageOfRows(rows, limit, (models) => models);
 }

@@ -7,9 +7,9 @@
  * after limit + 1 rows; `sqlite-list-plan.test.ts` holds the query plans to that.
  */
 import { ConfigError } from '../../errors/errors.js';
-import type { RunStatus } from '../../result/types.js';
-import { DEFAULT_RUN_PAGE_SIZE, decodeCursor, encodeCursor, isoTime } from '../memory/run-list.js';
+import { DEFAULT_RUN_PAGE_SIZE, decodeCursor, isoTime } from '../memory/run-list.js';
 import type { Page, RunQuery, RunSummary } from '../store.js';
+import { pageOfRows, type SummaryRowOf } from '../summary-rows.js';
 
 /** A query's SQL and its parameters, in order. */
 export interface ListSql {
@@ -75,37 +75,9 @@ ORDER BY r.started_ms DESC, r.run_id DESC LIMIT ?`;
 }
 
 /** A listing row as the database returns it. */
-export interface SummaryRow {
-  run_id: string;
-  job_type: string;
-  suite_name: string;
-  status: string;
-  started_at: string;
-  finished_at: string | null;
-  host_id: string | null;
-  base_url: string | null;
-  tool_version: string;
-  models: string;
-}
+export type SummaryRow = SummaryRowOf<string>;
 
 /** The page `rows` (from `listSql`, at most limit + 1 of them) make. */
 export function pageOf(rows: SummaryRow[], limit: number): Page<RunSummary> {
-  const items = rows.slice(0, limit).map(summaryOf);
-  const last = items.at(-1);
-  return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : undefined };
-}
-
-function summaryOf(row: SummaryRow): RunSummary {
-  return {
-    runId: row.run_id,
-    jobType: row.job_type,
-    suiteName: row.suite_name,
-    status: row.status as RunStatus,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-    ...(row.host_id === null ? {} : { hostId: row.host_id }),
-    ...(row.base_url === null ? {} : { baseUrl: row.base_url }),
-    models: JSON.parse(row.models) as string[],
-    toolVersion: row.tool_version,
-  };
+  return pageOfRows(rows, limit, (models) => JSON.parse(models) as string[]);
 }

@@ -12,6 +12,7 @@ import { createLeaseStore } from './leases.js';
 import { migrate } from './migrations.js';
 import { createBaselineStore, createHostStore, createSuiteStore } from './records.js';
 import { createRunStore } from './runs.js';
+import { openDurableStore } from '../open-durable.js';
 
 export interface SqliteStoreOptions {
   /** Wall clock for record timestamps, lease expiry and run staleness; default `new Date()`. */
@@ -34,22 +35,14 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
     await ctx.close();
     throw storeError(file, err);
   }
-  const store: Store = {
-    runs: createRunStore(ctx),
-    suites: createSuiteStore(ctx),
-    baselines: createBaselineStore(ctx),
-    hosts: createHostStore(ctx),
-    leases: createLeaseStore(ctx),
-    close: () => ctx.close(),
-    async [Symbol.asyncDispose]() {
-      await store.close();
+  return openDurableStore(
+    {
+      runs: createRunStore(ctx),
+      suites: createSuiteStore(ctx),
+      baselines: createBaselineStore(ctx),
+      hosts: createHostStore(ctx),
+      leases: createLeaseStore(ctx),
     },
-  };
-  try {
-    await store.runs.recoverInterrupted();
-  } catch (err) {
-    await ctx.close();
-    throw err;
-  }
-  return store;
+    () => ctx.close(),
+  );
 }
