@@ -5,7 +5,8 @@
  * one at a time (the swap manager's scheduling); errors are Ollama's `{"error":"..."}`.
  */
 import type { GenerationEndpoint } from './generate.js';
-import { newTruth, responseId, startGeneration, type SimRequest } from './llama-routes.js';
+import { newTruth, responseId, type SimRequest } from './llama-routes.js';
+import { startGeneration } from './start-generation.js';
 import type { ModelRuntime } from './model-runtime.js';
 import { sendSwapJson, sendSwapText } from './send.js';
 import type { SwapGrant } from './swap-manager.js';
@@ -138,6 +139,7 @@ function loaded(front: SwapFront): Record<string, unknown>[] {
     {
       ...tag(runtime),
       details: d,
+      // A wall-clock timestamp in Ollama's answer (its keep-alive deadline), not a duration.
       expires_at: new Date(Date.now() + 5 * 60_000).toISOString(),
       size_vram: 4_920_000_000,
       context_length: ctx,

@@ -133,7 +133,8 @@ export function fileRuns(layout: Layout, enter: (o?: StoreCallOptions) => void, 
             return undefined;
           });
           if (doc?.run.status !== 'running') return;
-          // File times are the filesystem's clock, so staleness is judged on the real one, not `now`.
+          // File times are the filesystem's wall clock (shared across processes), so staleness is judged on the
+          // wall clock too: a monotonic reading could not be compared with an mtime.
           if (!o.force && !writerGone(doc.writer, await lastWriteAt(layout, runId), Date.now(), staleAfterMs)) return;
           // Only the status changes: when the writer died is unknown, so finishedAt stays null.
           await write({ writer: doc.writer, run: { ...doc.run, status: 'interrupted' } });

@@ -6,13 +6,12 @@
  * out, so the engine sees it. Each job lives in its own module; this one assembles them.
  */
 import { EventStream } from '../http/event-stream.js';
-import { HttpClient } from '../http/http-client.js';
+import type { HttpClient } from '../http/http-client.js';
 import type { CallOptions, StreamRequest, Transport, TransportEvent, TransportTraits } from '../transport.js';
 import { autoTransport } from './auto-transport.js';
 import { describeServer } from './describe-server.js';
 import { type DetectedKind, detectKind } from './detect.js';
 import { buildOllamaTransport } from '../ollama/ollama-transport.js';
-import { LLAMA_ERROR_RULES } from './error-rules.js';
 import { listedModelIds, listModels } from './models.js';
 import { probeActivity } from './probe-activity.js';
 import { isLlamaCpp, streamRoute, type LlamaServerKind } from './routes.js';
@@ -22,7 +21,7 @@ import { routerLoadedModels, routerUnload } from './router-operations.js';
 import { runningModels, unloadModel } from './swap-operations.js';
 import { applyTemplate, tokenize } from './template.js';
 import { vllmTokenize } from './vllm-tokenize.js';
-import { checkTransportOptions, DEFAULT_LOAD_TIMEOUT_MS, type LlamaTransportOptions } from './transport-options.js';
+import { checkTransportOptions, DEFAULT_LOAD_TIMEOUT_MS, type LlamaTransportOptions, transportHttpClient } from './transport-options.js';
 
 export type { LlamaTransportOptions } from './transport-options.js';
 
@@ -94,20 +93,7 @@ function clientSide(http: HttpClient, options: LlamaTransportOptions): Pick<Tran
 }
 
 function httpClient(options: LlamaTransportOptions): HttpClient {
-  return new HttpClient({
-    baseUrl: options.baseUrl,
-    connections: options.connections,
-    clock: options.clock,
-    apiKey: options.apiKey,
-    headers: options.headers,
-    connectTimeoutMs: options.connectTimeoutMs,
-    headersTimeoutMs: options.headersTimeoutMs,
-    bodyTimeoutMs: options.bodyTimeoutMs,
-    callTimeoutMs: options.callTimeoutMs,
-    dispatcher: options.dispatcher,
-    errorRules: LLAMA_ERROR_RULES,
-    availableModels: listedModelIds,
-  });
+  return transportHttpClient(options, listedModelIds);
 }
 
 /**

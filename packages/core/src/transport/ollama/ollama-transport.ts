@@ -5,9 +5,13 @@
  * no tokenizer route: prompts are sized by one-token probes (`traits.reportsPromptTokens`).
  */
 import { EventStream } from '../http/event-stream.js';
-import { HttpClient } from '../http/http-client.js';
-import { LLAMA_ERROR_RULES } from '../llama/error-rules.js';
-import { checkTransportOptions, DEFAULT_LOAD_TIMEOUT_MS, type LlamaTransportOptions } from '../llama/transport-options.js';
+import type { HttpClient } from '../http/http-client.js';
+import {
+  checkTransportOptions,
+  DEFAULT_LOAD_TIMEOUT_MS,
+  type LlamaTransportOptions,
+  transportHttpClient,
+} from '../llama/transport-options.js';
 import type { CallOptions, StreamRequest, Transport, TransportEvent, TransportTraits } from '../transport.js';
 import { describeOllama, listOllamaModels, loadedOllamaModels, ollamaModelIds, unloadOllamaModel } from './models.js';
 import { NdjsonParser } from './ndjson-parser.js';
@@ -35,21 +39,8 @@ export function createOllamaTransport(options: OllamaTransportOptions): Transpor
 
 /** The HTTP client an Ollama transport uses (the llama transport's auto-detection builds one too). */
 export function ollamaHttpClient(options: OllamaTransportOptions): HttpClient {
-  return new HttpClient({
-    baseUrl: options.baseUrl,
-    connections: options.connections,
-    clock: options.clock,
-    apiKey: options.apiKey,
-    headers: options.headers,
-    connectTimeoutMs: options.connectTimeoutMs,
-    headersTimeoutMs: options.headersTimeoutMs,
-    bodyTimeoutMs: options.bodyTimeoutMs,
-    callTimeoutMs: options.callTimeoutMs,
-    dispatcher: options.dispatcher,
-    // `{"error":"model \"x\" not found, try pulling it first"}` (404) reads as a missing model.
-    errorRules: LLAMA_ERROR_RULES,
-    availableModels: ollamaModelIds,
-  });
+  // `{"error":"model \"x\" not found, try pulling it first"}` (404) reads as a missing model.
+  return transportHttpClient(options, ollamaModelIds);
 }
 
 /** An Ollama transport on an existing client; `baseUrl` is the redacted one, for messages. */
