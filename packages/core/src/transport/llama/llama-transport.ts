@@ -21,7 +21,8 @@ import { routerLoadedModels, routerUnload } from './router-operations.js';
 import { runningModels, unloadModel } from './swap-operations.js';
 import { applyTemplate, tokenize } from './template.js';
 import { vllmTokenize } from './vllm-tokenize.js';
-import { checkTransportOptions, DEFAULT_LOAD_TIMEOUT_MS, type LlamaTransportOptions, transportHttpClient } from './transport-options.js';
+import { checkTransportOptions, DEFAULT_LOAD_TIMEOUT_MS, type LlamaTransportOptions } from './transport-options.js';
+import { transportHttpClient } from './transport-http-client.js';
 
 export type { LlamaTransportOptions } from './transport-options.js';
 

@@ -7,8 +7,6 @@ import type { Dispatcher } from 'undici';
 import { ConfigError, type ConfigIssue } from '../../errors/errors.js';
 import { apiKeyProblem, baseUrlProblem } from '../../util/connection-checks.js';
 import { redactUrl } from '../../util/redact-url.js';
-import { HttpClient, type HttpClientOptions } from '../http/http-client.js';
-import { LLAMA_ERROR_RULES } from './error-rules.js';
 import type { LlamaServerKind } from './routes.js';
 
 /** How to reach the server, and what it is. */
@@ -134,25 +132,4 @@ export function headerProblem(name: string, value: unknown): string | undefined 
   // CR, LF or NUL would split or end the header: a request-smuggling risk undici refuses.
   if (/[\r\n\0]/.test(value)) return 'must not contain a line break or NUL';
   return undefined;
-}
-
-/**
- * The HTTP client of a transport on these options, with llama.cpp's error rules; `availableModels` says how
- * this kind of server lists its models (for "model not found, the server has …").
- */
-export function transportHttpClient(options: LlamaTransportOptions, availableModels: HttpClientOptions['availableModels']): HttpClient {
-  return new HttpClient({
-    baseUrl: options.baseUrl,
-    connections: options.connections,
-    clock: options.clock,
-    apiKey: options.apiKey,
-    headers: options.headers,
-    connectTimeoutMs: options.connectTimeoutMs,
-    headersTimeoutMs: options.headersTimeoutMs,
-    bodyTimeoutMs: options.bodyTimeoutMs,
-    callTimeoutMs: options.callTimeoutMs,
-    dispatcher: options.dispatcher,
-    errorRules: LLAMA_ERROR_RULES,
-    availableModels,
-  });
 }

@@ -6,12 +6,8 @@
  */
 import { EventStream } from '../http/event-stream.js';
 import type { HttpClient } from '../http/http-client.js';
-import {
-  checkTransportOptions,
-  DEFAULT_LOAD_TIMEOUT_MS,
-  type LlamaTransportOptions,
-  transportHttpClient,
-} from '../llama/transport-options.js';
+import { transportHttpClient } from '../llama/transport-http-client.js';
+import { checkTransportOptions, DEFAULT_LOAD_TIMEOUT_MS, type LlamaTransportOptions } from '../llama/transport-options.js';
 import type { CallOptions, StreamRequest, Transport, TransportEvent, TransportTraits } from '../transport.js';
 import { describeOllama, listOllamaModels, loadedOllamaModels, ollamaModelIds, unloadOllamaModel } from './models.js';
 import { NdjsonParser } from './ndjson-parser.js';
