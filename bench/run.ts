@@ -24,6 +24,7 @@ import { runNaiveClient } from './clients/naive.ts';
 import { runSwapbenchClient } from './clients/swapbench.ts';
 import type { ClientRun, ClientRunOptions } from './clients/types.ts';
 import { distribution, median, type Distribution } from './stats.ts';
+import { pinApart } from './pin.ts';
 import { checkTargets, TARGET_GAP_MS } from './targets.ts';
 
 const CLIENTS = { floor: runFloorClient, naive: runNaiveClient, swapbench: runSwapbenchClient } as const;
@@ -38,6 +39,8 @@ const { values: args } = parseArgs({
     gap: { type: 'string' },
     clients: { type: 'string' },
     repetitions: { type: 'string' },
+    // Leave the client and the simulator free to share a CPU (see pin.ts).
+    'no-pin': { type: 'boolean', default: false },
   },
 });
 const list = (value: string | undefined): number[] | undefined => value?.split(',').map(Number);
@@ -83,6 +86,12 @@ interface Truth {
 }
 
 const sim = fork(fileURLToPath(new URL('./sim-process.ts', import.meta.url)), { serialization: 'advanced', stdio: 'inherit' });
+const pinning = pinApart(sim.pid, !args['no-pin']);
+process.stderr.write(
+  pinning.pinned
+    ? 'client and simulator main threads pinned to CPUs 0 and 1 (--no-pin to leave them free)\n'
+    : `not pinned: ${pinning.reason}\n`,
+);
 const ask = async <T>(message: object, reply: string): Promise<T> => {
   sim.send(message);
   for (;;) {
@@ -349,7 +358,7 @@ await writeFile(
     {
       quick,
       at: new Date().toISOString(),
-      machine: { node: process.version, platform: platform(), arch: arch(), cpus: cpus()[0]?.model, cpuCount: cpus().length },
+      machine: { node: process.version, platform: platform(), arch: arch(), cpus: cpus()[0]?.model, cpuCount: cpus().length, pinning },
       workload: { tokens: TOKENS, ttftMs: 5, gapsMs: GAPS_MS, concurrency: CONCURRENCY, repetitions: REPETITIONS },
       summary,
       targets,

@@ -14,6 +14,8 @@ export default defineConfig({
     'stores/postgres': 'src/store/postgres/index.ts',
     // Issue #21: the engine's worker-thread script (not an export; the engine starts it by path).
     'engine-worker': 'src/engine/workers/worker-entry.ts',
+    // Issue #21 (runners on several machines): its own entry, so only its users load pg-boss.
+    runners: 'src/engine/runners/index.ts',
   },
   format: ['esm'],
   target: 'node22',

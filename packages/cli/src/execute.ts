@@ -27,6 +27,8 @@ export interface ExecuteOptions {
   access?: { waitMs: number; takeover: boolean } | undefined;
   /** Issue #21: what worker threads build their transports from (suite `workers`). */
   workerTransport?: RunBenchSuiteOptions['workerTransport'];
+  /** Issue #21: remote runners for a suite with `runners` (`run --runners N`). */
+  runners?: RunBenchSuiteOptions['runners'];
 }
 
 /**
@@ -42,7 +44,7 @@ const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
  */
 export async function executeSuite(
   ctx: CliContext,
-  { suite, transport, format, out, store, storeUri, hostId, baseline, failOnRegression, access, workerTransport }: ExecuteOptions,
+  { suite, transport, format, out, store, storeUri, hostId, baseline, failOnRegression, access, workerTransport, runners }: ExecuteOptions,
 ): Promise<ExitCode> {
   const { runBenchSuite, createHostAccess } = await import('@swapbench/core');
   const postRun = baseline === undefined ? undefined : await import('./compare/post-run.js');
@@ -60,6 +62,7 @@ export async function executeSuite(
       onEvent: progress.onEvent,
       ...(hostId === undefined ? {} : { hostId }),
       ...(workerTransport === undefined ? {} : { workerTransport }),
+      ...(runners === undefined ? {} : { runners }), // issue #21
       hostAccess: createHostAccess({ leases: store.leases, activity: transport, ...access }),
     });
   } catch (err) {

@@ -10,6 +10,7 @@ import { makeInitCommand } from './commands/init.js';
 import { makeModelsCommand } from './commands/models.js';
 import { makeReportCommand } from './commands/report.js';
 import { makeRunCommand } from './commands/run.js';
+import { makeRunnerCommand } from './commands/runner.js';
 import { makeRunsCommand } from './commands/runs.js';
 import { makeShowCommand } from './commands/show.js';
 import { makeServeCommand } from './commands/serve.js';
@@ -52,6 +53,7 @@ export function makeProgram(ctx: CliContext): Command {
   program.addCommand(makeCompareCommand(ctx));
   program.addCommand(makeReportCommand(ctx));
   program.addCommand(makeServeCommand(ctx));
+  program.addCommand(makeRunnerCommand(ctx)); // issue #21: runners on several machines
   // addCommand() does not pass settings down as command() does: output streams, exitOverride, help after
   // error; to subcommands (`hosts add`) too.
   const inherit = (parent: Command) => {

@@ -18,6 +18,8 @@ export interface SuiteFlags {
   r?: number;
   /** `--workers N|auto` (issue #21). */
   workers?: string;
+  /** `--runners N` (issue #21, several machines). */
+  runners?: number;
 }
 
 /** Each suite field a flag sets, and the flag, so a bad value is named as the user wrote it. */
@@ -30,6 +32,7 @@ const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
   repetitions: '--repetitions',
   warmup: '--warmup',
   workers: '--workers',
+  runners: '--runners',
 };
 
 /** Without a suite file, a quick run measures this (llama-bench's pp512 / tg128 sizes, one stream). */
@@ -57,6 +60,11 @@ export function addSuiteOptions(command: Command): Command {
     .option(
       '--workers <n|auto>',
       'worker threads a cell’s streams are split across; auto: one per 128 streams, up to the cores but one (default 1)',
+    )
+    .option(
+      '--runners <n>',
+      'split each closed-loop cell across N remote runners (`swapbench runner`) through a postgres:// --store (default 0: none)',
+      integerFlag('--runners', 0, 64),
     )
     .option(
       '--llama-bench',
@@ -107,6 +115,7 @@ export function suiteOverrides(flags: SuiteFlags): Partial<SuiteInput> {
   if (flags.repetitions !== undefined) out.repetitions = flags.repetitions;
   if (flags.warmup !== undefined) out.warmup = flags.warmup;
   if (flags.workers !== undefined) take('workers', workersFlag(flags.workers));
+  if (flags.runners !== undefined) out.runners = flags.runners; // issue #21
   if (!flags.llamaBench) {
     for (const [flag, given] of [
       ['-p', flags.p],

@@ -89,6 +89,8 @@ async function runAction(ctx: CliContext, file: string | undefined, opts: RunFla
       await transport.close();
       throw err;
     }
+    // Issue #21: `runners` needs the shared Postgres store the runners work from.
+    const runners = (suite.runners ?? 0) > 0 ? await connectCliRunners(command, uri, transport) : undefined;
     ctx.exitCode = await executeSuite(ctx, {
       suite,
       transport,
@@ -102,8 +104,28 @@ async function runAction(ctx: CliContext, file: string | undefined, opts: RunFla
       access: { waitMs, takeover: Boolean(opts.takeover) },
       // Issue #21: worker threads connect as this transport did, to the kind it found (no detection again).
       workerTransport: { baseUrl: target.baseUrl, kind: transport.kind as NonNullable<WorkerTransportOptions['kind']>, ...connection },
-    });
+      ...(runners ? { runners } : {}), // issue #21
+    }).finally(() => runners?.close());
   });
+}
+
+/** Issue #21: the runners of the postgres:// store the run is kept in; anything else is refused naming --runners. */
+async function connectCliRunners(command: Command, uri: string, transport: { close(): Promise<void> }) {
+  const { ConfigError } = await import('@swapbench/core/errors');
+  const given = command.opts<{ store?: string }>().store?.trim();
+  try {
+    if (!given || !/^postgres(ql)?:\/\//i.test(given))
+      throw new ConfigError([
+        { path: '--runners', message: `needs a postgres:// --store (the runners take their shares from it); the store is ${uri}` },
+      ]);
+    const { resolveStoreUri } = await import('@swapbench/core/stores');
+    const { connectionString } = await resolveStoreUri(given);
+    const { connectRunners } = await import('@swapbench/core/runners');
+    return await connectRunners(connectionString ?? given);
+  } catch (err) {
+    await transport.close();
+    throw err;
+  }
 }
 
 /** `--json` when the run could not start: a result object all the same, `failed`, with the error's code and message. */

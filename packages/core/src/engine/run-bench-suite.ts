@@ -12,6 +12,7 @@ import { redactUrl } from '../util/redact-url.js';
 import { SwapbenchError } from '../errors/errors.js';
 import { type PromptSetEntry, readPromptSet } from './load/prompt-set.js';
 import { checkWorkerOptions, closeWorkers } from './workers/run-cell-on-workers.js';
+import { checkRunnerOptions } from './runners/remote-runners.js';
 
 export type { RunBenchSuiteOptions } from './run-context.js';
 
@@ -25,6 +26,7 @@ export type { RunBenchSuiteOptions } from './run-context.js';
 export async function runBenchSuite(suiteInput: SuiteInput | Suite, options: RunBenchSuiteOptions): Promise<RunResult> {
   const suite = parseSuite(suiteInput);
   checkWorkerOptions(suite, options.workerTransport); // issue #21
+  checkRunnerOptions(suite, options.runners, options.workerTransport !== undefined); // issue #21 (runners)
   // A prompt set it cannot read is an invalid suite: refused before the host is asked for.
   const promptSet = suite.prompts ? await readPromptSet(suite.prompts) : undefined;
   // Before anything is stored or sent: a refusal rejects, and the run never existed.

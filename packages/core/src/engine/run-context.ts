@@ -16,6 +16,7 @@ import type { HostAccess } from '../host-access/host-access.js';
 import { errorMessage } from '../util/error-message.js';
 import type { PromptSetEntry } from './load/prompt-set.js';
 import type { WorkerTransportOptions } from './workers/protocol.js';
+import type { RemoteRunners } from './runners/remote-runners.js';
 
 /** Options of `runBenchSuite`. */
 export interface RunBenchSuiteOptions {
@@ -63,6 +64,11 @@ export interface RunBenchSuiteOptions {
    * clock, so `clock` must be `performance.now` plus a constant (the default is).
    */
   workerTransport?: WorkerTransportOptions;
+  /**
+   * Issue #21 (runners): where a suite with `runners` sends its closed-loop cells: `connectRunners(uri)` from
+   * `@swapbench/core/runners`, on the same PostgreSQL database as `store`. Needs `workerTransport` too.
+   */
+  runners?: RemoteRunners;
 }
 
 /** An event as a phase emits it; the context numbers it and adds the run id. */
@@ -136,6 +142,12 @@ export interface RunContext {
   readonly workerTransport: WorkerTransportOptions | undefined;
   /** Take `count` request numbers: request i of them uses nonce `nonce(nonce + i)` and id `${runId}-${request + i}`. */
   reserveRequests(count: number): { nonce: number; request: number };
+  // Issue #21 (runners): samples numbered in a block, stored by remote runners, then taken in here.
+  readonly runners: RemoteRunners | undefined;
+  /** Take `count` sample numbers (`seq`) for samples stored elsewhere; returns the first. */
+  reserveSamples(count: number): number;
+  /** Take a sample already numbered and stored (by a runner): tallied and emitted, not stored again. */
+  adopt(sample: Sample): Sample;
 }
 
 /** Set up a run: its id, an empty result, and the caller's signal bridged to the run's own. */
@@ -272,6 +284,18 @@ export function createRunContext(
       requestNumber += count;
       requestsSent += count;
       return first;
+    },
+    // Issue #21 (runners).
+    runners: options.runners,
+    reserveSamples(count) {
+      const first = sampleSeq;
+      sampleSeq += count;
+      return first;
+    },
+    adopt(sample) {
+      errors.add(sample);
+      emit({ type: 'sample', sample });
+      return sample;
     },
     dispose: () => {
       void foreign.stop();

@@ -154,6 +154,18 @@ export const SuiteSchema = z
           });
       })
       .default(1),
+    /**
+     * Issue #21 (runners): remote runners a closed-loop cell's requests are split across, through the shared
+     * PostgreSQL store (`swapbench runner`); 0 (the default) sends everything from this process.
+     */
+    runners: z
+      .number({ error: 'must be a whole number from 0 to 64' })
+      .int({ error: 'must be a whole number from 0 to 64' })
+      .min(0, { error: 'must be a whole number from 0 to 64' })
+      .max(64, {
+        error: 'must be a whole number from 0 to 64 (shares of one cell; more runners than that would each get a handful of streams)',
+      })
+      .default(0),
   })
   .strict()
   // Runs only when every field is valid: the size of the whole grid, and a load to run.

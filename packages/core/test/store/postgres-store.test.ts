@@ -46,6 +46,29 @@ withPostgres('Postgres store', (url) => {
       await expectStoreError(store.runs.recoverInterrupted({ staleAfterMs: -1 }), 'CONFIG_INVALID');
     });
 
+    it("leaves the run's writer as it is when opened with keepWriter (a remote runner appending to a coordinator's run)", async () => {
+      await using store = await openPostgresStore(url, { schema });
+      await using runner = await openPostgresStore(url, { schema, keepWriter: true });
+      await store.runs.create(makeRun('coordinated'));
+      await tamper(
+        "UPDATE runs SET writer_host = 'coordinator-machine', writer_pid = 1, last_write_at = now() - $1 * interval '1 ms'",
+        DEFAULT_STALE_AFTER_MS + 1000,
+      );
+      // The runner's append refreshes the last write but does not make this process the writer...
+      await runner.runs.appendSamples('coordinated', [makeSample('coordinated', 0)]);
+      expect(await store.runs.recoverInterrupted()).toEqual([]);
+      const [row] = await adminQuery<{ writer_host: string }>(
+        url,
+        'SELECT writer_host FROM runs WHERE run_id = $1',
+        ['coordinated'],
+        schema,
+      );
+      expect(row?.writer_host).toBe('coordinator-machine');
+      // ...so the run is judged by its coordinator's writes alone.
+      await tamper("UPDATE runs SET last_write_at = now() - interval '1 minute'");
+      expect(await store.runs.recoverInterrupted({ staleAfterMs: 30_000 })).toEqual(['coordinated']);
+    });
+
     it('gives samples back exactly, in append order across read pages, with those appended while reading', async () => {
       await using store = await openPostgresStore(url, { schema });
       await store.runs.create(makeRun('r'));

@@ -12,8 +12,9 @@ import { openConnections, releaseConnections } from './connections.js';
 import { primeCache } from './prime-cache.js';
 import { type CounterWatch, watchServerCounters } from './server-counters.js';
 import type { PreparedModel } from './prepare-model.js';
-import { prepareCellOnWorkers, type WorkerLoops } from '../workers/run-cell-on-workers.js';
+import { prepareCellOnWorkers, type WorkerLoops, worstLoop } from '../workers/run-cell-on-workers.js';
 import { workersForCell } from '../workers/worker-count.js';
+import type { RemoteCellOutcome } from '../runners/remote-runners.js';
 
 /** How a cell's requests are sent: C in flight (closed loop), or on a schedule (open loop). */
 export type CellLoad = { kind: 'closed'; requests: number } | { kind: 'open'; plan: OpenLoopPlan };
@@ -49,13 +50,16 @@ export async function measureCell(
   await primeCache(ctx, cell, plan);
   const planned = open ? open.count : load.kind === 'closed' ? load.requests : 0;
   // Issue #21: a closed-loop cell may run on worker threads, each with its own connections.
-  const threads = open ? 1 : workersForCell(suite.workers, Math.min(cell.concurrency, planned));
-  if (threads === 1) await openConnections(ctx, Math.min(cell.concurrency, planned));
+  // Issue #21 (runners): a closed-loop cell may go to remote runners instead, which open their own connections.
+  const remote = !open && suite.runners > 0 && ctx.runners ? ctx.runners : undefined;
+  const threads = open || remote ? 1 : workersForCell(suite.workers, Math.min(cell.concurrency, planned));
+  if (threads === 1 && !remote) await openConnections(ctx, Math.min(cell.concurrency, planned));
   const onWorkers =
     threads > 1
       ? await prepareCellOnWorkers(ctx, { cell, planned, plan, sizer, workers: threads, add: (s, at) => accumulator.add(s, at) })
       : undefined;
   let workerLoops: WorkerLoops | undefined;
+  let remoteOutcome: RemoteCellOutcome | undefined;
   const foreignWindow = await ctx.foreign.cellStart();
   const counters = await watchServerCounters(ctx, cell);
   const loop = watchEventLoop();
@@ -78,6 +82,7 @@ export async function measureCell(
   try {
     if (open) await runOpenLoop(open, ctx.clock, sendOne, ctx.stopSignal);
     else if (onWorkers) workerLoops = await onWorkers.run();
+    else if (remote) remoteOutcome = await remote.runCell(ctx, { cell, planned, plan, sizer, add: (s) => accumulator.add(s) });
     else await runSlidingWindow(planned, cell.concurrency, (i) => sendOne(i), ctx.stopSignal);
   } finally {
     // Never leave a monitor running: its timer would fire for the life of the process.
@@ -85,11 +90,14 @@ export async function measureCell(
     counted = counters.stop();
     releaseConnections(ctx);
   }
-  const wallMs = ctx.clock() - t0;
+  // Remote: from the runners' first send to their last answer, not this process's wait for them (issue #21).
+  const wallMs = remoteOutcome?.wallMs || ctx.clock() - t0;
   // A cell cut short by an abort before any request ended has nothing to report.
   if (accumulator.n === 0 && ctx.stopSignal.aborted) return undefined;
   const foreign = ctx.foreign.cellEnd(foreignWindow);
-  const aggregate = { ...accumulator.result(cell, wallMs, planned, workerLoops?.worst ?? loopDelay), ...foreign, ...(await counted) };
+  // Issue #21 (runners): a remote cell's client is its runners (the worst one's loop).
+  const clientLoop = remoteOutcome ? worstLoop(remoteOutcome.loops) : (workerLoops?.worst ?? loopDelay);
+  const aggregate = { ...accumulator.result(cell, wallMs, planned, clientLoop), ...foreign, ...(await counted) };
   if (workerLoops) Object.assign(aggregate.client, { workers: threads, workerLoopDelayP99Ms: workerLoops.p99Ms });
   if (foreign.polluted)
     ctx.warn(

@@ -53,6 +53,11 @@ export interface PostgresStoreOptions {
   now?: () => Date;
   /** How sample batches are inserted; `unnest` exists for bench/store-insert-postgres.ts to compare. */
   sampleInsert?: InsertMode;
+  /**
+   * Appends leave a run's writer (the process that created it) as it is; by default whoever appends becomes
+   * the writer. For remote runners, which append to runs another process is measuring.
+   */
+  keepWriter?: boolean;
 }
 
 /**
@@ -88,7 +93,7 @@ export async function openPostgresStore(connection: string | PostgresConnectionC
   }
   return openDurableStore(
     {
-      runs: createRunStore(ctx, options.sampleInsert),
+      runs: createRunStore(ctx, options.sampleInsert, options.keepWriter),
       suites: createSuiteStore(ctx),
       baselines: createBaselineStore(ctx),
       hosts: createHostStore(ctx),

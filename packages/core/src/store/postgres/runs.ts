@@ -42,7 +42,11 @@ async function putModels(db: Queryable, run: RunRecord): Promise<void> {
   ]);
 }
 
-export function createRunStore(ctx: PostgresContext, insertMode: InsertMode = 'values'): RunStore {
+/**
+ * `keepWriter`: appends leave the run's writer as it is. A remote runner (engine/runners) appends samples to a
+ * run the coordinator is measuring: were it the writer, its exit would make that live run look interrupted.
+ */
+export function createRunStore(ctx: PostgresContext, insertMode: InsertMode = 'values', keepWriter = false): RunStore {
   const writer = currentWriter();
   return {
     async create(run, o) {
@@ -65,12 +69,14 @@ export function createRunStore(ctx: PostgresContext, insertMode: InsertMode = 'v
       await retryUncommitted(
         () =>
           ctx.transaction(o, async (db) => {
-            // Whoever appends is the run's writer now; the update doubles as the existence check.
-            const touched = await db.query('UPDATE runs SET writer_pid = $1, writer_host = $2, last_write_at = now() WHERE run_id = $3', [
-              writer.pid,
-              writer.hostname,
-              runId,
-            ]);
+            // Whoever appends is the run's writer now (unless `keepWriter`); the update doubles as the existence check.
+            const touched = keepWriter
+              ? await db.query('UPDATE runs SET last_write_at = now() WHERE run_id = $1', [runId])
+              : await db.query('UPDATE runs SET writer_pid = $1, writer_host = $2, last_write_at = now() WHERE run_id = $3', [
+                  writer.pid,
+                  writer.hostname,
+                  runId,
+                ]);
             if (touched.rowCount === 0) throw new RunNotFoundError(runId);
             await insertSamples(db, runId, rows, insertMode);
           }),

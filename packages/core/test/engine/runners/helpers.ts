@@ -1,0 +1,104 @@
+/**
+ * Shared by the runner tests: a harness per test (the simulator, a Postgres store in the test's own schema,
+ * `swapbench runner` processes and the coordinator's queue), torn down after it.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { connectRunners, type ConnectRunnersOptions } from '../../../src/engine/runners/index.js';
+import type { RemoteRunners } from '../../../src/engine/runners/remote-runners.js';
+import type { Sample } from '../../../src/result/types.js';
+import { type Simulator, startSimulator } from '../../../src/simulator/index.js';
+import { openPostgresStore } from '../../../src/store/postgres/index.js';
+import type { Store } from '../../../src/store/store.js';
+import { createLlamaTransport } from '../../../src/transport/llama/index.js';
+import type { Transport } from '../../../src/transport/transport.js';
+import { dropSchema, uniqueSchema } from '../../store/postgres-harness.js';
+
+/** The simulated model's time to first token: no sample can report less. */
+export const TTFT_MS = 20;
+/** Each test starts processes and a real server: generous against a loaded CI machine (the default is 20 s). */
+export const TEST_TIMEOUT_MS = 90_000;
+/** Short liveness settings, so a dead runner is found in about two seconds. */
+export const FAST = { startMarginMs: 1500, heartbeatMs: 250, deadAfterMs: 2000, pollMs: 100, pickupTimeoutMs: 15_000 };
+
+/** What one test runs against; `setUp` starts it, `tearDown` stops every part of it and drops its schema. */
+export interface Harness {
+  schema: string;
+  storeUri: string;
+  sim?: Simulator;
+  transport?: Transport;
+  store?: Store;
+  runners?: RemoteRunners;
+  children: ChildProcess[];
+  setUp(
+    genTps: number,
+    names?: string[],
+    options?: ConnectRunnersOptions,
+    flags?: string[],
+  ): Promise<{ workerTransport: { baseUrl: string; kind: 'llama-swap' } }>;
+  tearDown(): Promise<void>;
+}
+
+export function createHarness(url: string): Harness {
+  const schema = uniqueSchema('runners');
+  const h: Harness = {
+    schema,
+    storeUri: inSchema(url, schema),
+    children: [],
+    async setUp(genTps, names = ['r1', 'r2'], options = FAST, flags = []) {
+      h.sim = await startSimulator({
+        mode: 'llama-swap',
+        seed: 3,
+        models: [{ name: 'm1', ttftMs: TTFT_MS, genTps, promptTps: 1e9, jitter: 0, slots: 64, batchSlowdown: 0, loadMs: 0 }],
+      });
+      h.transport = createLlamaTransport({ baseUrl: h.sim.url, kind: 'llama-swap' });
+      // The store first (it makes the schema), then the runners and the coordinator's queue beside it.
+      h.store = await openPostgresStore(h.storeUri);
+      for (const name of names) h.children.push(await startRunnerProcess(h.storeUri, name, ...flags));
+      h.runners = await connectRunners(h.storeUri, options);
+      return { workerTransport: { baseUrl: h.sim.url, kind: 'llama-swap' } };
+    },
+    async tearDown() {
+      for (const child of h.children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await h.runners?.close();
+      await h.store?.close();
+      await h.transport?.close();
+      await h.sim?.close();
+      await dropSchema(url, schema);
+    },
+  };
+  return h;
+}
+
+/** A run's samples as stored. */
+export async function samplesOf(store: Store, runId: string): Promise<Sample[]> {
+  const out: Sample[] = [];
+  for await (const s of store.runs.samples(runId)) out.push(s);
+  return out;
+}
+
+/** The built CLI (`npx -y pnpm@12 build` first): runners are `swapbench runner` processes, as on a real machine. */
+const BIN = fileURLToPath(new URL('../../../../cli/dist/bin.js', import.meta.url));
+
+/** `url` with `?schema=` set. */
+export function inSchema(url: string, schema: string): string {
+  const u = new URL(url);
+  u.searchParams.set('schema', schema);
+  return u.toString();
+}
+
+/** A `swapbench runner` process working the queue of `store`; resolves once it says it listens. */
+export async function startRunnerProcess(store: string, name: string, ...flags: string[]): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [BIN, 'runner', '--store', store, '--name', name, ...flags], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+      if (log.includes('is working queue')) resolve();
+    });
+    child.once('exit', (code, signal) => reject(new Error(`runner ${name} exited (${signal ?? code}) before it was ready: ${log}`)));
+  });
+  return child;
+}

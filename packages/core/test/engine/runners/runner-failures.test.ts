@@ -1,0 +1,208 @@
+/**
+ * Remote runners (issue #21) when things go wrong: a runner SIGKILLed mid-cell loses only its requests in
+ * flight (stored as cancelled), the cell is partial and the run ends; an abort cancels the runners'
+ * requests; a share nobody picks up, or that a runner refuses, fails the run in one clear line.
+ */
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { runBenchSuite } from '../../../src/engine/run-bench-suite.js';
+import type { Sample } from '../../../src/result/types.js';
+import { adminQuery, withPostgres } from '../../store/postgres-harness.js';
+import { createHarness, FAST, type Harness, samplesOf, TEST_TIMEOUT_MS, TTFT_MS } from './helpers.js';
+
+withPostgres('remote runners that fail', (url) => {
+  let h: Harness;
+  beforeEach(() => {
+    h = createHarness(url);
+  });
+  afterEach(async () => {
+    await h.tearDown();
+  });
+
+  it(
+    'stores a SIGKILLed runner’s requests in flight as cancelled, marks the cell partial, and ends the run',
+    async () => {
+      // 32 tokens at 40 tokens/s: each request is in flight for about 0.8 s, so r2 dies mid-request.
+      const { workerTransport } = await h.setUp(40);
+      const suite = {
+        name: 'remote-kill',
+        models: ['m1'],
+        promptTokens: [32],
+        maxTokens: [32],
+        concurrency: [4],
+        requests: 40,
+        warmup: 0,
+        maxErrorRate: 1,
+        runners: 2,
+      };
+      const r2 = h.children[1]!;
+      const seen: Sample[] = [];
+      const started = performance.now();
+      const done = runBenchSuite(suite, {
+        transport: h.transport!,
+        store: h.store!,
+        workerTransport,
+        runners: h.runners!,
+        foreignProbeMs: 0,
+        onEvent: (e) => {
+          if (e.type === 'sample' && e.sample.phase === 'measured') seen.push(e.sample);
+        },
+      });
+      // Once r2 has begun requests beyond its first round and some samples are in, kill it.
+      await expect
+        .poll(
+          async () => {
+            const rows = await adminQuery<{ n: string }>(
+              url,
+              "SELECT count(*) AS n FROM swapbench_runner_begun WHERE runner = 'r2'",
+              [],
+              h.schema,
+            );
+            return Number(rows[0]?.n ?? 0) >= 4 && seen.length >= 4;
+          },
+          { timeout: 20_000, interval: 50 },
+        )
+        .toBe(true);
+      r2.kill('SIGKILL');
+      const killedAt = performance.now();
+      const result = await done;
+      const endedAfterKillMs = performance.now() - killedAt;
+      // Dead after 2 s without a touch, plus the coordinator's polling (100 ms): bounded, whatever the load.
+      expect(endedAfterKillMs).toBeLessThan(15_000);
+      expect(performance.now() - started).toBeLessThan(60_000);
+
+      const cell = result.cells[0]!;
+      expect(cell.partial).toBe(true);
+      const measured = (await samplesOf(h.store!, result.runId)).filter((s) => s.phase === 'measured');
+      // Every sample the coordinator took in is stored, and nothing else of the cell.
+      expect(measured.map((s) => s.seq).sort((a, b) => a - b)).toEqual(seen.map((s) => s.seq).sort((a, b) => a - b));
+      expect(cell.n).toBe(measured.length);
+      const cancelled = measured.filter((s) => s.error?.code === 'CANCELLED');
+      // r2 had 2 lanes: at most 2 requests in flight when it died (1 when it was between two requests).
+      expect(cancelled.length).toBeGreaterThanOrEqual(1);
+      expect(cancelled.length).toBeLessThanOrEqual(2);
+      for (const s of cancelled) expect(s.error!.message).toBe('runner r2 stopped mid-request');
+      const ok = measured.filter((s) => s.ok);
+      for (const s of ok) expect(s.ttftMs!).toBeGreaterThanOrEqual(TTFT_MS);
+      // r1 finished its whole share (20 requests); r2 lost what it had not sent.
+      expect(ok.length).toBeGreaterThanOrEqual(20);
+      expect(ok.length + cancelled.length).toBeLessThan(40);
+      expect(result.notes.join('\n')).toMatch(/runner r2 stopped mid-request/);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'cancels the runners’ requests when the run is aborted mid-cell, and ends cancelled',
+    async () => {
+      const { workerTransport } = await h.setUp(40);
+      const suite = {
+        name: 'remote-abort',
+        models: ['m1'],
+        promptTokens: [32],
+        maxTokens: [32],
+        concurrency: [4],
+        requests: 40,
+        warmup: 0,
+        runners: 2,
+      };
+      const controller = new AbortController();
+      let seen = 0;
+      let abortedAt = 0;
+      const result = await runBenchSuite(suite, {
+        transport: h.transport!,
+        store: h.store!,
+        workerTransport,
+        runners: h.runners!,
+        foreignProbeMs: 0,
+        signal: controller.signal,
+        onEvent: (e) => {
+          if (e.type === 'sample' && e.sample.phase === 'measured' && ++seen === 6) {
+            abortedAt = performance.now();
+            controller.abort(new Error('stopped by the test'));
+          }
+        },
+      });
+      // The runners hear of it at their next touch (250 ms); the coordinator waits until they have stored their samples.
+      expect(performance.now() - abortedAt).toBeLessThan(5_000);
+      expect(result.status).toBe('cancelled');
+      const measured = (await samplesOf(h.store!, result.runId)).filter((s) => s.phase === 'measured');
+      expect(new Set(measured.map((s) => s.seq)).size).toBe(measured.length);
+      const cancelled = measured.filter((s) => s.error?.code === 'CANCELLED');
+      // Each runner had up to 2 requests in flight when it heard of the abort.
+      expect(cancelled.length).toBeGreaterThanOrEqual(1);
+      expect(cancelled.length).toBeLessThanOrEqual(4);
+      // Both runners were alive: they stored their own cancelled requests, and none had to be written off.
+      for (const c of cancelled) expect(c.error!.message).not.toMatch(/stopped mid-request/);
+      expect(measured.length).toBeLessThan(40);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'fails the run in one clear error when no runner picks a share up',
+    async () => {
+      const { workerTransport } = await h.setUp(400, [], { ...FAST, pickupTimeoutMs: 1500 });
+      const suite = {
+        name: 'remote-none',
+        models: ['m1'],
+        promptTokens: [32],
+        maxTokens: [8],
+        concurrency: [2],
+        requests: 4,
+        warmup: 0,
+        runners: 2,
+      };
+      const started = performance.now();
+      const result = await runBenchSuite(suite, {
+        transport: h.transport!,
+        store: h.store!,
+        workerTransport,
+        runners: h.runners!,
+        foreignProbeMs: 0,
+      });
+      expect(performance.now() - started).toBeLessThan(10_000);
+      expect(result.status).toBe('failed');
+      expect(result.error?.code).toBe('DEADLINE_EXCEEDED');
+      expect(result.error?.message).toMatch(
+        /a runner for 2 of 2 shares of cell m1 pp32 tg8 c2 \(start one with `swapbench runner --store postgres:\/\/\*\*\*@[^`]+`\) did not answer within 1500 ms/,
+      );
+      expect(JSON.stringify(result)).not.toContain(new URL(url).password);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'fails the run saying why when a runner refuses a share over its --concurrency-limit',
+    async () => {
+      const { workerTransport } = await h.setUp(400, ['small'], FAST, ['--concurrency-limit', '1']);
+      const suite = {
+        name: 'remote-limit',
+        models: ['m1'],
+        promptTokens: [32],
+        maxTokens: [8],
+        concurrency: [2],
+        requests: 4,
+        warmup: 0,
+        runners: 1,
+      };
+      const result = await runBenchSuite(suite, {
+        transport: h.transport!,
+        store: h.store!,
+        workerTransport,
+        runners: h.runners!,
+        foreignProbeMs: 0,
+      });
+      // Its only share refused: nothing can be measured, so the run fails saying why (and keeps no empty cell).
+      expect(result.status).toBe('failed');
+      expect(result.cells).toEqual([]);
+      expect(result.error).toEqual({
+        code: 'CONFIG_INVALID',
+        message: expect.stringMatching(/^runners: every share of cell m1 pp32 tg8 c2 failed: runner small takes at most 1 streams/),
+      });
+      expect(result.notes.join('\n')).toMatch(
+        /share 1\/1 failed: runner small takes at most 1 streams \(--concurrency-limit\); share 1\/1 of run \S+ has 2/,
+      );
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
