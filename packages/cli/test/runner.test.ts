@@ -45,6 +45,14 @@ describe('swapbench runner: bad input', () => {
     expect(out.stderr).toMatch(/--runners: needs a postgres:\/\/ --store/);
   });
 
+  it('names the suite file’s runners field, not --runners, when the file asked for runners', async () => {
+    const file = join(dir, 'with-runners.yaml');
+    await writeFile(file, 'name: remote\nmodels: [tiny]\npromptTokens: [16]\nmaxTokens: [4]\nconcurrency: [2]\nrunners: 2\n');
+    const out = await runCli(['run', file, '--host', sim.url, '--store', 'memory:']);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(/^swapbench: runners: needs a postgres:\/\/ --store/m);
+  });
+
   it('refuses --runners out of range', async () => {
     const out = await runCli(['run', suite, '--host', sim.url, '--runners', '65', '--store', 'memory:']);
     expect(out.code).toBe(2);

@@ -114,9 +114,11 @@ async function connectCliRunners(command: Command, uri: string, transport: { clo
   const { ConfigError } = await import('@swapbench/core/errors');
   const given = command.opts<{ store?: string }>().store?.trim();
   try {
+    // Named as the user gave it: the flag, or the suite file's field.
+    const path = command.getOptionValue('runners') === undefined ? 'runners' : '--runners';
     if (!given || !/^postgres(ql)?:\/\//i.test(given))
       throw new ConfigError([
-        { path: '--runners', message: `needs a postgres:// --store (the runners take their shares from it); the store is ${uri}` },
+        { path, message: `needs a postgres:// --store (the runners take their shares from it); the store is ${uri}` },
       ]);
     const { resolveStoreUri } = await import('@swapbench/core/stores');
     const { connectionString } = await resolveStoreUri(given);

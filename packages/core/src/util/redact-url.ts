@@ -22,7 +22,7 @@ export function redactUrl(url: string): string {
 
 /** `redactUrl` applied to every `scheme://…` in a text, e.g. an error message about to be printed. */
 export function redactUrlsIn(text: string): string {
-  return text.replace(/[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi, (url) => {
+  return text.replace(/[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi, (url) => {
     // Punctuation that ends a clause (`store postgres://…?schema=x: refused`) is the text's, not the URL's.
     const tail = /[:;,.!?)\]]+$/.exec(url)?.[0] ?? '';
     return redactUrl(url.slice(0, url.length - tail.length)) + tail;

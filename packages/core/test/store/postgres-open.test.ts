@@ -41,6 +41,10 @@ describe('Postgres URIs as shown', () => {
     expect(redactUrlsIn('store postgres://team:s3cret@db.lan/bench?schema=ci: the server refused the login')).toBe(
       'store postgres://***@db.lan/bench?schema=***: the server refused the login',
     );
+    // A URL quoted in backticks keeps its closing backtick (it was read as part of the query's value).
+    expect(redactUrlsIn('the store (`postgres://team:s3cret@db.lan/bench?schema=ci`) did not answer')).toBe(
+      'the store (`postgres://***@db.lan/bench?schema=***`) did not answer',
+    );
     const location = await resolveStoreUri('postgres://team:s3cret@db.lan/bench');
     expect(location).toEqual({
       scheme: 'postgres',

@@ -16,6 +16,9 @@ import { prepareCellOnWorkers, type WorkerLoops, worstLoop } from '../workers/ru
 import { workersForCell } from '../workers/worker-count.js';
 import type { RemoteCellOutcome } from '../runners/remote-runners.js';
 
+/** Runs already told that their open-loop cells do not go to the runners (once per run). */
+const toldOpenLoopIsLocal = new WeakSet<RunContext>();
+
 /** How a cell's requests are sent: C in flight (closed loop), or on a schedule (open loop). */
 export type CellLoad = { kind: 'closed'; requests: number } | { kind: 'open'; plan: OpenLoopPlan };
 
@@ -52,6 +55,10 @@ export async function measureCell(
   // Issue #21: a closed-loop cell may run on worker threads, each with its own connections.
   // Issue #21 (runners): a closed-loop cell may go to remote runners instead, which open their own connections.
   const remote = !open && suite.runners > 0 && ctx.runners ? ctx.runners : undefined;
+  if (open && suite.runners > 0 && !toldOpenLoopIsLocal.has(ctx)) {
+    toldOpenLoopIsLocal.add(ctx);
+    ctx.warn(`rate and sweep cells run from this process, not on the ${suite.runners} runners (only closed-loop cells are split)`);
+  }
   const threads = open || remote ? 1 : workersForCell(suite.workers, Math.min(cell.concurrency, planned));
   if (threads === 1 && !remote) await openConnections(ctx, Math.min(cell.concurrency, planned));
   const onWorkers =
@@ -103,8 +110,15 @@ export async function measureCell(
     ctx.warn(
       `cell ${cellName(cell)} is polluted: up to ${foreign.concurrentForeignRequests?.peak} foreign request(s) were in flight on the host`,
     );
-  if (aggregate.partial)
-    ctx.warn(`cell ${cellName(cell)} is partial: ${aggregate.n} of ${aggregate.planned} requests measured before the run stopped`);
+  if (aggregate.partial) {
+    // A worker or runner that stopped leaves a cell partial while the run goes on; its own note says why.
+    const why = ctx.stopSignal.aborted
+      ? 'before the run stopped'
+      : remoteOutcome || workerLoops
+        ? '(a worker or runner stopped; see its note)'
+        : '';
+    ctx.warn(`cell ${cellName(cell)} is partial: ${aggregate.n} of ${aggregate.planned} requests measured${why ? ` ${why}` : ''}`);
+  }
   ctx.result.cells.push(aggregate);
   // A cell is done once its samples are stored: whoever hears of it can read them.
   await ctx.flushSamples();

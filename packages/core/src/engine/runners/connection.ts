@@ -46,7 +46,17 @@ export async function openRunnerDb(uri: string, what: string): Promise<RunnerDb>
     },
   });
   pool.on('error', () => undefined);
-  const boss = new PgBoss({ connectionString, schema, schedule: false, max: 3 });
+  let boss: PgBoss;
+  try {
+    // pg-boss folds an unquoted schema to lower case and refuses one with other characters than \w; the
+    // store's is quoted (`Team`, `team-a` are names of their own), so pg-boss gets it quoted too, beside it,
+    // and another store's schema that differs only in case is no reason to refuse it.
+    const quoted = /^[a-z_][a-z0-9_]*$/.test(schema) ? schema : `"${schema}"`;
+    boss = new PgBoss({ connectionString, schema: quoted, allowSchemaCaseVariant: true, schedule: false, max: 3 });
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw new ConfigError([{ path: what, message: `?schema= cannot hold the runners' queue: ${errorMessage(err)}` }]);
+  }
   // pg-boss reports trouble it recovers from (a dropped connection) as events; unheard, 'error' would throw.
   boss.on('error', () => undefined);
   try {

@@ -10,7 +10,7 @@ import { cellName } from '../phases/measure-cell.js';
 import type { RunContext } from '../run-context.js';
 import { lanesOf } from '../workers/worker-count.js';
 import { dbNowMs, openRunnerDb, type RunnerDb } from './connection.js';
-import { BEGUN_TABLE, SHARE_QUEUE, type ShareJob, type ShareOutput } from './protocol.js';
+import { BEGUN_TABLE, LATE_START_MS, SHARE_PROTOCOL, SHARE_QUEUE, type ShareJob, type ShareOutput } from './protocol.js';
 import { createReader, type Reader, writeOff } from './read-samples.js';
 import type { RemoteCell, RemoteCellOutcome, RemoteRunners } from './remote-runners.js';
 
@@ -70,19 +70,24 @@ async function runRemoteCell(ctx: RunContext, db: RunnerDb, s: Settings, rc: Rem
   // Samples stored before the cell are not read again: the identity column orders what was appended.
   await ctx.flushSamples();
   const after = await lastSampleRow(db, ctx.runId);
-  const startAtDbMs = (await dbNowMs(db.pool)) + s.startMarginMs;
+  const postedAtDbMs = await dbNowMs(db.pool);
+  const startAtDbMs = postedAtDbMs + s.startMarginMs;
+  // With drawn prompt sizes, every request is built from the smallest size's plan and padded up (as locally):
+  // the cell's own plan is the mean's, and a drawn size below it would be sent at the mean's size.
+  const plan = rc.sizer ? rc.sizer(0).plan : rc.plan;
   const shares: ShareState[] = [];
   for (let k = 0; k < count; k++) {
     const indices: number[] = [];
     for (let i = k; i < rc.planned; i += count) indices.push(i);
     const job: ShareJob = {
+      protocol: SHARE_PROTOCOL,
       runId: ctx.runId,
       share: k,
       shares: count,
       transport: ctx.workerTransport!,
       suite: ctx.suite,
       cell: rc.cell,
-      plan: rc.plan,
+      plan,
       lanes: lanesOf(lanes, count, k),
       indices,
       nonceBase: numbers.nonce,
@@ -92,6 +97,7 @@ async function runRemoteCell(ctx: RunContext, db: RunnerDb, s: Settings, rc: Rem
       ...(ctx.promptSet ? { prompts: indices.map((i) => pickPrompt(ctx.promptSet!, ctx.suite.prompts!.order, ctx.suite.seed, i)) } : {}),
       timelines: ctx.timelines,
       startAtDbMs,
+      pickupByDbMs: postedAtDbMs + s.pickupTimeoutMs,
       heartbeatMs: s.heartbeatMs,
     };
     const id = await db.boss.send(SHARE_QUEUE, job as unknown as object, { retryLimit: 0 });
@@ -202,13 +208,13 @@ async function follow(db: RunnerDb, s: Settings, sh: ShareState, nowDbMs: number
   }
 }
 
-/** Whether a share still has begun markers (its runner has not cleared them). */
+/** Whether a share still has begun markers of requests without a stored sample (its runner claims each as it stores it). */
 async function hasBegun(db: RunnerDb, jobId: string): Promise<boolean> {
-  const { rowCount } = await db.pool.query(`SELECT 1 FROM ${BEGUN_TABLE} WHERE job_id = $1 LIMIT 1`, [jobId]);
+  const { rowCount } = await db.pool.query(`SELECT 1 FROM ${BEGUN_TABLE} WHERE job_id = $1 AND seq >= 0 LIMIT 1`, [jobId]);
   return (rowCount ?? 0) > 0;
 }
 
-/** The runner that took a share, from its begun markers (pg-boss keeps no worker name on a job). */
+/** The runner that took a share, from its markers (pg-boss keeps no worker name on a job; seq −1 says who took it). */
 async function runnerOf(db: RunnerDb, jobId: string): Promise<string | undefined> {
   const { rows } = await db.pool.query<{ runner: string }>(`SELECT runner FROM ${BEGUN_TABLE} WHERE job_id = $1 LIMIT 1`, [jobId]);
   return rows[0]?.runner;
@@ -232,6 +238,12 @@ function startNote(ctx: RunContext, rc: RemoteCell, shares: ShareState[]): numbe
   const last = Math.max(...outs.map((o) => o.firstSendDbMs! + o.spanMs));
   const spread = Math.max(...starts) - first;
   const error = Math.max(...outs.map((o) => o.offsetRttMs / 2));
+  // Runners that started late (idle, but started after the run began) each at their own time: say so, as the
+  // cell then ran below its concurrency for that long.
+  if (spread > LATE_START_MS)
+    ctx.warn(
+      `cell ${cellName(rc.cell)}: the runners' shares started ${Math.round(spread)} ms apart, so for that long fewer than ${rc.cell.concurrency} requests were in flight`,
+    );
   ctx.result.notes.push(
     `cell ${cellName(rc.cell)}: ${outs.length} runner share(s) (${outs.map((o) => o.runner).join(', ')}) sent their first requests within ${spread.toFixed(1)} ms of each other on the database's clock (each runner's offset to it known within ±${error.toFixed(2)} ms)`,
   );

@@ -5,7 +5,7 @@
  */
 export { type ConnectRunnersOptions, connectRunners } from './coordinator.js';
 export { type DbOffset, measureDbOffset } from './db-clock.js';
-export { SHARE_QUEUE, type ShareJob, type ShareOutput } from './protocol.js';
+export { SHARE_PROTOCOL, SHARE_QUEUE, type ShareJob, type ShareOutput } from './protocol.js';
 export type { RemoteCell, RemoteCellOutcome, RemoteRunners } from './remote-runners.js';
 export { type Runner, type RunnerOptions, startRunner } from './runner.js';
 // Types the jobs and outcomes above are made of, so a consumer's declarations can name them.

@@ -13,8 +13,19 @@ import type { WorkerTransportOptions } from '../workers/protocol.js';
 /** The pg-boss queue shares are posted to and runners work. */
 export const SHARE_QUEUE = 'swapbench-cell-share';
 
+/** Shares of a cell whose first sends are further apart than this, ms, are warned of (a runner started late). */
+export const LATE_START_MS = 1000;
+
+/**
+ * The shape of `ShareJob`, raised whenever it changes: a runner on another machine may run another swapbench
+ * than its coordinator, and refuses a share it would misread (the coordinator then says why).
+ */
+export const SHARE_PROTOCOL = 1;
+
 /** One share of one cell: everything a runner needs, and nothing it must ask for. */
 export interface ShareJob {
+  /** `SHARE_PROTOCOL` of the coordinator that posted it. */
+  protocol: number;
   runId: string;
   /** Which share of the cell this is (0-based) and how many there are. */
   share: number;
@@ -41,6 +52,11 @@ export interface ShareJob {
   timelines: boolean;
   /** When the share's first requests go, on the database's clock (epoch ms). */
   startAtDbMs: number;
+  /**
+   * When the coordinator gives up on the share if no runner has taken it, on the database's clock (epoch ms).
+   * A runner that finds it later refuses it: its coordinator is gone (killed while the share was queued).
+   */
+  pickupByDbMs: number;
   /** How often the runner proves it is alive (pg-boss `touch`), ms. */
   heartbeatMs: number;
 }
@@ -64,7 +80,10 @@ export interface ShareOutput {
 
 /**
  * Requests a runner has begun, one row each, written before the answer (batched per event-loop turn): when
- * the runner dies, the coordinator stores each begun request that has no sample as `CANCELLED`. A table of
+ * the runner dies, the coordinator stores each begun request that has no sample as `CANCELLED`. Whoever
+ * deletes a row owns that request's sample (the runner before it stores one, the coordinator before it
+ * writes one off), so a runner taken for dead that comes back stores nothing twice. Seq −1 names the runner
+ * that took the share. A table of
  * our own in the store's schema rather than pg-boss job progress: a job's data is one row rewritten whole,
  * and markers for hundreds of streams would rewrite it hundreds of times a second.
  */

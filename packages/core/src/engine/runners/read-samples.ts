@@ -55,10 +55,13 @@ export function createReader(ctx: RunContext, db: RunnerDb, rc: RemoteCell, seqB
 /** Each begun request of a share that has no sample: stored as a `CANCELLED` failed sample, and taken in. */
 export async function writeOff(ctx: RunContext, db: RunnerDb, jobId: string, reader: Reader, rc: RemoteCell): Promise<void> {
   const { stored } = reader;
+  // Claimed by deleting them, as the runner claims a marker before it stores that request's sample: one of
+  // the two owns each request, even when the runner was only paused and comes back now.
   const { rows } = await db.pool.query<{ seq: string; request_id: string; started_at: string; runner: string }>(
-    `SELECT seq, request_id, started_at, runner FROM ${BEGUN_TABLE} WHERE job_id = $1 ORDER BY seq`,
+    `DELETE FROM ${BEGUN_TABLE} WHERE job_id = $1 AND seq >= 0 RETURNING seq, request_id, started_at, runner`,
     [jobId],
   );
+  rows.sort((a, b) => Number(a.seq) - Number(b.seq));
   const lost: Sample[] = [];
   for (const row of rows) {
     const seq = Number(row.seq);

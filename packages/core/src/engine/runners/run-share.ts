@@ -15,7 +15,7 @@ import type { RunContext, SampleInput } from '../run-context.js';
 import { createSampleSink } from '../sample-sink.js';
 import { sendRequest } from '../send-request.js';
 import { runSlidingWindow } from '../sliding-window.js';
-import { measureDbOffset, waitUntilDb } from './db-clock.js';
+import { localEpochMs, measureDbOffset, waitUntilDb } from './db-clock.js';
 import { BEGUN_TABLE, type ShareJob, type ShareOutput } from './protocol.js';
 
 export interface ShareDeps {
@@ -25,6 +25,8 @@ export interface ShareDeps {
   pool: pg.Pool;
   /** Aborts when the share must stop: the coordinator gave up on it, or the runner is stopping. */
   signal: AbortSignal;
+  /** When this runner's previous share ended (its wall clock, epoch ms); undefined for its first share. */
+  busyUntilEpochMs?: number | undefined;
 }
 
 /** Run one share; resolves with what the coordinator reads back (the job's output). */
@@ -34,8 +36,16 @@ export async function runShare(job: ShareJob, deps: ShareDeps): Promise<ShareOut
   const transport = createLlamaTransport({ ...options, clock });
   const begun = createBegunSink(deps.pool, deps.jobId, deps.runner);
   let storeFailure: string | undefined;
+  // Each sample is stored only once its begun marker is claimed (deleted) here: a coordinator that took this
+  // runner for dead claims the markers it writes off as cancelled the same way, so a runner that was only
+  // paused (a stall, SIGSTOP) and comes back cannot store a second sample under the same number.
   const samples = createSampleSink(
-    (batch) => deps.store.runs.appendSamples(job.runId, batch),
+    async (batch) => {
+      await begun.flush();
+      const owned = await begun.claim(batch.map((sample) => sample.seq));
+      const mine = batch.filter((sample) => owned.has(sample.seq));
+      if (mine.length > 0) await deps.store.runs.appendSamples(job.runId, mine);
+    },
     (message) => (storeFailure = message),
   );
   let firstSend: number | undefined;
@@ -43,9 +53,32 @@ export async function runShare(job: ShareJob, deps: ShareDeps): Promise<ShareOut
   let sent = 0;
   let loopDelay = { ...NO_LOOP_READING };
   try {
+    // Who took the share, for the coordinator's message should this runner die (seq −1: no request's marker).
+    await deps.pool.query(
+      `INSERT INTO ${BEGUN_TABLE} (job_id, seq, request_id, started_at, runner) VALUES ($1, -1, '', $2, $3) ON CONFLICT DO NOTHING`,
+      [deps.jobId, new Date().toISOString(), deps.runner],
+    );
     // Connections open and the clock offset read before the start, so neither delays the first requests.
     await transport.reserveConnections?.(job.lanes, { signal: deps.signal }).catch(() => undefined);
     const offset = await measureDbOffset(deps.pool);
+    // Still queued past the coordinator's pick-up deadline: a live coordinator would have cancelled it, so
+    // its coordinator was killed while the share waited. Sending it now would load the server for no run.
+    const nowDb = localEpochMs() + offset.offsetMs;
+    if (nowDb > job.pickupByDbMs)
+      throw new Error(
+        `not run: it was still queued ${Math.round((nowDb - job.pickupByDbMs) / 1000)} s after its coordinator's pick-up deadline, so its coordinator is gone`,
+      );
+    // A share this runner takes after working another one past the cell's start (fewer runners than shares,
+    // or two coordinators sharing them) runs after the other shares, not beside them: the cell would be
+    // measured below its concurrency and look complete. Refused instead (its requests are not measured, the
+    // cell is partial). Cells follow one another, so a runner free at the start never finished a share after
+    // it; one that was idle and merely started late runs its share.
+    if (deps.busyUntilEpochMs !== undefined && deps.busyUntilEpochMs + offset.offsetMs > job.startAtDbMs) {
+      const lateMs = localEpochMs() + offset.offsetMs - job.startAtDbMs;
+      throw new Error(
+        `runner ${deps.runner} took it ${Math.round(lateMs)} ms after the cell's common start, busy until then with another share, so its streams would not overlap the other shares'; each runner works one share at a time: start one per share (--runners) for each coordinator running at once`,
+      );
+    }
     await waitUntilDb(job.startAtDbMs, offset, deps.signal);
     const sendOne = async (k: number): Promise<void> => {
       const index = job.indices[k]!;
@@ -154,5 +187,13 @@ function createBegunSink(pool: pg.Pool, jobId: string, runner: string) {
       schedule();
     },
     flush: () => chain,
+    /** Delete the markers of `seqs` still there; resolves with the seqs this call deleted (now this runner's to store). */
+    async claim(seqs: number[]): Promise<Set<number>> {
+      const { rows } = await pool.query<{ seq: string }>(
+        `DELETE FROM ${BEGUN_TABLE} WHERE job_id = $1 AND seq = ANY($2::bigint[]) RETURNING seq`,
+        [jobId, seqs],
+      );
+      return new Set(rows.map((r) => Number(r.seq)));
+    },
   };
 }

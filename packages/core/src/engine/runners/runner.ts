@@ -9,7 +9,8 @@ import type { Job } from 'pg-boss';
 import { openPostgresStore } from '../../store/postgres/index.js';
 import { errorMessage } from '../../util/error-message.js';
 import { openRunnerDb } from './connection.js';
-import { SHARE_QUEUE, type ShareJob, type ShareOutput } from './protocol.js';
+import { localEpochMs } from './db-clock.js';
+import { SHARE_PROTOCOL, SHARE_QUEUE, type ShareJob, type ShareOutput } from './protocol.js';
 import { runShare } from './run-share.js';
 
 export interface RunnerOptions {
@@ -46,6 +47,8 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     throw err;
   }
   const stopping = new AbortController();
+  // When the last share it ran ended: a share taken late because this runner was busy with that one is refused.
+  let lastShareEnd: number | undefined;
   await db.boss.work<ShareJob, ShareOutput>(
     SHARE_QUEUE,
     { batchSize: 1, localConcurrency: 1, pollingIntervalSeconds: options.pollSeconds ?? 0.5 },
@@ -55,9 +58,20 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
 
   async function work(job: Job<ShareJob>): Promise<ShareOutput> {
     const share = job.data;
+    // Posted by another swapbench version (or by hand): refused in one line, rather than misread.
+    if ((share as Partial<ShareJob> | null)?.protocol !== SHARE_PROTOCOL) {
+      const got = (share as Partial<ShareJob> | null)?.protocol;
+      const message = `share job ${job.id} comes from another swapbench version (share protocol ${got ?? 'none'}; this runner's is ${SHARE_PROTOCOL}): run the same version on the coordinator and every runner`;
+      log(`runner ${name}: refused a share: ${message}`);
+      throw new Error(message);
+    }
     const what = `share ${share.share + 1}/${share.shares} of run ${share.runId}`;
-    if (options.concurrencyLimit !== undefined && share.lanes > options.concurrencyLimit)
-      throw new Error(`runner ${name} takes at most ${options.concurrencyLimit} streams (--concurrency-limit); ${what} has ${share.lanes}`);
+    if (options.concurrencyLimit !== undefined && share.lanes > options.concurrencyLimit) {
+      const message = `runner ${name} takes at most ${options.concurrencyLimit} streams (--concurrency-limit); ${what} has ${share.lanes}`;
+      // Said here too: whoever watches this runner sees why it did nothing.
+      log(`runner ${name}: refused ${what}: ${message}`);
+      throw new Error(message);
+    }
     log(`runner ${name}: ${what}, ${share.indices.length} requests on ${share.lanes} lanes`);
     const controller = new AbortController();
     const stop = () => controller.abort(new Error(`runner ${name} stopped`));
@@ -73,8 +87,21 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
         .catch(() => undefined);
     }, share.heartbeatMs);
     try {
-      const out = await runShare(share, { jobId: job.id, runner: name, store, pool: db.pool, signal: controller.signal });
+      const out = await runShare(share, {
+        jobId: job.id,
+        runner: name,
+        store,
+        pool: db.pool,
+        signal: controller.signal,
+        busyUntilEpochMs: lastShareEnd,
+      });
+      // Only a share that ran makes this runner busy: a refused one sent nothing.
+      lastShareEnd = localEpochMs();
       log(`runner ${name}: ${what} done, ${out.sent} sent`);
+      // Stopped (Ctrl-C / SIGTERM) mid-share: the job still completes (its output carries the share's span and
+      // loop), so say why its requests fell short, or the coordinator would show a partial cell with no reason.
+      if (stopping.signal.aborted && !out.error)
+        out.error = `stopped mid-share (Ctrl-C / SIGTERM): ${out.sent} of ${share.indices.length} requests sent, those in flight stored as cancelled`;
       return out;
     } catch (err) {
       log(`runner ${name}: ${what} failed: ${errorMessage(err)}`);

@@ -88,7 +88,8 @@ async function runCellOnWorkers(ctx: RunContext, w: WorkerCell, workers: EngineW
     cell: w.cell,
     total: w.planned,
     counter,
-    plan: w.plan,
+    // With drawn sizes, each prompt is built from the smallest size's plan, padded up (as a local cell does).
+    plan: w.sizer ? w.sizer(0).plan : w.plan,
     sizes: w.sizer && Int32Array.from({ length: w.planned }, (_, i) => w.sizer!(i).promptTokens),
     nonceBase: numbers.nonce,
     requestBase: numbers.request,

@@ -39,8 +39,8 @@ export interface Harness {
   tearDown(): Promise<void>;
 }
 
-export function createHarness(url: string): Harness {
-  const schema = uniqueSchema('runners');
+/** `schema`: the store's schema (default a unique lower-case one). */
+export function createHarness(url: string, schema = uniqueSchema('runners')): Harness {
   const h: Harness = {
     schema,
     storeUri: inSchema(url, schema),

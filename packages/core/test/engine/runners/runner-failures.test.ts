@@ -1,8 +1,11 @@
 /**
  * Remote runners (issue #21) when things go wrong: a runner SIGKILLed mid-cell loses only its requests in
- * flight (stored as cancelled), the cell is partial and the run ends; an abort cancels the runners'
- * requests; a share nobody picks up, or that a runner refuses, fails the run in one clear line.
+ * flight (stored as cancelled), the cell is partial and the run ends; one stopped with SIGTERM stores its
+ * own cancelled requests and the notes say so; one paused past its deadline and back stores nothing twice;
+ * an abort cancels the runners' requests; a share nobody picks up, or that a runner refuses, fails the run
+ * in one clear line.
  */
+import { once } from 'node:events';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { runBenchSuite } from '../../../src/engine/run-bench-suite.js';
 import type { Sample } from '../../../src/result/types.js';
@@ -47,17 +50,18 @@ withPostgres('remote runners that fail', (url) => {
           if (e.type === 'sample' && e.sample.phase === 'measured') seen.push(e.sample);
         },
       });
-      // Once r2 has begun requests beyond its first round and some samples are in, kill it.
+      // Once r2 has requests in flight (markers of requests whose sample it has not stored yet) and some
+      // samples are in, kill it.
       await expect
         .poll(
           async () => {
             const rows = await adminQuery<{ n: string }>(
               url,
-              "SELECT count(*) AS n FROM swapbench_runner_begun WHERE runner = 'r2'",
+              "SELECT count(*) AS n FROM swapbench_runner_begun WHERE runner = 'r2' AND seq >= 0",
               [],
               h.schema,
             );
-            return Number(rows[0]?.n ?? 0) >= 4 && seen.length >= 4;
+            return Number(rows[0]?.n ?? 0) >= 1 && seen.length >= 4;
           },
           { timeout: 20_000, interval: 50 },
         )
@@ -134,6 +138,139 @@ withPostgres('remote runners that fail', (url) => {
       // Both runners were alive: they stored their own cancelled requests, and none had to be written off.
       for (const c of cancelled) expect(c.error!.message).not.toMatch(/stopped mid-request/);
       expect(measured.length).toBeLessThan(40);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'stores the requests in flight of a runner stopped with SIGTERM as cancelled, and the notes say it stopped',
+    async () => {
+      const { workerTransport } = await h.setUp(40);
+      const suite = {
+        name: 'remote-term',
+        models: ['m1'],
+        promptTokens: [32],
+        maxTokens: [32],
+        concurrency: [4],
+        requests: 40,
+        warmup: 0,
+        maxErrorRate: 1,
+        runners: 2,
+      };
+      const r2 = h.children[1]!;
+      let seen = 0;
+      const done = runBenchSuite(suite, {
+        transport: h.transport!,
+        store: h.store!,
+        workerTransport,
+        runners: h.runners!,
+        foreignProbeMs: 0,
+        onEvent: (e) => {
+          if (e.type === 'sample' && e.sample.phase === 'measured') seen++;
+        },
+      });
+      await expect
+        .poll(
+          async () => {
+            const rows = await adminQuery<{ n: string }>(
+              url,
+              "SELECT count(*) AS n FROM swapbench_runner_begun WHERE runner = 'r2' AND seq >= 0",
+              [],
+              h.schema,
+            );
+            return Number(rows[0]?.n ?? 0) >= 1 && seen >= 4;
+          },
+          { timeout: 20_000, interval: 50 },
+        )
+        .toBe(true);
+      r2.kill('SIGTERM');
+      const [code] = await once(r2, 'exit');
+      expect(code).toBe(0);
+      const result = await done;
+      const cell = result.cells[0]!;
+      expect(cell.partial).toBe(true);
+      const measured = (await samplesOf(h.store!, result.runId)).filter((s) => s.phase === 'measured');
+      expect(new Set(measured.map((s) => s.seq)).size).toBe(measured.length);
+      expect(cell.n).toBe(measured.length);
+      const cancelled = measured.filter((s) => s.error?.code === 'CANCELLED');
+      // r2 stored its own cancelled requests (up to its 2 lanes) before it exited: none had to be written off.
+      expect(cancelled.length).toBeGreaterThanOrEqual(1);
+      expect(cancelled.length).toBeLessThanOrEqual(2);
+      for (const c of cancelled) expect(c.error!.message).not.toMatch(/stopped mid-request/);
+      // A partial cell says why: the runner was stopped, not the run.
+      expect(result.notes.join('\n')).toMatch(/runner r2: stopped mid-share \(Ctrl-C \/ SIGTERM\): \d+ of 20 requests sent/);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'stores no request twice when a runner taken for dead comes back (paused with SIGSTOP, then SIGCONT)',
+    async () => {
+      // 64 tokens at 40 tokens/s: each request is in flight for about 1.6 s, so r2 is paused mid-request.
+      const { workerTransport } = await h.setUp(40);
+      const suite = {
+        name: 'remote-pause',
+        models: ['m1'],
+        promptTokens: [32],
+        maxTokens: [64],
+        concurrency: [4],
+        requests: 16,
+        warmup: 0,
+        maxErrorRate: 1,
+        runners: 2,
+      };
+      const r2 = h.children[1]!;
+      let seen = 0;
+      const done = runBenchSuite(suite, {
+        transport: h.transport!,
+        store: h.store!,
+        workerTransport,
+        runners: h.runners!,
+        foreignProbeMs: 0,
+        onEvent: (e) => {
+          if (e.type === 'sample' && e.sample.phase === 'measured') seen++;
+        },
+      });
+      await expect
+        .poll(
+          async () => {
+            const rows = await adminQuery<{ n: string }>(
+              url,
+              "SELECT count(*) AS n FROM swapbench_runner_begun WHERE runner = 'r2' AND seq >= 0",
+              [],
+              h.schema,
+            );
+            return Number(rows[0]?.n ?? 0) >= 1 && seen >= 2;
+          },
+          { timeout: 20_000, interval: 50 },
+        )
+        .toBe(true);
+      r2.kill('SIGSTOP');
+      // Paused past the coordinator's 2 s: it writes r2's requests in flight off as cancelled.
+      await expect
+        .poll(
+          async () => {
+            const rows = await adminQuery<{ n: string }>(
+              url,
+              "SELECT count(*) AS n FROM samples WHERE body LIKE '%runner r2 stopped mid-request%'",
+              [],
+              h.schema,
+            );
+            return Number(rows[0]?.n ?? 0);
+          },
+          { timeout: 20_000, interval: 100 },
+        )
+        .toBeGreaterThan(0);
+      // r2 comes back: its streams (buffered meanwhile) end, and it learns at its next touch that its share was
+      // given up. Stopping it then waits for whatever it still stores.
+      r2.kill('SIGCONT');
+      const result = await done;
+      r2.kill('SIGTERM');
+      await once(r2, 'exit');
+      const measured = (await samplesOf(h.store!, result.runId)).filter((s) => s.phase === 'measured');
+      expect(new Set(measured.map((s) => s.seq)).size).toBe(measured.length);
+      expect(result.cells[0]!.n).toBe(measured.length);
+      expect(result.notes.join('\n')).toMatch(/runner r2 stopped mid-request/);
     },
     TEST_TIMEOUT_MS,
   );

@@ -64,6 +64,41 @@ withPostgres('remote runners through PostgreSQL', (url) => {
     TEST_TIMEOUT_MS,
   );
 
+  it(
+    'sends each drawn prompt size exactly, below the mean too (the smallest size’s plan, padded up)',
+    async () => {
+      const { workerTransport } = await h.setUp(400);
+      const suite = {
+        name: 'remote-sizes',
+        models: ['m1'],
+        promptTokens: { mean: 64, stddev: 24, min: 24, max: 128 } as never,
+        maxTokens: [4],
+        concurrency: [2],
+        requests: 16,
+        warmup: 0,
+        seed: 3,
+        runners: 2,
+      };
+      const result = await runBenchSuite(suite, {
+        transport: h.transport!,
+        store: h.store!,
+        workerTransport,
+        runners: h.runners!,
+        foreignProbeMs: 0,
+      });
+      expect(result.status, JSON.stringify(result.error)).toBe('completed');
+      const measured = (await samplesOf(h.store!, result.runId)).filter((s) => s.phase === 'measured');
+      expect(measured).toHaveLength(16);
+      // Some sizes drawn below the mean: those are the ones a mean-sized plan would send too long.
+      expect(measured.some((s) => s.requestPromptTokens! < 64)).toBe(true);
+      for (const s of measured) {
+        expect(s.promptTokensActual).toBe(s.requestPromptTokens);
+        expect(s.flags).not.toContain('prompt-size-mismatch');
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+
   it('reads the offset to a database on this machine as zero, within half its best round trip', async () => {
     const pool = new pg.Pool({ connectionString: url, max: 1 });
     try {

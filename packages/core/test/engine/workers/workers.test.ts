@@ -55,6 +55,24 @@ describe('a cell on worker threads', () => {
     expect(generations.every((g) => g.cachedTokens === 0)).toBe(true);
   });
 
+  it('sends each drawn prompt size exactly from the threads, below the mean too (the smallest size’s plan, padded up)', async () => {
+    env = await setUp();
+    const store = createMemoryStore();
+    const result = await runBenchSuite(
+      suite({ promptTokens: { mean: 64, stddev: 24, min: 24, max: 128 } as never, concurrency: [4], requests: 16, seed: 3, workers: 2 }),
+      { transport: env.transport, store, workerTransport: env.workerTransport },
+    );
+    expect(result.status, JSON.stringify(result.error)).toBe('completed');
+    const measured = (await storedSamples(store, result.runId)).filter((s) => s.phase === 'measured');
+    expect(measured).toHaveLength(16);
+    // Sizes drawn below the mean are the ones a mean-sized plan would send too long.
+    expect(measured.some((s) => s.requestPromptTokens! < 64)).toBe(true);
+    for (const s of measured) {
+      expect(s.promptTokensActual).toBe(s.requestPromptTokens);
+      expect(s.flags).not.toContain('prompt-size-mismatch');
+    }
+  });
+
   it('stamps on the run clock from every thread: TTFT no less than the server took, tokens never before written', async () => {
     // The run's clock is the simulator's, so worker stamps compare with its record directly.
     env = await setUp(400, hrClock());

@@ -1,0 +1,54 @@
+/**
+ * Remote runners (issue #21) in a store whose schema is not a plain lower-case name (`?schema=Team-A`): the
+ * store quotes it, so pg-boss must too, or it refuses the name (a hyphen) or puts its queue in another,
+ * lower-cased schema (capitals).
+ */
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { runBenchSuite } from '../../../src/engine/run-bench-suite.js';
+import { adminQuery, withPostgres } from '../../store/postgres-harness.js';
+import { createHarness, type Harness, TEST_TIMEOUT_MS } from './helpers.js';
+
+withPostgres('remote runners in a mixed-case schema', (url) => {
+  let h: Harness;
+  beforeEach(() => {
+    h = createHarness(url, `T_Runners-${randomUUID().slice(0, 8)}`);
+  });
+  afterEach(async () => {
+    await h.tearDown();
+    await adminQuery(url, `DROP SCHEMA IF EXISTS "${h.schema.toLowerCase()}" CASCADE`);
+  });
+
+  it(
+    'keeps the queue in the store’s own schema, named as given',
+    async () => {
+      const { workerTransport } = await h.setUp(400, ['r1']);
+      const suite = {
+        name: 'mixed',
+        models: ['m1'],
+        promptTokens: [32],
+        maxTokens: [8],
+        concurrency: [2],
+        requests: 4,
+        warmup: 0,
+        runners: 1,
+      };
+      const result = await runBenchSuite(suite, {
+        transport: h.transport!,
+        store: h.store!,
+        workerTransport,
+        runners: h.runners!,
+        foreignProbeMs: 0,
+      });
+      expect(result.status, JSON.stringify(result.error)).toBe('completed');
+      expect(result.cells[0]!.n).toBe(4);
+      const tables = await adminQuery<{ schema: string }>(
+        url,
+        "SELECT DISTINCT table_schema AS schema FROM information_schema.tables WHERE table_name = 'job' AND lower(table_schema) = lower($1)",
+        [h.schema],
+      );
+      expect(tables.map((t) => t.schema)).toEqual([h.schema]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
