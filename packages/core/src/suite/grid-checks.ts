@@ -42,42 +42,44 @@ interface Grid {
 export function checkGridSize(suite: Grid, ctx: z.RefinementCtx): void {
   const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
   const { models, promptTokens, maxTokens, concurrency, repetitions, requests: perCell } = suite;
-  const axes = [count(models.length, 'model'), count(promptTokens.length, 'prompt size'), count(maxTokens.length, 'output length')].join(
-    ' × ',
-  );
+  // The messages' parts are built only for an issue: the first toLocaleString costs ~10 ms (ICU), every run.
+  const axes = () =>
+    [count(models.length, 'model'), count(promptTokens.length, 'prompt size'), count(maxTokens.length, 'output length')].join(' × ');
   // Rate cells and sweep steps are cells too, per model × prompt size × output length.
   const load = loadShapeSize(suite);
   const cells = models.length * promptTokens.length * maxTokens.length * (concurrency.length + load.cells);
-  const last = count(concurrency.length, 'concurrency level');
-  const perPair = load.cells > 0 ? `(${last} + ${count(load.cells, 'rate or sweep cell')})` : last;
+  const perPair = () => {
+    const last = count(concurrency.length, 'concurrency level');
+    return load.cells > 0 ? `(${last} + ${count(load.cells, 'rate or sweep cell')})` : last;
+  };
   if (cells > L.cells)
     ctx.addIssue({
       code: 'custom',
       message:
-        `${formatCount(cells)} cells (${axes} × ${perPair}) is more than ${formatCount(L.cells)} ` +
+        `${formatCount(cells)} cells (${axes()} × ${perPair()}) is more than ${formatCount(L.cells)} ` +
         'per run: split the suite into several files',
     });
   // A cell at concurrency C measures `requests`, or C × repetitions, requests.
   const perAxes = models.length * promptTokens.length * maxTokens.length;
   const perOutputLength = (perCell === undefined ? sum(concurrency) * repetitions : concurrency.length * perCell) + load.requests;
   const requests = perAxes * perOutputLength;
-  const closed =
+  const closed = () =>
     perCell === undefined
       ? `${formatCount(sum(concurrency))} summed concurrency × ${count(repetitions, 'repetition')}`
       : `${count(concurrency.length, 'concurrency level')} × ${formatCount(perCell)} requests per cell`;
   // Rate cells and sweep steps add their own requests: without them a rate-only suite read "0 summed concurrency".
-  const product =
+  const product = () =>
     load.requests === 0
-      ? closed
+      ? closed()
       : concurrency.length === 0
         ? `${formatCount(load.requests)} requests of rate or sweep cells`
-        : `(${closed} + ${formatCount(load.requests)} requests of rate or sweep cells)`;
+        : `(${closed()} + ${formatCount(load.requests)} requests of rate or sweep cells)`;
   const lowerWhat = concurrency.length === 0 ? 'rate or requests' : perCell === undefined ? 'repetitions or concurrency' : 'requests';
   if (requests > L.requests)
     ctx.addIssue({
       code: 'custom',
       message:
-        `${formatCount(requests)} measured requests (${axes} × ${product})` +
+        `${formatCount(requests)} measured requests (${axes()} × ${product()})` +
         ` is more than ${formatCount(L.requests)} per run: every sample is kept in the store; ` +
         `lower ${lowerWhat}, or split the suite`,
     });
