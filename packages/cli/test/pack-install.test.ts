@@ -44,7 +44,14 @@ function workspaceClosure(): string[] {
 
 /** Run a command to completion; a non-zero exit fails with its output, so a broken step says what broke. */
 function run(cmd: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }) {
-  const r = spawnSync(cmd, args, { cwd: opts.cwd, env: opts.env ?? cleanEnv(), encoding: 'utf8', timeout: opts.timeoutMs ?? 240_000 });
+  // All of a tarball's source maps are read through stdout (several MB for core): past the 1 MB default buffer.
+  const r = spawnSync(cmd, args, {
+    cwd: opts.cwd,
+    env: opts.env ?? cleanEnv(),
+    encoding: 'utf8',
+    timeout: opts.timeoutMs ?? 240_000,
+    maxBuffer: 256 * 1024 * 1024,
+  });
   if (r.error) {
     const hint =
       (r.error as NodeJS.ErrnoException).code === 'ENOENT' ? ` (not on PATH; run the tests through \`npx -y pnpm@12 test\`)` : '';
