@@ -3,16 +3,19 @@
  * `swapbench runner` processes and the coordinator's queue), torn down after it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { expect } from 'vitest';
+import { type RunBenchSuiteOptions, runBenchSuite } from '../../../src/engine/run-bench-suite.js';
 import { fileURLToPath } from 'node:url';
 import { connectRunners, type ConnectRunnersOptions } from '../../../src/engine/runners/index.js';
 import type { RemoteRunners } from '../../../src/engine/runners/remote-runners.js';
-import type { Sample } from '../../../src/result/types.js';
+import type { RunResult, Sample } from '../../../src/result/types.js';
+import type { SuiteInput } from '../../../src/suite/schema.js';
 import { type Simulator, startSimulator } from '../../../src/simulator/index.js';
 import { openPostgresStore } from '../../../src/store/postgres/index.js';
 import type { Store } from '../../../src/store/store.js';
 import { createLlamaTransport } from '../../../src/transport/llama/index.js';
 import type { Transport } from '../../../src/transport/transport.js';
-import { dropSchema, uniqueSchema } from '../../store/postgres-harness.js';
+import { adminQuery, dropSchema, uniqueSchema } from '../../store/postgres-harness.js';
 
 /** The simulated model's time to first token: no sample can report less. */
 export const TTFT_MS = 20;
@@ -101,4 +104,71 @@ export async function startRunnerProcess(store: string, name: string, ...flags: 
     child.once('exit', (code, signal) => reject(new Error(`runner ${name} exited (${signal ?? code}) before it was ready: ${log}`)));
   });
   return child;
+}
+
+/** One closed-loop cell of model `m1` split across two runners: 32-token prompts, 4 streams, 40 requests. */
+export function remoteSuite(name: string, overrides: Partial<SuiteInput> = {}): SuiteInput {
+  return {
+    name,
+    models: ['m1'],
+    promptTokens: [32],
+    maxTokens: [32],
+    concurrency: [4],
+    requests: 40,
+    warmup: 0,
+    runners: 2,
+    ...overrides,
+  };
+}
+
+/** Run `suite` on the harness's runners (no foreign-traffic probes), plus any other options. */
+export function runRemote(
+  h: Harness,
+  workerTransport: { baseUrl: string; kind: 'llama-swap' },
+  suite: SuiteInput,
+  options: Partial<RunBenchSuiteOptions> = {},
+): Promise<RunResult> {
+  return runBenchSuite(suite, {
+    transport: h.transport!,
+    store: h.store!,
+    workerTransport,
+    runners: h.runners!,
+    foreignProbeMs: 0,
+    ...options,
+  });
+}
+
+/**
+ * Start `suite` on the harness's runners and resolve once runner `r2` has a request in flight (a begun
+ * marker whose sample it has not stored yet) and `minSeen` measured samples have come back: the moment to
+ * stop it mid-share. `done` is the run; `seen` collects the measured samples as they come.
+ */
+export async function startUntilMidShare(
+  h: Harness,
+  url: string,
+  workerTransport: { baseUrl: string; kind: 'llama-swap' },
+  suite: SuiteInput,
+  minSeen: number,
+): Promise<{ done: Promise<RunResult>; seen: Sample[] }> {
+  const seen: Sample[] = [];
+  const done = runRemote(h, workerTransport, suite, {
+    onEvent: (e) => {
+      if (e.type === 'sample' && e.sample.phase === 'measured') seen.push(e.sample);
+    },
+  });
+  await expect
+    .poll(
+      async () => {
+        const rows = await adminQuery<{ n: string }>(
+          url,
+          "SELECT count(*) AS n FROM swapbench_runner_begun WHERE runner = 'r2' AND seq >= 0",
+          [],
+          h.schema,
+        );
+        return Number(rows[0]?.n ?? 0) >= 1 && seen.length >= minSeen;
+      },
+      { timeout: 20_000, interval: 50 },
+    )
+    .toBe(true);
+  return { done, seen };
 }

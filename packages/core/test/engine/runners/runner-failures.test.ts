@@ -8,9 +8,18 @@
 import { once } from 'node:events';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { runBenchSuite } from '../../../src/engine/run-bench-suite.js';
-import type { Sample } from '../../../src/result/types.js';
 import { adminQuery, withPostgres } from '../../store/postgres-harness.js';
-import { createHarness, FAST, type Harness, samplesOf, TEST_TIMEOUT_MS, TTFT_MS } from './helpers.js';
+import {
+  createHarness,
+  FAST,
+  type Harness,
+  remoteSuite,
+  runRemote,
+  samplesOf,
+  startUntilMidShare,
+  TEST_TIMEOUT_MS,
+  TTFT_MS,
+} from './helpers.js';
 
 withPostgres('remote runners that fail', (url) => {
   let h: Harness;
@@ -26,46 +35,10 @@ withPostgres('remote runners that fail', (url) => {
     async () => {
       // 32 tokens at 40 tokens/s: each request is in flight for about 0.8 s, so r2 dies mid-request.
       const { workerTransport } = await h.setUp(40);
-      const suite = {
-        name: 'remote-kill',
-        models: ['m1'],
-        promptTokens: [32],
-        maxTokens: [32],
-        concurrency: [4],
-        requests: 40,
-        warmup: 0,
-        maxErrorRate: 1,
-        runners: 2,
-      };
       const r2 = h.children[1]!;
-      const seen: Sample[] = [];
       const started = performance.now();
-      const done = runBenchSuite(suite, {
-        transport: h.transport!,
-        store: h.store!,
-        workerTransport,
-        runners: h.runners!,
-        foreignProbeMs: 0,
-        onEvent: (e) => {
-          if (e.type === 'sample' && e.sample.phase === 'measured') seen.push(e.sample);
-        },
-      });
-      // Once r2 has requests in flight (markers of requests whose sample it has not stored yet) and some
-      // samples are in, kill it.
-      await expect
-        .poll(
-          async () => {
-            const rows = await adminQuery<{ n: string }>(
-              url,
-              "SELECT count(*) AS n FROM swapbench_runner_begun WHERE runner = 'r2' AND seq >= 0",
-              [],
-              h.schema,
-            );
-            return Number(rows[0]?.n ?? 0) >= 1 && seen.length >= 4;
-          },
-          { timeout: 20_000, interval: 50 },
-        )
-        .toBe(true);
+      // Once r2 has requests in flight and some samples are in, kill it.
+      const { done, seen } = await startUntilMidShare(h, url, workerTransport, remoteSuite('remote-kill', { maxErrorRate: 1 }), 4);
       r2.kill('SIGKILL');
       const killedAt = performance.now();
       const result = await done;
@@ -146,43 +119,8 @@ withPostgres('remote runners that fail', (url) => {
     'stores the requests in flight of a runner stopped with SIGTERM as cancelled, and the notes say it stopped',
     async () => {
       const { workerTransport } = await h.setUp(40);
-      const suite = {
-        name: 'remote-term',
-        models: ['m1'],
-        promptTokens: [32],
-        maxTokens: [32],
-        concurrency: [4],
-        requests: 40,
-        warmup: 0,
-        maxErrorRate: 1,
-        runners: 2,
-      };
       const r2 = h.children[1]!;
-      let seen = 0;
-      const done = runBenchSuite(suite, {
-        transport: h.transport!,
-        store: h.store!,
-        workerTransport,
-        runners: h.runners!,
-        foreignProbeMs: 0,
-        onEvent: (e) => {
-          if (e.type === 'sample' && e.sample.phase === 'measured') seen++;
-        },
-      });
-      await expect
-        .poll(
-          async () => {
-            const rows = await adminQuery<{ n: string }>(
-              url,
-              "SELECT count(*) AS n FROM swapbench_runner_begun WHERE runner = 'r2' AND seq >= 0",
-              [],
-              h.schema,
-            );
-            return Number(rows[0]?.n ?? 0) >= 1 && seen >= 4;
-          },
-          { timeout: 20_000, interval: 50 },
-        )
-        .toBe(true);
+      const { done } = await startUntilMidShare(h, url, workerTransport, remoteSuite('remote-term', { maxErrorRate: 1 }), 4);
       r2.kill('SIGTERM');
       const [code] = await once(r2, 'exit');
       expect(code).toBe(0);
@@ -208,43 +146,14 @@ withPostgres('remote runners that fail', (url) => {
     async () => {
       // 64 tokens at 40 tokens/s: each request is in flight for about 1.6 s, so r2 is paused mid-request.
       const { workerTransport } = await h.setUp(40);
-      const suite = {
-        name: 'remote-pause',
-        models: ['m1'],
-        promptTokens: [32],
-        maxTokens: [64],
-        concurrency: [4],
-        requests: 16,
-        warmup: 0,
-        maxErrorRate: 1,
-        runners: 2,
-      };
       const r2 = h.children[1]!;
-      let seen = 0;
-      const done = runBenchSuite(suite, {
-        transport: h.transport!,
-        store: h.store!,
+      const { done } = await startUntilMidShare(
+        h,
+        url,
         workerTransport,
-        runners: h.runners!,
-        foreignProbeMs: 0,
-        onEvent: (e) => {
-          if (e.type === 'sample' && e.sample.phase === 'measured') seen++;
-        },
-      });
-      await expect
-        .poll(
-          async () => {
-            const rows = await adminQuery<{ n: string }>(
-              url,
-              "SELECT count(*) AS n FROM swapbench_runner_begun WHERE runner = 'r2' AND seq >= 0",
-              [],
-              h.schema,
-            );
-            return Number(rows[0]?.n ?? 0) >= 1 && seen >= 2;
-          },
-          { timeout: 20_000, interval: 50 },
-        )
-        .toBe(true);
+        remoteSuite('remote-pause', { maxTokens: [64], requests: 16, maxErrorRate: 1 }),
+        2,
+      );
       r2.kill('SIGSTOP');
       // Paused past the coordinator's 2 s: it writes r2's requests in flight off as cancelled.
       await expect
@@ -290,13 +199,7 @@ withPostgres('remote runners that fail', (url) => {
         runners: 2,
       };
       const started = performance.now();
-      const result = await runBenchSuite(suite, {
-        transport: h.transport!,
-        store: h.store!,
-        workerTransport,
-        runners: h.runners!,
-        foreignProbeMs: 0,
-      });
+      const result = await runRemote(h, workerTransport, suite);
       expect(performance.now() - started).toBeLessThan(10_000);
       expect(result.status).toBe('failed');
       expect(result.error?.code).toBe('DEADLINE_EXCEEDED');
@@ -322,13 +225,7 @@ withPostgres('remote runners that fail', (url) => {
         warmup: 0,
         runners: 1,
       };
-      const result = await runBenchSuite(suite, {
-        transport: h.transport!,
-        store: h.store!,
-        workerTransport,
-        runners: h.runners!,
-        foreignProbeMs: 0,
-      });
+      const result = await runRemote(h, workerTransport, suite);
       // Its only share refused: nothing can be measured, so the run fails saying why (and keeps no empty cell).
       expect(result.status).toBe('failed');
       expect(result.cells).toEqual([]);

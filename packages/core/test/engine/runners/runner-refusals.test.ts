@@ -9,7 +9,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { runBenchSuite } from '../../../src/engine/run-bench-suite.js';
 import { SHARE_QUEUE, type ShareJob } from '../../../src/engine/runners/index.js';
 import { adminQuery, withPostgres } from '../../store/postgres-harness.js';
-import { createHarness, type Harness, samplesOf, TEST_TIMEOUT_MS } from './helpers.js';
+import { createHarness, type Harness, runRemote, samplesOf, TEST_TIMEOUT_MS } from './helpers.js';
 
 withPostgres('shares a runner refuses', (url) => {
   let h: Harness;
@@ -35,13 +35,7 @@ withPostgres('shares a runner refuses', (url) => {
         warmup: 0,
         runners: 2,
       };
-      const result = await runBenchSuite(suite, {
-        transport: h.transport!,
-        store: h.store!,
-        workerTransport,
-        runners: h.runners!,
-        foreignProbeMs: 0,
-      });
+      const result = await runRemote(h, workerTransport, suite);
       const cell = result.cells[0]!;
       // Only the share it took in time was measured: the cell is partial, and the notes say why.
       expect(cell.partial).toBe(true);
@@ -83,13 +77,7 @@ withPostgres('shares a runner refuses', (url) => {
         warmup: 0,
         runners: 1,
       };
-      const result = await runBenchSuite(suite, {
-        transport: h.transport!,
-        store: h.store!,
-        workerTransport,
-        runners: h.runners!,
-        foreignProbeMs: 0,
-      });
+      const result = await runRemote(h, workerTransport, suite);
       expect(result.status, JSON.stringify(result.error)).toBe('completed');
       expect(result.cells[0]!.n).toBe(4);
     },

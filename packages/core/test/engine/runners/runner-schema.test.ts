@@ -5,9 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { runBenchSuite } from '../../../src/engine/run-bench-suite.js';
 import { adminQuery, withPostgres } from '../../store/postgres-harness.js';
-import { createHarness, type Harness, TEST_TIMEOUT_MS } from './helpers.js';
+import { createHarness, type Harness, runRemote, TEST_TIMEOUT_MS } from './helpers.js';
 
 withPostgres('remote runners in a mixed-case schema', (url) => {
   let h: Harness;
@@ -33,13 +32,7 @@ withPostgres('remote runners in a mixed-case schema', (url) => {
         warmup: 0,
         runners: 1,
       };
-      const result = await runBenchSuite(suite, {
-        transport: h.transport!,
-        store: h.store!,
-        workerTransport,
-        runners: h.runners!,
-        foreignProbeMs: 0,
-      });
+      const result = await runRemote(h, workerTransport, suite);
       expect(result.status, JSON.stringify(result.error)).toBe('completed');
       expect(result.cells[0]!.n).toBe(4);
       const tables = await adminQuery<{ schema: string }>(

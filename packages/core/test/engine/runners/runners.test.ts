@@ -8,7 +8,7 @@ import pg from 'pg';
 import { runBenchSuite } from '../../../src/engine/run-bench-suite.js';
 import { measureDbOffset } from '../../../src/engine/runners/index.js';
 import { adminQuery, withPostgres } from '../../store/postgres-harness.js';
-import { createHarness, type Harness, samplesOf, TEST_TIMEOUT_MS, TTFT_MS } from './helpers.js';
+import { createHarness, type Harness, runRemote, samplesOf, TEST_TIMEOUT_MS, TTFT_MS } from './helpers.js';
 
 withPostgres('remote runners through PostgreSQL', (url) => {
   let h: Harness;
@@ -79,13 +79,7 @@ withPostgres('remote runners through PostgreSQL', (url) => {
         seed: 3,
         runners: 2,
       };
-      const result = await runBenchSuite(suite, {
-        transport: h.transport!,
-        store: h.store!,
-        workerTransport,
-        runners: h.runners!,
-        foreignProbeMs: 0,
-      });
+      const result = await runRemote(h, workerTransport, suite);
       expect(result.status, JSON.stringify(result.error)).toBe('completed');
       const measured = (await samplesOf(h.store!, result.runId)).filter((s) => s.phase === 'measured');
       expect(measured).toHaveLength(16);
