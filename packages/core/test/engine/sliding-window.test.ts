@@ -25,6 +25,21 @@ describe('runSlidingWindow', () => {
     expect(Math.max(...spans.slice(1).map((s) => s.end))).toBe(40);
   });
 
+  it('lets the event loop turn every few lanes while it starts many, so answers that arrive meanwhile are read', async () => {
+    let turned = false;
+    setImmediate(() => {
+      turned = true;
+    });
+    const turnedBefore: boolean[] = [];
+    await runSlidingWindow(32, 32, async (i) => {
+      turnedBefore[i] = turned;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    });
+    // The first lanes go out in one turn (a short burst); the loop has had a turn before the last ones.
+    expect(turnedBefore.slice(0, 8)).toEqual(Array(8).fill(false));
+    expect(turnedBefore[31]).toBe(true);
+  });
+
   it('runs every task once when C exceeds the task count', async () => {
     const seen: number[] = [];
     await runSlidingWindow(3, 10, async (i) => void seen.push(i));
