@@ -60,15 +60,25 @@ export async function openRunnerDb(uri: string, what: string): Promise<RunnerDb>
   // pg-boss reports trouble it recovers from (a dropped connection) as events; unheard, 'error' would throw.
   boss.on('error', () => undefined);
   try {
-    await pool.query(BEGUN_DDL);
-    await boss.start();
-    await boss.createQueue(SHARE_QUEUE, {
-      // A share is never run twice: its requests' numbers are reserved once, and a retry would store them twice.
-      retryLimit: 0,
-      expireInSeconds: 24 * 3600,
-      heartbeatSeconds: BOSS_HEARTBEAT_S,
-      deleteAfterSeconds: 24 * 3600,
-    });
+    // One at a time per schema: runners started together on a new schema both ran `CREATE TABLE IF NOT
+    // EXISTS` and pg-boss's install, and one failed on a duplicate type (Postgres does not serialize those).
+    const setup = await pool.connect();
+    const lock = `swapbench-runners:${schema}`;
+    try {
+      await setup.query('SELECT pg_advisory_lock(hashtext($1))', [lock]);
+      await setup.query(BEGUN_DDL);
+      await boss.start();
+      await boss.createQueue(SHARE_QUEUE, {
+        // A share is never run twice: its requests' numbers are reserved once, and a retry would store them twice.
+        retryLimit: 0,
+        expireInSeconds: 24 * 3600,
+        heartbeatSeconds: BOSS_HEARTBEAT_S,
+        deleteAfterSeconds: 24 * 3600,
+      });
+    } finally {
+      await setup.query('SELECT pg_advisory_unlock(hashtext($1))', [lock]).catch(() => undefined);
+      setup.release();
+    }
   } catch (err) {
     await Promise.allSettled([boss.stop({ graceful: false, close: true }), pool.end()]);
     throw new StoreUnavailableError(name, `cannot set up the runners' queue: ${errorMessage(err)}`, { cause: err });

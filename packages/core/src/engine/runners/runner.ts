@@ -12,6 +12,7 @@ import { openRunnerDb } from './connection.js';
 import { localEpochMs } from './db-clock.js';
 import { SHARE_PROTOCOL, SHARE_QUEUE, type ShareJob, type ShareOutput } from './protocol.js';
 import { runShare } from './run-share.js';
+import { warmUp } from './warm-up.js';
 
 export interface RunnerOptions {
   /** The shared store: a `postgres://` URI (its `?schema=` holds the queue too). */
@@ -46,6 +47,9 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     await store.close();
     throw err;
   }
+  // Before the first share, not during it: see warm-up.ts.
+  const warm = await warmUp();
+  log(`runner ${name} warmed up in ${warm.ms.toFixed(0)} ms${warm.error ? ` (it failed: ${warm.error}; its first share runs cold)` : ''}`);
   const stopping = new AbortController();
   // When the last share it ran ended: a share taken late because this runner was busy with that one is refused.
   let lastShareEnd: number | undefined;

@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { adminQuery, withPostgres } from '../../store/postgres-harness.js';
-import { createHarness, type Harness, runRemote, TEST_TIMEOUT_MS } from './helpers.js';
+import { openRunnerDb } from '../../../src/engine/runners/connection.js';
+import { createHarness, type Harness, inSchema, runRemote, TEST_TIMEOUT_MS } from './helpers.js';
 
 withPostgres('remote runners in a mixed-case schema', (url) => {
   let h: Harness;
@@ -41,6 +42,21 @@ withPostgres('remote runners in a mixed-case schema', (url) => {
         [h.schema],
       );
       expect(tables.map((t) => t.schema)).toEqual([h.schema]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'sets the queue up once when several runners start together on a new schema',
+    async () => {
+      // Each runner creates the begun-marker table and pg-boss's; at once, Postgres failed one of them on a
+      // duplicate type before the set-up took an advisory lock.
+      const uri = inSchema(url, h.schema);
+      // The schema as each runner's store leaves it (it creates the schema before the queue is set up).
+      await adminQuery(url, `CREATE SCHEMA "${h.schema}"`);
+      const opened = await Promise.allSettled(Array.from({ length: 4 }, () => openRunnerDb(uri, '--store')));
+      for (const o of opened) if (o.status === 'fulfilled') await o.value.close();
+      expect(opened.filter((o) => o.status === 'rejected').map((o) => String((o as PromiseRejectedResult).reason))).toEqual([]);
     },
     TEST_TIMEOUT_MS,
   );
