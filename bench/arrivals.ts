@@ -1,22 +1,8 @@
-/**
- * Does the client keep an open-loop schedule at 1,000 requests/s? Runs one rate cell (`rate: [1000]`,
- * Poisson arrivals, seeded) against the simulator in its own process, and prints the arrival-time error of
- * each request two ways:
- *  - at the client: due → handed to the transport (`Sample.scheduleLagMs`), what swapbench itself reports;
- *  - at the server: due → the simulator parsed the request's headers (its ground truth), which adds the
- *    transport, loopback and the server's own event loop.
- * Both on `process.hrtime.bigint()`, one monotonic clock for both processes. Also prints the offered and
- * achieved rates and how many requests were flagged `late` (> 5 ms after due).
- *
- *   node bench/arrivals.ts                         (after `pnpm build`)
- *   node bench/arrivals.ts --rate 1000 --requests 10000 --arrivals constant
- */
-import { fork } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { computeStats, createMemoryStore, runBenchSuite, type Sample } from '@swapbench/core';
 import { createLlamaTransport } from '@swapbench/core/transports/llama';
+import { forkSimulator } from './sim-process-client.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -35,14 +21,7 @@ const MAX_IN_FLIGHT = 128;
 
 const hrClock = () => Number(process.hrtime.bigint()) / 1e6;
 
-const sim = fork(fileURLToPath(new URL('./sim-process.ts', import.meta.url)), { serialization: 'advanced', stdio: 'inherit' });
-const ask = async <T>(message: object, reply: string): Promise<T> => {
-  sim.send(message);
-  for (;;) {
-    const [m] = (await once(sim, 'message')) as [{ type: string } & T];
-    if (m.type === reply) return m;
-  }
-};
+const { sim, ask } = forkSimulator();
 
 try {
   // llama-swap mode keeps connections open (as most servers do); slots enough that nothing queues there.

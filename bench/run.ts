@@ -12,7 +12,7 @@
  *   node bench/run.ts            full run (~5 min), writes bench/results/latest.json
  *   node bench/run.ts --quick    smoke test (seconds), writes bench/results/quick.json
  */
-import { fork, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, platform, arch } from 'node:os';
@@ -25,6 +25,7 @@ import { runSwapbenchClient } from './clients/swapbench.ts';
 import type { ClientRun, ClientRunOptions } from './clients/types.ts';
 import { distribution, median, type Distribution } from './stats.ts';
 import { pinApart } from './pin.ts';
+import { forkSimulator } from './sim-process-client.ts';
 import { checkTargets, TARGET_GAP_MS } from './targets.ts';
 
 const CLIENTS = { floor: runFloorClient, naive: runNaiveClient, swapbench: runSwapbenchClient } as const;
@@ -85,20 +86,13 @@ interface Truth {
   tokenWrites: bigint[];
 }
 
-const sim = fork(fileURLToPath(new URL('./sim-process.ts', import.meta.url)), { serialization: 'advanced', stdio: 'inherit' });
+const { sim, ask } = forkSimulator();
 const pinning = pinApart(sim.pid, !args['no-pin']);
 process.stderr.write(
   pinning.pinned
     ? 'client and simulator main threads pinned to CPUs 0 and 1 (--no-pin to leave them free)\n'
     : `not pinned: ${pinning.reason}\n`,
 );
-const ask = async <T>(message: object, reply: string): Promise<T> => {
-  sim.send(message);
-  for (;;) {
-    const [m] = (await once(sim, 'message')) as [{ type: string } & T];
-    if (m.type === reply) return m;
-  }
-};
 
 const runs: RunFigures[] = [];
 try {

@@ -1,17 +1,3 @@
-/**
- * Issue #21: does splitting a cell across worker threads make the TTFT swapbench reports honest at high
- * concurrency? Against the simulator in its own process (bench/sim-process.ts; 256-token streams at 1 ms
- * gaps, TTFT 5 ms, as `bench/run.ts`), each setting runs `runBenchSuite` with `workers: 1` (the main thread
- * alone) and `workers: N`, alternately, several times, and reports per run and as medians:
- *   reported-TTFT error = the sample's TTFT − true TTFT (simulator: first token write − request arrival)
- *   TTFT skew           = the sample's first-token stamp − the simulator's write of it (one clock: hrtime)
- *   send latency        = the simulator's arrival stamp − the sample's `sentAt` (written on its connection)
- * Each run measures a small warm-up cell first (c32), so worker threads are started and warm when the
- * measured cell begins; only the measured cell's samples count.
- *
- *   node bench/workers.ts [--concurrency 256,1024] [--workers 2] [--repetitions 3] [--out file.json]
- */
-import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';
@@ -20,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { createMemoryStore, runBenchSuite, type Sample } from '@swapbench/core';
 import { createLlamaTransport } from '@swapbench/core/transports/llama';
 import { distribution, median, type Distribution } from './stats.ts';
+import { forkSimulator } from './sim-process-client.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -53,14 +40,7 @@ interface Truth {
   tokenWrites: bigint[];
 }
 
-const sim = fork(fileURLToPath(new URL('./sim-process.ts', import.meta.url)), { serialization: 'advanced', stdio: 'inherit' });
-const ask = async <T>(message: object, reply: string): Promise<T> => {
-  sim.send(message);
-  for (;;) {
-    const [m] = (await once(sim, 'message')) as [{ type: string } & T];
-    if (m.type === reply) return m;
-  }
-};
+const { sim, ask } = forkSimulator();
 
 interface RunFigures {
   concurrency: number;
