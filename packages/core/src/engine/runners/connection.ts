@@ -48,10 +48,10 @@ export async function openRunnerDb(uri: string, what: string): Promise<RunnerDb>
   pool.on('error', () => undefined);
   let boss: PgBoss;
   try {
-    // pg-boss folds an unquoted schema to lower case and refuses one with other characters than \w; the
-    // store's is quoted (`Team`, `team-a` are names of their own), so pg-boss gets it quoted too, beside it,
-    // and another store's schema that differs only in case is no reason to refuse it.
-    const quoted = /^[a-z_][a-z0-9_]*$/.test(schema) ? schema : `"${schema}"`;
+    // pg-boss writes the schema into its SQL as given: unquoted, `Team` is folded to `team`, `team-a` is
+    // refused, and a reserved word (`real`, `user`) is a syntax error. The store quotes its schema, so
+    // pg-boss gets it quoted too: the very schema the store's tables are in.
+    const quoted = `"${schema.replaceAll('"', '""')}"`;
     boss = new PgBoss({ connectionString, schema: quoted, allowSchemaCaseVariant: true, schedule: false, max: 3 });
   } catch (err) {
     await pool.end().catch(() => undefined);

@@ -38,6 +38,8 @@ interface ShareState {
   drainUntil?: number;
   output?: ShareOutput;
   message?: string;
+  /** Its runner's begun requests without a sample, stored as cancelled. */
+  writtenOff?: number;
 }
 
 /**
@@ -113,7 +115,10 @@ async function runRemoteCell(ctx: RunContext, db: RunnerDb, s: Settings, rc: Rem
   const notPicked: ShareState[] = [];
   for (const sh of shares) {
     if (sh.end === 'not-picked') notPicked.push(sh);
-    else if (sh.end === 'dead') ctx.warn(`cell ${cellName(rc.cell)}: ${sh.message}; its requests in flight were stored as cancelled`);
+    else if (sh.end === 'dead')
+      ctx.warn(
+        `cell ${cellName(rc.cell)}: ${sh.message}; ${sh.writtenOff ?? 0} request(s) it had begun without an answer stored as cancelled`,
+      );
     else if (sh.end === 'failed') ctx.warn(`cell ${cellName(rc.cell)}: share ${sh.job.share + 1}/${count} failed: ${sh.message}`);
     else if (sh.output?.error) ctx.warn(`cell ${cellName(rc.cell)}: runner ${sh.output.runner}: ${sh.output.error}`);
   }
@@ -164,7 +169,7 @@ async function watchShares(
       ) {
         sh.drainUntil = undefined;
         await reader.take();
-        await writeOff(ctx, db, sh.id, reader, rc);
+        sh.writtenOff = await writeOff(ctx, db, sh.id, reader, rc);
       }
     if (shares.every((sh) => sh.end && sh.drainUntil === undefined)) return;
     await new Promise((resolve) => setTimeout(resolve, s.pollMs));

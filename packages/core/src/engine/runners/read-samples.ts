@@ -53,7 +53,8 @@ export function createReader(ctx: RunContext, db: RunnerDb, rc: RemoteCell, seqB
 }
 
 /** Each begun request of a share that has no sample: stored as a `CANCELLED` failed sample, and taken in. */
-export async function writeOff(ctx: RunContext, db: RunnerDb, jobId: string, reader: Reader, rc: RemoteCell): Promise<void> {
+/** Store the begun requests of a gone runner that have no sample as cancelled; returns how many. */
+export async function writeOff(ctx: RunContext, db: RunnerDb, jobId: string, reader: Reader, rc: RemoteCell): Promise<number> {
   const { stored } = reader;
   // Claimed by deleting them, as the runner claims a marker before it stores that request's sample: one of
   // the two owns each request, even when the runner was only paused and comes back now.
@@ -82,11 +83,12 @@ export async function writeOff(ctx: RunContext, db: RunnerDb, jobId: string, rea
       flags: [],
     });
   }
-  if (lost.length === 0) return;
+  if (lost.length === 0) return 0;
   try {
     await ctx.storeCall('runs.appendSamples', (o) => ctx.store.runs.appendSamples(ctx.runId, lost, o));
   } catch (err) {
     ctx.warn(`could not store ${lost.length} cancelled sample(s) of a lost runner: ${errorMessage(err)}`);
   }
   for (const sample of lost) rc.add(ctx.adopt(sample));
+  return lost.length;
 }

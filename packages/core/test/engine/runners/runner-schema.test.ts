@@ -60,4 +60,25 @@ withPostgres('remote runners in a mixed-case schema', (url) => {
     },
     TEST_TIMEOUT_MS,
   );
+
+  it(
+    'sets the queue up in a schema named by a reserved word (`real`)',
+    async () => {
+      // Unquoted, pg-boss's SQL read `real.job` as a syntax error.
+      const schema = `real`;
+      await adminQuery(url, `CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+      try {
+        const db = await openRunnerDb(inSchema(url, schema), '--store');
+        await db.close();
+        const tables = await adminQuery<{ n: string }>(
+          url,
+          "SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'real' AND table_name = 'job'",
+        );
+        expect(Number(tables[0]?.n)).toBe(1);
+      } finally {
+        await adminQuery(url, `DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
 });
