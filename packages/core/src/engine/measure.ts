@@ -1,6 +1,7 @@
 import { errorCode, HttpStatusError, RequestTimeoutError } from '../errors/errors.js';
 import { parseLlamaTimings } from '../timings/parse-llama-timings.js';
-import type { StreamRequest, Transport } from '../transport/transport.js';
+import { isPushable } from '../transport/http/pushable.js';
+import type { StreamRequest, Transport, TransportEvent } from '../transport/transport.js';
 import type { Sample, SampleError, SampleFlag } from '../result/types.js';
 import { errorMessage } from '../util/error-message.js';
 
@@ -66,41 +67,49 @@ export async function measureRequest(ctx: MeasureContext, request: StreamRequest
   let start = t0;
   let settled = false;
   let last = 0;
-  const consume = async (): Promise<void> => {
-    for await (const event of ctx.transport.stream(request, { signal })) {
-      // A transport that ignored the abort and went on: what it sends now is no longer this sample's.
-      if (settled) return;
-      if (event.type === 'delta') {
-        if (event.tokens <= 0 && event.text === '') continue;
-        const tokens = Math.max(1, event.tokens);
-        if (m.ttftMs === undefined) {
-          m.ttftMs = event.at - start;
-          phase = 'body';
-        } else {
-          m.itlMs.push(event.at - last);
-        }
-        // A chunk of k tokens arrived at once: its other k−1 tokens have zero gaps.
-        for (let i = 1; i < tokens; i++) m.itlMs.push(0);
-        if (tokenAt) for (let i = 0; i < tokens; i++) tokenAt.push(event.at);
-        m.outputTokens += tokens;
-        last = event.at;
-      } else if (event.type === 'response-start') {
-        if (event.sentAt !== undefined) {
-          start = event.sentAt;
-          const connectMs = event.connectMs ?? 0;
-          m.queueMs = Math.max(0, event.sentAt - t0 - connectMs);
-          if (event.connectMs !== undefined) m.connectMs = connectMs;
-        }
-        m.ttfbMs = event.at - start;
-        if (event.resent) m.resent = true;
-        phase = 'first-token';
+  const onEvent = (event: TransportEvent): void => {
+    // A transport that ignored the abort and went on: what it sends now is no longer this sample's.
+    if (settled) return;
+    if (event.type === 'delta') {
+      if (event.tokens <= 0 && event.text === '') return;
+      const tokens = Math.max(1, event.tokens);
+      if (m.ttftMs === undefined) {
+        m.ttftMs = event.at - start;
+        phase = 'body';
       } else {
-        m.e2eMs = event.at - start;
-        m.finishReason = event.finishReason;
-        m.responseId = event.responseId;
-        m.server = parseLlamaTimings(event.raw);
-        m.ok = true;
+        m.itlMs.push(event.at - last);
       }
+      // A chunk of k tokens arrived at once: its other k−1 tokens have zero gaps.
+      for (let i = 1; i < tokens; i++) m.itlMs.push(0);
+      if (tokenAt) for (let i = 0; i < tokens; i++) tokenAt.push(event.at);
+      m.outputTokens += tokens;
+      last = event.at;
+    } else if (event.type === 'response-start') {
+      if (event.sentAt !== undefined) {
+        start = event.sentAt;
+        const connectMs = event.connectMs ?? 0;
+        m.queueMs = Math.max(0, event.sentAt - t0 - connectMs);
+        if (event.connectMs !== undefined) m.connectMs = connectMs;
+      }
+      m.ttfbMs = event.at - start;
+      if (event.resent) m.resent = true;
+      phase = 'first-token';
+    } else {
+      m.e2eMs = event.at - start;
+      m.finishReason = event.finishReason;
+      m.responseId = event.responseId;
+      m.server = parseLlamaTimings(event.raw);
+      m.ok = true;
+    }
+  };
+  // Our own transports push each event from the socket's read callback (no promise per token); any other
+  // transport's stream is iterated.
+  const consume = async (): Promise<void> => {
+    const stream = ctx.transport.stream(request, { signal });
+    if (isPushable(stream)) return stream.drain(onEvent);
+    for await (const event of stream) {
+      if (settled) return;
+      onEvent(event);
     }
   };
   const stopped = whenAborted(signal);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runBenchSuite } from '../../src/engine/run-bench-suite.js';
 import { createFakeTransport } from '../../src/testing/fake-transport.js';
 import { createVirtualClock } from '../../src/testing/virtual-clock.js';
+import type { TransportEvent } from '../../src/transport/transport.js';
 import { suite } from './helpers.js';
 
 describe('per-request measurement', () => {
@@ -32,6 +33,34 @@ describe('per-request measurement', () => {
     expect(samples[0]!.itlMs).toEqual([0, 0, 6, 0, 0]);
     expect(samples[0]!.tpotMs).toBeCloseTo(6 / 5);
     expect(samples[0]!.flags).toEqual([]);
+  });
+
+  it('drains a stream that can push its events, and measures it as it would iterate it', async () => {
+    const clock = createVirtualClock();
+    const base = createFakeTransport({ clock, script: () => ({ ttfbMs: 3, ttftMs: 20, interTokenMs: 5 }) });
+    let drained = 0;
+    const transport = {
+      ...base,
+      stream(req: Parameters<typeof base.stream>[0], opts?: { signal?: AbortSignal }) {
+        const inner = base.stream(req, opts);
+        return {
+          [Symbol.asyncIterator]: () => {
+            throw new Error('a pushable stream must not be iterated');
+          },
+          async drain(onEvent: (e: TransportEvent) => void) {
+            drained++;
+            for await (const e of inner) onEvent(e);
+          },
+        };
+      },
+    };
+    const result = await runBenchSuite(suite({ maxTokens: [8], repetitions: 1 }), { transport, clock: clock.now });
+    const cell = result.cells[0]!;
+    expect(drained).toBeGreaterThanOrEqual(1);
+    expect(cell.errors).toBe(0);
+    expect(cell.ttftMs.p50).toBe(20);
+    expect(cell.e2eMs.p50).toBe(55);
+    expect(cell.itlMs.max).toBe(5);
   });
 
   it('ignores empty deltas when stopping the TTFT clock', async () => {

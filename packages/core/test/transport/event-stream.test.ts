@@ -3,6 +3,7 @@
  * pauses the response when the queue passes its high-water mark, resumes once the consumer has caught up,
  * and delivers a failure only after the events that came before it. Driven directly, as undici would drive
  * it, with a fake client, a fake dispatch controller and a scripted parser: no network, no timers.
+ * In push mode (`drain`) the events go to a callback inside the read instead, and nothing is queued.
  */
 import type { Dispatcher } from 'undici';
 import { describe, expect, it } from 'vitest';
@@ -53,6 +54,17 @@ class ByteParser implements BodyParser {
 
 /** A stream whose request was "sent" and answered 200; returns what undici would hold. */
 function started(parser: BodyParser = new ByteParser()) {
+  const { stream, dispatched } = unsent(parser);
+  const controller = new FakeController();
+  const first = stream.next();
+  const handler = dispatched();
+  handler.onRequestStart!(controller, {});
+  handler.onResponseStart!(controller, 200, {}, 'OK');
+  return { stream, controller, handler, first };
+}
+
+/** A stream not read yet, and the handler undici gets once the request is dispatched. */
+function unsent(parser: BodyParser = new ByteParser(), signal?: AbortSignal) {
   let handler: Dispatcher.DispatchHandler | undefined;
   const http = {
     dispatch: (_request: unknown, h: Dispatcher.DispatchHandler) => {
@@ -61,12 +73,8 @@ function started(parser: BodyParser = new ByteParser()) {
     mapError: (err: unknown) => err,
   } as unknown as HttpClient;
   let t = 0;
-  const stream = new EventStream(http, { method: 'POST', path: '/x' }, parser, () => ++t);
-  const controller = new FakeController();
-  const first = stream.next();
-  handler!.onRequestStart!(controller, {});
-  handler!.onResponseStart!(controller, 200, {}, 'OK');
-  return { stream, controller, handler: handler!, first };
+  const stream = new EventStream(http, { method: 'POST', path: '/x', signal }, parser, () => ++t);
+  return { stream, dispatched: () => handler! };
 }
 
 const text = (e: IteratorResult<TransportEvent>) => (!e.done && e.value.type === 'delta' ? e.value.text : e.done ? 'done' : e.value.type);
@@ -129,5 +137,72 @@ describe('EventStream', () => {
     await stream.return();
     expect(controller.aborted).toBe(true);
     expect((await stream.next()).done).toBe(true);
+  });
+});
+
+describe('EventStream.drain', () => {
+  /** Drain a stream answered 200, recording each event's text as the callback gets it. */
+  function draining(signal?: AbortSignal) {
+    const { stream, dispatched } = unsent(new ByteParser(), signal);
+    const seen: string[] = [];
+    const done = stream.drain((e) => seen.push(e.type === 'delta' ? e.text : e.type));
+    const controller = new FakeController();
+    const handler = dispatched();
+    handler.onRequestStart!(controller, {});
+    handler.onResponseStart!(controller, 200, {}, 'OK');
+    return { stream, seen, done, controller, handler };
+  }
+
+  it('hands each event over inside the read that brought it, then resolves at the end', async () => {
+    const { seen, done, controller, handler } = draining();
+    expect(seen).toEqual(['response-start']);
+    handler.onResponseData!(controller, Buffer.from('ab'));
+    // No await between the read and the callback: the events are there as the read returns.
+    expect(seen).toEqual(['response-start', 'a', 'b']);
+    handler.onResponseEnd!(controller, {});
+    await expect(done).resolves.toBeUndefined();
+    expect(seen).toEqual(['response-start', 'a', 'b', 'final']);
+    expect(controller.pauses).toBe(0);
+  });
+
+  it('a parser error delivers the events before the fault, then rejects and aborts the response', async () => {
+    const { seen, done, controller, handler } = draining();
+    handler.onResponseData!(controller, Buffer.from('ab!c'));
+    expect(seen).toEqual(['response-start', 'a', 'b']);
+    await expect(done).rejects.toBeInstanceOf(StreamProtocolError);
+    expect(controller.aborted).toBe(true);
+  });
+
+  it('a callback that throws fails the stream with its error and aborts the response', async () => {
+    const { stream, dispatched } = unsent();
+    const boom = new Error('boom');
+    const done = stream.drain((e) => {
+      if (e.type === 'delta') throw boom;
+    });
+    const controller = new FakeController();
+    const handler = dispatched();
+    handler.onRequestStart!(controller, {});
+    handler.onResponseStart!(controller, 200, {}, 'OK');
+    handler.onResponseData!(controller, Buffer.from('ab'));
+    await expect(done).rejects.toBe(boom);
+    expect(controller.reason).toBe(boom);
+  });
+
+  it("the signal's abort rejects the drain with its reason and aborts the response", async () => {
+    const abort = new AbortController();
+    const { seen, done, controller, handler } = draining(abort.signal);
+    handler.onResponseData!(controller, Buffer.from('a'));
+    const reason = new Error('stop');
+    abort.abort(reason);
+    await expect(done).rejects.toBe(reason);
+    expect(controller.reason).toBe(reason);
+    // Whatever undici still delivers after the abort is not handed over.
+    handler.onResponseData!(controller, Buffer.from('b'));
+    expect(seen).toEqual(['response-start', 'a']);
+  });
+
+  it('a stream is read one way only', async () => {
+    const { stream } = draining();
+    await expect(stream.drain(() => {})).rejects.toThrow('stream already read');
   });
 });

@@ -109,7 +109,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store {
           // By index, re-reading the length: samples appended while the caller iterates are included.
           for (let i = 0; i < entry.samples.length; i++) {
             if (i > 0) enter(o);
-            yield clone(entry.samples[i]!);
+            yield copySample(entry.samples[i]!);
           }
         })();
       },

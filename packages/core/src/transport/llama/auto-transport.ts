@@ -56,10 +56,13 @@ export function autoTransport(
     ...client,
     baseUrl,
     listModels: async (o) => (await resolve(o?.signal)).listModels(o),
+    // Once detected, the detected transport's own stream (which the engine can drain, see EventStream).
     stream: (request, o) =>
-      (async function* () {
-        yield* (await resolve(o?.signal)).stream(request, o);
-      })(),
+      inner
+        ? inner.stream(request, o)
+        : (async function* () {
+            yield* (await resolve(o?.signal)).stream(request, o);
+          })(),
     close: () => http.close(),
   };
   for (const name of TRANSPORT_CAPABILITIES) {
