@@ -1,6 +1,7 @@
 import { errorCode, HttpStatusError, RequestTimeoutError } from '../errors/errors.js';
 import { parseLlamaTimings } from '../timings/parse-llama-timings.js';
 import { isPushable } from '../transport/http/pushable.js';
+import { abortFanout } from './abort-fanout.js';
 import type { StreamRequest, Transport, TransportEvent } from '../transport/transport.js';
 import type { Sample, SampleError, SampleFlag } from '../result/types.js';
 import { errorMessage } from '../util/error-message.js';
@@ -53,9 +54,9 @@ export async function measureRequest(ctx: MeasureContext, request: StreamRequest
   let phase: RequestTimeoutError['phase'] = 'headers';
   const timer = setTimeout(() => controller.abort(new RequestTimeoutError(phase, ctx.timeoutMs)), ctx.timeoutMs);
   // The run's abort is forwarded to the request's own signal (not AbortSignal.any: a composite signal per
-  // request costs several times more, in the burst of sends that starts each cell).
-  const onRunAbort = () => controller.abort(ctx.runSignal.reason);
-  ctx.runSignal.addEventListener('abort', onRunAbort, { once: true });
+  // request costs several times more, in the burst of sends that starts each cell), by one listener per run.
+  const runAborts = abortFanout(ctx.runSignal);
+  runAborts.add(controller);
   const { signal } = controller;
   const startedAt = new Date().toISOString();
   const t0 = clock();
@@ -127,7 +128,7 @@ export async function measureRequest(ctx: MeasureContext, request: StreamRequest
     settled = true;
     stopped.dispose();
     clearTimeout(timer);
-    ctx.runSignal.removeEventListener('abort', onRunAbort);
+    runAborts.delete(controller);
   }
   if (ctx.timeline) m.timeline = { startAt: t0, ...(start === t0 ? {} : { sentAt: start }), tokenAt: tokenAt! };
   if (ctx.scheduledAt !== undefined) {
