@@ -8,7 +8,8 @@
 import type { Dispatcher } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { StreamProtocolError } from '../../src/errors/index.js';
-import { EventStream, type BodyParser } from '../../src/transport/http/event-stream.js';
+import type { BodyParser } from '../../src/transport/http/body-parser.js';
+import { EventStream } from '../../src/transport/http/event-stream.js';
 import type { HttpClient } from '../../src/transport/http/http-client.js';
 import type { TransportEvent } from '../../src/transport/transport.js';
 

@@ -13,22 +13,10 @@
  */
 import type { Dispatcher } from 'undici';
 import type { TransportEvent } from '../transport.js';
+import type { BodyParser } from './body-parser.js';
 import type { HttpClient, HttpRequest, SendInfo } from './http-client.js';
 import type { PushableEventStream } from './pushable.js';
 import { ERROR_BODY_LIMIT, LimitedCollector } from './read-body.js';
-
-/**
- * Turns the bytes of a response body into events, as they arrive. One parser per response. A broken body
- * sets `error` rather than throwing, so the events parsed before the fault are still returned.
- */
-export interface BodyParser {
-  /** The events completed by one network read that arrived at `at`. */
-  feed(bytes: Uint8Array, at: number): readonly TransportEvent[];
-  /** The body ended at `at`: the events still due (the final one); `error` is set if it never finished. */
-  end(at: number): readonly TransportEvent[];
-  /** Why the body is broken (a malformed chunk, an error sent mid-stream), once it is. */
-  readonly error: Error | undefined;
-}
 
 /** Parsed events held for a slow consumer before the response is paused (TCP then pushes back). */
 const HIGH_WATER = 256;

@@ -5,7 +5,7 @@
  */
 import { createParser, type EventSourceParser, type ParseError } from 'eventsource-parser';
 import { StreamProtocolError } from '../../errors/errors.js';
-import type { BodyParser } from '../http/event-stream.js';
+import type { BodyParser } from '../http/body-parser.js';
 import type { TransportEvent } from '../transport.js';
 
 type FinalEvent = Extract<TransportEvent, { type: 'final' }>;

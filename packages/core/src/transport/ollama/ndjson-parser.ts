@@ -5,7 +5,7 @@
  * on `\n`, which JSON cannot hold unescaped inside a value, so a line is always one whole object.
  */
 import { StreamProtocolError } from '../../errors/errors.js';
-import type { BodyParser } from '../http/event-stream.js';
+import type { BodyParser } from '../http/body-parser.js';
 import type { TransportEvent } from '../transport.js';
 
 /** One NDJSON object as Ollama sends it; only the fields read here, all optional. */
