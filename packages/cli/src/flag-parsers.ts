@@ -1,11 +1,15 @@
 import { InvalidArgumentError } from 'commander';
 
+/** Decimal notation (`12`, `0.5`, `3e9`): `Number()` alone would also take `0x2`, `0b10` and `0o7`. */
+const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i;
+
 /** A commander argument parser for a number in `[min, max]`; a bad value is a usage error (exit 2). */
 export function numberFlag(name: string, min: number, max = Number.MAX_VALUE): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    const range = max === Number.MAX_VALUE ? `>= ${min}` : `from ${min} to ${max}`;
-    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max)
+    const unbounded = max === Number.MAX_VALUE || max === Number.MAX_SAFE_INTEGER;
+    const range = unbounded ? `>= ${min}` : `from ${min} to ${max}`;
+    if (!DECIMAL.test(value) || !Number.isFinite(n) || n < min || n > max)
       throw new InvalidArgumentError(`${name} must be a number ${range}, got "${value}"`);
     return n;
   };
