@@ -32,7 +32,7 @@ const CASES: [string, string | Buffer, string][] = [
   ['fraction.json', json({ repetitions: 2.5 }), 'repetitions: must be a whole number (got 2.5)'],
   ['empty-models.json', json({ models: [] }), 'models: must list at least one value'],
   ['empty-name.json', json({ name: '' }), 'name: must not be empty'],
-  ['missing-field.json', JSON.stringify({ name: 'x' }), 'models: Invalid input: expected array, received undefined'],
+  ['missing-field.json', JSON.stringify({ name: 'x' }), 'models: is missing (expected array)'],
   ['unknown-key.yaml', `${OK_YAML}concurency: [2]\n`, 'concurency: line 6: unknown field (did you mean concurrency?)'],
   ['proto-key.json', '{"__proto__": {"x": 1}, "name": "x"}', '__proto__: unknown field'],
   ['dup-models.json', json({ models: ['m', 'm'] }), 'models[1]: repeats the model "m" of [0]'],

@@ -56,6 +56,21 @@ describe('swapbench run without a suite file', () => {
     expect(tooBig.stderr).toMatch(/--max-tokens.*must be at most/);
   });
 
+  it('takes what a suite file leaves out from the flags (--models), and names the flag or the file that is wrong', async () => {
+    const file = join(dir, 'no-models.yaml');
+    await writeFile(file, 'name: no-models\npromptTokens: [16]\nmaxTokens: [4]\nconcurrency: [1]\nrepetitions: 1\nwarmup: 0\n');
+    const ok = await runCli(['run', file, '--host', sim.url, '--models', 'tiny', '--json']);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout).suite).toMatchObject({ name: 'no-models', models: ['tiny'], maxTokens: [4] });
+    const twice = await runCli(['run', file, '--host', sim.url, '--models', 'tiny,tiny']);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain('--models: repeats the model "tiny"');
+    expect(twice.stderr).not.toContain('no-models.yaml');
+    const without = await runCli(['run', file, '--host', sim.url]);
+    expect(without.code).toBe(2);
+    expect(without.stderr).toContain('no-models.yaml: models: is missing (expected array)');
+  });
+
   it('refuses a model llama-swap does not have before any request, listing what it has (exit 2)', async () => {
     const swap = await startSimulator({
       mode: 'llama-swap',

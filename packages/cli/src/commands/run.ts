@@ -63,10 +63,17 @@ async function runAction(ctx: CliContext, file: string | undefined, opts: RunFla
   if (opts.failOnRegression && opts.baseline === undefined)
     throw new ConfigError([{ path: '--fail-on-regression', message: 'needs --baseline (auto, a run id or a baseline name)' }]);
   if (opts.out !== undefined) await (await import('../output/report-output.js')).checkOutFile(opts.out);
-  const { suiteOverrides } = await import('../suite-flags.js');
+  const { nameFlagsIn, suiteOverrides } = await import('../suite-flags.js');
   const overrides = suiteOverrides(opts);
   const { loadSuiteFile } = await import('@swapbench/core');
-  const base = file === undefined ? undefined : await loadSuiteFile(file);
+  // The flags fill what the file leaves out (a suite without `models`, run with --models); they win anyway.
+  // A problem in what they filled in names the flag; one in the file names the file.
+  const base =
+    file === undefined
+      ? undefined
+      : await loadSuiteFile(file, overrides).catch((err: unknown) => {
+          throw err instanceof Error && (err as { source?: string }).source === undefined ? nameFlagsIn(err, overrides) : err;
+        });
   await withCliStore(ctx, command, async ({ store, uri }) => {
     const target = await resolveHostFlag(store, uri, opts.host!, hostFlag);
     const kindGiven = command.getOptionValueSource('kind') !== 'default';

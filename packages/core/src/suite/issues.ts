@@ -16,6 +16,9 @@ export function zodIssues(
   knownFields: readonly string[] | ((path: readonly PropertyKey[]) => readonly string[]) = [],
 ): ConfigIssue[] {
   return error.issues.flatMap((issue) => {
+    // zod says "Invalid input: expected array, received undefined" of a field left out.
+    if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined'))
+      return [{ path: formatPath(issue.path), message: `is missing (expected ${issue.expected})` }];
     if (issue.code !== 'unrecognized_keys') return [{ path: formatPath(issue.path), message: issue.message }];
     // A nested object's unknown key is matched against that object's fields: `slo.foo` once suggested `slo`.
     const known = typeof knownFields === 'function' ? knownFields(issue.path) : issue.path.length === 0 ? knownFields : [];

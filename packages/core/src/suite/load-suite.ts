@@ -4,7 +4,7 @@ import { capIssues, zodIssues } from './issues.js';
 import { parseSuiteText } from './parse-suite-text.js';
 import { readSuiteText } from './read-suite-text.js';
 import { PromptDistributionSchema, PromptSetSchema, SloSchema, SweepSchema } from './load-schema.js';
-import { SUITE_FIELDS, SuiteSchema, type Suite } from './schema.js';
+import { SUITE_FIELDS, SuiteSchema, type Suite, type SuiteInput } from './schema.js';
 
 export { zodIssues } from './issues.js';
 
@@ -50,14 +50,39 @@ export function parseSuite(input: unknown, source?: string, lineOf?: (path: read
  * Read a suite from a `.yaml`, `.yml` or `.json` file (a UTF-8 BOM is fine). Throws a ConfigError naming the
  * file, and the field when there is one, for anything that is not a valid suite: a missing file, one over
  * 64 KiB (checked before parsing), a syntax error, a duplicate key, a custom YAML tag, an invalid value.
+ * `given` fills the fields the file leaves out (a command line's `--models`, say); the file's own win.
  */
-export async function loadSuiteFile(path: string): Promise<Suite> {
+export async function loadSuiteFile(path: string, given: Partial<SuiteInput> = {}): Promise<Suite> {
   const text = await readSuiteText(path);
   const { data, lineOf } = parseSuiteText(text, path);
-  const suite = parseSuite(data, path, lineOf);
+  // A field the file leaves out may come from elsewhere (the command line's `--models`): the file's own win.
+  const filled = isMapping(data) ? Object.keys(given).filter((k) => given[k as keyof SuiteInput] !== undefined && !(k in data)) : [];
+  const input =
+    filled.length > 0 ? { ...Object.fromEntries(filled.map((k) => [k, given[k as keyof SuiteInput]])), ...(data as object) } : data;
+  let suite: Suite;
+  try {
+    suite = parseSuite(input, path, lineOf);
+  } catch (err) {
+    throw filled.length > 0 ? blameGiven(err, filled, path) : err;
+  }
   // A prompt set's file is named relative to the suite file: keep it absolute, as the run is stored.
   if (suite.prompts) suite.prompts = { ...suite.prompts, file: resolve(dirname(resolve(path)), suite.prompts.file) };
   return suite;
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The file's own problems name the file; when all are in fields `given` filled in, the error has no source,
+ * so the caller can name what gave them (the CLI names its flags).
+ */
+function blameGiven(err: unknown, filled: readonly string[], path: string): unknown {
+  if (!(err instanceof ConfigError)) return err;
+  const fromGiven = (issue: ConfigIssue) => filled.includes(issue.path.split(/[.[]/)[0] ?? '');
+  const own = err.issues.filter((issue) => !fromGiven(issue));
+  return own.length > 0 ? new ConfigError(own, { source: path, cause: err }) : new ConfigError(err.issues, { cause: err });
 }
 
 /** Fields of the suite's nested objects, for "did you mean" on an unknown key inside one. */

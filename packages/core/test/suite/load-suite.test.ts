@@ -127,3 +127,28 @@ describe('loadSuiteFile: where the problem is', () => {
     await expect(loadSuiteFile(join(dir, 'missing', 'x.yaml'))).rejects.toThrow(/no such file/);
   });
 });
+
+describe('loadSuiteFile: fields given elsewhere', () => {
+  it('fills the fields the file leaves out from `given`, and keeps the file’s own', async () => {
+    const file = join(dir, 'no-models.yaml');
+    await writeFile(file, 'name: ok\npromptTokens: [64]\nmaxTokens: [16]\nconcurrency: [1]\n');
+    await expect(loadSuiteFile(file)).rejects.toThrow('no-models.yaml: models: is missing (expected array)');
+    const suite = await loadSuiteFile(file, { models: ['a', 'b'], maxTokens: [99] });
+    expect(suite.models).toEqual(['a', 'b']);
+    expect(suite.maxTokens).toEqual([16]);
+  });
+
+  it('blames the file for its own problems, and leaves the source out when only the given fields are wrong', async () => {
+    const file = join(dir, 'no-models-bad.yaml');
+    await writeFile(file, 'name: ok\npromptTokens: [0]\nmaxTokens: [16]\nconcurrency: [1]\n');
+    const own = await loadSuiteFile(file, { models: ['a'] }).catch((e: unknown) => e);
+    expect(own).toBeInstanceOf(ConfigError);
+    expect((own as ConfigError).source).toBe(file);
+    expect((own as ConfigError).issues.map((i) => i.path)).toEqual(['promptTokens[0]']);
+    const good = join(dir, 'no-models-ok.yaml');
+    await writeFile(good, 'name: ok\npromptTokens: [8]\nmaxTokens: [16]\nconcurrency: [1]\n');
+    const given = await loadSuiteFile(good, { models: ['a', 'a'] }).catch((e: unknown) => e);
+    expect((given as ConfigError).source).toBeUndefined();
+    expect((given as ConfigError).issues[0]!.path).toBe('models[1]');
+  });
+});
