@@ -249,8 +249,12 @@ function startNote(ctx: RunContext, rc: RemoteCell, shares: ShareState[]): numbe
     ctx.warn(
       `cell ${cellName(rc.cell)}: the runners' shares started ${Math.round(spread)} ms apart, so for that long fewer than ${rc.cell.concurrency} requests were in flight`,
     );
+  // One share has nobody to be aligned with: say where it ran, not "within 0.0 ms".
+  const names = outs.map((o) => o.runner).join(', ');
   ctx.result.notes.push(
-    `cell ${cellName(rc.cell)}: ${outs.length} runner share(s) (${outs.map((o) => o.runner).join(', ')}) sent their first requests within ${spread.toFixed(1)} ms of each other on the database's clock (each runner's offset to it known within ±${error.toFixed(2)} ms)`,
+    outs.length === 1
+      ? `cell ${cellName(rc.cell)}: run by one runner share (${names})`
+      : `cell ${cellName(rc.cell)}: ${outs.length} runner shares (${names}) sent their first requests within ${spread.toFixed(1)} ms of each other on the database's clock (each runner's offset to it known within ±${error.toFixed(2)} ms)`,
   );
   return last - first;
 }

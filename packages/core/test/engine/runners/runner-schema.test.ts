@@ -36,6 +36,8 @@ withPostgres('remote runners in a mixed-case schema', (url) => {
       const result = await runRemote(h, workerTransport, suite);
       expect(result.status, JSON.stringify(result.error)).toBe('completed');
       expect(result.cells[0]!.n).toBe(4);
+      // One share has nobody to be aligned with: the note names its runner, with no spread.
+      expect(result.notes).toContain('cell m1 pp32 tg8 c2: run by one runner share (r1)');
       const tables = await adminQuery<{ schema: string }>(
         url,
         "SELECT DISTINCT table_schema AS schema FROM information_schema.tables WHERE table_name = 'job' AND lower(table_schema) = lower($1)",

@@ -59,7 +59,7 @@ withPostgres('remote runners through PostgreSQL', (url) => {
       // Both runners sent their share, and the note says how closely they started.
       const begun = await adminQuery<{ runner: string }>(url, 'SELECT DISTINCT runner FROM swapbench_runner_begun', [], h.schema);
       expect(begun).toEqual([]); // cleaned up after the cell
-      expect(result.notes.join('\n')).toMatch(/2 runner share\(s\) \((r1, r2|r2, r1)\) sent their first requests within [\d.]+ ms/);
+      expect(result.notes.join('\n')).toMatch(/2 runner shares \((r1, r2|r2, r1)\) sent their first requests within [\d.]+ ms/);
     },
     TEST_TIMEOUT_MS,
   );
