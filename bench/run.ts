@@ -1,6 +1,6 @@
 /**
  * `pnpm bench`: measure the measurer. Against the simulator (in its own process, on loopback), run three
- * clients in alternating order — swapbench's own path, a naive fetch client, and a raw-socket floor — and
+ * clients in alternating order — swapbench's own path, a naive fetch client, bare undici and a raw-socket floor — and
  * report how late each stamps tokens (vs the simulator's ground-truth write times) and what CPU it burns.
  *
  * It also measures each client's send path (issue #20), joining each request with the simulator's record by
@@ -22,13 +22,14 @@ import Table from 'cli-table3';
 import { runFloorClient } from './clients/floor.ts';
 import { runNaiveClient } from './clients/naive.ts';
 import { runSwapbenchClient } from './clients/swapbench.ts';
+import { runUndiciClient } from './clients/undici.ts';
 import type { ClientRun, ClientRunOptions } from './clients/types.ts';
 import { distribution, median, type Distribution } from './stats.ts';
 import { pinApart } from './pin.ts';
 import { forkSimulator } from './sim-process-client.ts';
 import { checkTargets, TARGET_GAP_MS } from './targets.ts';
 
-const CLIENTS = { floor: runFloorClient, naive: runNaiveClient, swapbench: runSwapbenchClient } as const;
+const CLIENTS = { floor: runFloorClient, undici: runUndiciClient, naive: runNaiveClient, swapbench: runSwapbenchClient } as const;
 type ClientName = keyof typeof CLIENTS;
 
 const { values: args } = parseArgs({
@@ -50,8 +51,9 @@ const TOKENS = quick ? 32 : 256;
 const GAPS_MS = list(args.gap) ?? (quick ? [1] : [1, 0]);
 const CONCURRENCY = list(args.concurrency) ?? (quick ? [1, 8] : [1, 16, 64, 256, 1024]);
 const REPETITIONS = Number(args.repetitions ?? (quick ? 1 : 3));
-const CLIENT_NAMES = (args.clients?.split(',') ?? ['floor', 'naive', 'swapbench']) as ClientName[];
-for (const name of CLIENT_NAMES) if (!(name in CLIENTS)) throw new Error(`--clients: unknown client "${name}" (floor, naive, swapbench)`);
+const CLIENT_NAMES = (args.clients?.split(',') ?? Object.keys(CLIENTS)) as ClientName[];
+for (const name of CLIENT_NAMES)
+  if (!(name in CLIENTS)) throw new Error(`--clients: unknown client "${name}" (${Object.keys(CLIENTS).join(', ')})`);
 const MODEL = 'bench-model';
 const out = args.out ?? fileURLToPath(new URL(quick ? './results/quick.json' : './results/latest.json', import.meta.url));
 

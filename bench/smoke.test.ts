@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 
 // The bench in quick mode must run end to end. Its timings are for reading, never asserted here.
-it('bench --quick runs all three clients and writes its JSON', async () => {
+it('bench --quick runs all four clients and writes its JSON', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'swapbench-bench-'));
   try {
     const out = join(dir, 'quick.json');
@@ -20,7 +20,7 @@ it('bench --quick runs all three clients and writes its JSON', async () => {
     expect(code, stderr).toBe(0);
     const result = JSON.parse(await readFile(out, 'utf8'));
     const clients = new Set(result.summary.map((s: { client: string }) => s.client));
-    expect([...clients].sort()).toEqual(['floor', 'naive', 'swapbench']);
+    expect([...clients].sort()).toEqual(['floor', 'naive', 'swapbench', 'undici']);
     for (const run of result.runs) {
       expect(run.errors, `${run.client} c${run.concurrency}`).toBe(0);
       expect(run.tokens).toBe(run.requests * result.workload.tokens);
