@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type CountTokens, planPrompt } from '../../src/engine/prompts.js';
+import { type CountTokens, fillerText, planPrompt } from '../../src/engine/prompts.js';
 import { fakeTokenCount } from '../../src/testing/fake-transport.js';
 
 /** A tokenizer that adds `fixed` tokens to every prompt, as BOS (and a chat template) do. */
@@ -28,5 +28,16 @@ describe('planPrompt', () => {
       const plan = await planPrompt(withFixedPart(1), 'completion', target, withNonce, 7);
       expect([plan.expectedTokens, plan.note]).toEqual([target, undefined]);
     }
+  });
+});
+
+describe('fillerText', () => {
+  it('gives the same text for a size and seed however many other sizes were made in between', () => {
+    const first = fillerText(500, 17);
+    // More sizes than are kept made: the first one is made again, word for word.
+    for (let n = 1; n <= 20; n++) fillerText(100 * n + 1, n);
+    expect(fillerText(500, 17)).toBe(first);
+    expect(first.split(' ')).toHaveLength(500);
+    expect(fillerText(500, 18)).not.toBe(first);
   });
 });
