@@ -58,6 +58,9 @@ export function llamaContentText(data: string): string | undefined {
 /** Largest SSE event we buffer (a runaway line without a newline is a broken stream, not data). */
 const MAX_EVENT_CHARS = 16 * 1024 * 1024;
 
+/** `TextDecoder.decode` options for a read in the middle of a stream: one object, not one per read. */
+const STREAM = { stream: true } as const;
+
 /** What `feed` returns for a read that completed no event: shared, so such reads allocate nothing. */
 const NO_EVENTS: readonly TransportEvent[] = Object.freeze([]);
 
@@ -107,7 +110,7 @@ export class StreamParser implements BodyParser {
     this.now = at;
     try {
       // The decoder keeps a UTF-8 sequence split across reads until its last byte arrives.
-      this.sse.feed(this.decoder.decode(bytes, { stream: true }));
+      this.sse.feed(this.decoder.decode(bytes, STREAM));
     } catch (err) {
       this.failure = err as Error;
     }
