@@ -132,8 +132,10 @@ async function prepare(layout: Layout, uri: string): Promise<void> {
   if (!marker) {
     // Refuse to scatter runs/ and suites/ into a folder that holds something else (a project root, say).
     const others = (await readdir(root)).filter((n) => !n.startsWith('.'));
-    if (others.length) throw fail(`is not empty and is not a swapbench store (no swapbench-store.json); use a new or empty folder`);
-    await createExclusive(layout.marker, docText({ store: 'swapbench file store' }));
+    // Unless another process set the store up since we looked: it writes the marker before anything else.
+    if (others.length && !(await readDoc(layout.marker)))
+      throw fail(`is not empty and is not a swapbench store (no swapbench-store.json); use a new or empty folder`);
+    if (!others.length) await createExclusive(layout.marker, docText({ store: 'swapbench file store' }));
   }
   try {
     for (const d of [layout.runs, layout.suites, layout.baselines, layout.hosts, layout.leases]) await makeDirs(d);
