@@ -3,7 +3,7 @@
  * `swapbench runner` processes and the coordinator's queue), torn down after it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { expect } from 'vitest';
+import { expect, afterEach, beforeEach } from 'vitest';
 import { type RunBenchSuiteOptions, runBenchSuite } from '../../../src/engine/run-bench-suite.js';
 import { fileURLToPath } from 'node:url';
 import { connectRunners, type ConnectRunnersOptions } from '../../../src/engine/runners/index.js';
@@ -42,9 +42,25 @@ export interface Harness {
   tearDown(): Promise<void>;
 }
 
-/** `schema`: the store's schema (default a unique lower-case one). */
-export function createHarness(url: string, schema = uniqueSchema('runners')): Harness {
-  const h: Harness = {
+/**
+ * One harness for every test of a suite: set up afresh before each test (`schema` names the store's schema,
+ * default a unique lower-case one) and torn down after it.
+ */
+export function useHarness(url: string, schema: () => string = () => uniqueSchema('runners')): Harness {
+  const h = {} as Harness;
+  beforeEach(() => {
+    for (const key of Object.keys(h)) delete (h as unknown as Record<string, unknown>)[key];
+    createHarness(url, schema(), h);
+  });
+  afterEach(async () => {
+    await h.tearDown();
+  });
+  return h;
+}
+
+/** Make the harness in `into`, its store in `schema`. */
+function createHarness(url: string, schema: string, into: Harness): Harness {
+  const h: Harness = Object.assign(into, {
     schema,
     storeUri: inSchema(url, schema),
     children: [],
@@ -69,7 +85,7 @@ export function createHarness(url: string, schema = uniqueSchema('runners')): Ha
       await h.sim?.close();
       await dropSchema(url, schema);
     },
-  };
+  } satisfies Harness);
   return h;
 }
 

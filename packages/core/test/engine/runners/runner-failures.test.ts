@@ -6,29 +6,13 @@
  * in one clear line.
  */
 import { once } from 'node:events';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { runBenchSuite } from '../../../src/engine/run-bench-suite.js';
 import { adminQuery, withPostgres } from '../../store/postgres-harness.js';
-import {
-  createHarness,
-  FAST,
-  type Harness,
-  remoteSuite,
-  runRemote,
-  samplesOf,
-  startUntilMidShare,
-  TEST_TIMEOUT_MS,
-  TTFT_MS,
-} from './helpers.js';
+import { FAST, remoteSuite, runRemote, samplesOf, startUntilMidShare, TEST_TIMEOUT_MS, TTFT_MS, useHarness } from './helpers.js';
 
 withPostgres('remote runners that fail', (url) => {
-  let h: Harness;
-  beforeEach(() => {
-    h = createHarness(url);
-  });
-  afterEach(async () => {
-    await h.tearDown();
-  });
+  const h = useHarness(url);
 
   it(
     'stores a SIGKILLed runner’s requests in flight as cancelled, marks the cell partial, and ends the run',
@@ -72,16 +56,7 @@ withPostgres('remote runners that fail', (url) => {
     'cancels the runners’ requests when the run is aborted mid-cell, and ends cancelled',
     async () => {
       const { workerTransport } = await h.setUp(40);
-      const suite = {
-        name: 'remote-abort',
-        models: ['m1'],
-        promptTokens: [32],
-        maxTokens: [32],
-        concurrency: [4],
-        requests: 40,
-        warmup: 0,
-        runners: 2,
-      };
+      const suite = remoteSuite('remote-abort');
       const controller = new AbortController();
       let seen = 0;
       let abortedAt = 0;
@@ -188,16 +163,7 @@ withPostgres('remote runners that fail', (url) => {
     'fails the run in one clear error when no runner picks a share up',
     async () => {
       const { workerTransport } = await h.setUp(400, [], { ...FAST, pickupTimeoutMs: 1500 });
-      const suite = {
-        name: 'remote-none',
-        models: ['m1'],
-        promptTokens: [32],
-        maxTokens: [8],
-        concurrency: [2],
-        requests: 4,
-        warmup: 0,
-        runners: 2,
-      };
+      const suite = remoteSuite('remote-none', { maxTokens: [8], concurrency: [2], requests: 4 });
       const started = performance.now();
       const result = await runRemote(h, workerTransport, suite);
       expect(performance.now() - started).toBeLessThan(10_000);
@@ -215,16 +181,7 @@ withPostgres('remote runners that fail', (url) => {
     'fails the run saying why when a runner refuses a share over its --concurrency-limit',
     async () => {
       const { workerTransport } = await h.setUp(400, ['small'], FAST, ['--concurrency-limit', '1']);
-      const suite = {
-        name: 'remote-limit',
-        models: ['m1'],
-        promptTokens: [32],
-        maxTokens: [8],
-        concurrency: [2],
-        requests: 4,
-        warmup: 0,
-        runners: 1,
-      };
+      const suite = remoteSuite('remote-limit', { maxTokens: [8], concurrency: [2], requests: 4, runners: 1 });
       const result = await runRemote(h, workerTransport, suite);
       // Its only share refused: nothing can be measured, so the run fails saying why (and keeps no empty cell).
       expect(result.status).toBe('failed');

@@ -5,36 +5,21 @@
  * coordinator's pick-up deadline (the coordinator was killed). The runner goes on working.
  */
 import { PgBoss } from 'pg-boss';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { runBenchSuite } from '../../../src/engine/run-bench-suite.js';
 import { SHARE_QUEUE, type ShareJob } from '../../../src/engine/runners/index.js';
 import { adminQuery, withPostgres } from '../../store/postgres-harness.js';
-import { createHarness, type Harness, runRemote, samplesOf, TEST_TIMEOUT_MS } from './helpers.js';
+import { runRemote, samplesOf, TEST_TIMEOUT_MS, useHarness, remoteSuite } from './helpers.js';
 
 withPostgres('shares a runner refuses', (url) => {
-  let h: Harness;
-  beforeEach(() => {
-    h = createHarness(url);
-  });
-  afterEach(async () => {
-    await h.tearDown();
-  });
+  const h = useHarness(url);
 
   it(
     'refuses a share its runner takes late, busy with another share of the cell, rather than run the shares one after another',
     async () => {
       // One runner for two shares: the second would run after the first, at half the cell's concurrency.
       const { workerTransport } = await h.setUp(400, ['solo']);
-      const suite = {
-        name: 'remote-solo',
-        models: ['m1'],
-        promptTokens: [32],
-        maxTokens: [64],
-        concurrency: [4],
-        requests: 8,
-        warmup: 0,
-        runners: 2,
-      };
+      const suite = remoteSuite('remote-solo', { maxTokens: [64], requests: 8 });
       const result = await runRemote(h, workerTransport, suite);
       const cell = result.cells[0]!;
       // Only the share it took in time was measured: the cell is partial, and the notes say why.
@@ -67,16 +52,7 @@ withPostgres('shares a runner refuses', (url) => {
       }
       // The runner is still there, and takes the next run's share.
       expect(h.children[0]!.exitCode).toBeNull();
-      const suite = {
-        name: 'after-junk',
-        models: ['m1'],
-        promptTokens: [32],
-        maxTokens: [8],
-        concurrency: [2],
-        requests: 4,
-        warmup: 0,
-        runners: 1,
-      };
+      const suite = remoteSuite('after-junk', { maxTokens: [8], concurrency: [2], requests: 4, runners: 1 });
       const result = await runRemote(h, workerTransport, suite);
       expect(result.status, JSON.stringify(result.error)).toBe('completed');
       expect(result.cells[0]!.n).toBe(4);
@@ -88,16 +64,7 @@ withPostgres('shares a runner refuses', (url) => {
     'refuses a share still queued past its coordinator’s pick-up deadline (the coordinator was killed), sending nothing',
     async () => {
       const { workerTransport } = await h.setUp(400, ['r1']);
-      const suite = {
-        name: 'stale',
-        models: ['m1'],
-        promptTokens: [32],
-        maxTokens: [8],
-        concurrency: [2],
-        requests: 4,
-        warmup: 0,
-        runners: 1,
-      };
+      const suite = remoteSuite('stale', { maxTokens: [8], concurrency: [2], requests: 4, runners: 1 });
       const done = await runBenchSuite(suite, {
         transport: h.transport!,
         store: h.store!,

@@ -4,18 +4,15 @@
  * lower-cased schema (capitals).
  */
 import { randomUUID } from 'node:crypto';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { adminQuery, withPostgres } from '../../store/postgres-harness.js';
 import { openRunnerDb } from '../../../src/engine/runners/connection.js';
-import { createHarness, type Harness, inSchema, runRemote, TEST_TIMEOUT_MS } from './helpers.js';
+import { inSchema, runRemote, TEST_TIMEOUT_MS, useHarness, remoteSuite } from './helpers.js';
 
 withPostgres('remote runners in a mixed-case schema', (url) => {
-  let h: Harness;
-  beforeEach(() => {
-    h = createHarness(url, `T_Runners-${randomUUID().slice(0, 8)}`);
-  });
+  const h = useHarness(url, () => `T_Runners-${randomUUID().slice(0, 8)}`);
+  // A schema folded to lower case by mistake would be left behind: drop it too.
   afterEach(async () => {
-    await h.tearDown();
     await adminQuery(url, `DROP SCHEMA IF EXISTS "${h.schema.toLowerCase()}" CASCADE`);
   });
 
@@ -23,16 +20,7 @@ withPostgres('remote runners in a mixed-case schema', (url) => {
     'keeps the queue in the store’s own schema, named as given',
     async () => {
       const { workerTransport } = await h.setUp(400, ['r1']);
-      const suite = {
-        name: 'mixed',
-        models: ['m1'],
-        promptTokens: [32],
-        maxTokens: [8],
-        concurrency: [2],
-        requests: 4,
-        warmup: 0,
-        runners: 1,
-      };
+      const suite = remoteSuite('mixed', { maxTokens: [8], concurrency: [2], requests: 4, runners: 1 });
       const result = await runRemote(h, workerTransport, suite);
       expect(result.status, JSON.stringify(result.error)).toBe('completed');
       expect(result.cells[0]!.n).toBe(4);

@@ -3,36 +3,21 @@
  * coordinator meeting in a real PostgreSQL server (SWAPBENCH_TEST_POSTGRES), one schema per test. A cell is
  * split across the runners, and every sample is read back from the store.
  */
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import pg from 'pg';
 import { runBenchSuite } from '../../../src/engine/run-bench-suite.js';
 import { measureDbOffset } from '../../../src/engine/runners/index.js';
 import { adminQuery, withPostgres } from '../../store/postgres-harness.js';
-import { createHarness, type Harness, runRemote, samplesOf, TEST_TIMEOUT_MS, TTFT_MS } from './helpers.js';
+import { runRemote, samplesOf, TEST_TIMEOUT_MS, TTFT_MS, useHarness, remoteSuite } from './helpers.js';
 
 withPostgres('remote runners through PostgreSQL', (url) => {
-  let h: Harness;
-  beforeEach(() => {
-    h = createHarness(url);
-  });
-  afterEach(async () => {
-    await h.tearDown();
-  });
+  const h = useHarness(url);
 
   it(
     'splits a closed-loop cell across two runner processes and reads every sample back from the store',
     async () => {
       const { workerTransport } = await h.setUp(400);
-      const suite = {
-        name: 'remote',
-        models: ['m1'],
-        promptTokens: [32],
-        maxTokens: [8],
-        concurrency: [4],
-        requests: 24,
-        warmup: 1,
-        runners: 2,
-      };
+      const suite = remoteSuite('remote', { maxTokens: [8], requests: 24, warmup: 1 });
       // The foreign-traffic guard probes the host all along: the runners' streams are ours, not foreign.
       const result = await runBenchSuite(suite, {
         transport: h.transport!,
@@ -68,17 +53,13 @@ withPostgres('remote runners through PostgreSQL', (url) => {
     'sends each drawn prompt size exactly, below the mean too (the smallest size’s plan, padded up)',
     async () => {
       const { workerTransport } = await h.setUp(400);
-      const suite = {
-        name: 'remote-sizes',
-        models: ['m1'],
+      const suite = remoteSuite('remote-sizes', {
         promptTokens: { mean: 64, stddev: 24, min: 24, max: 128 } as never,
         maxTokens: [4],
         concurrency: [2],
         requests: 16,
-        warmup: 0,
         seed: 3,
-        runners: 2,
-      };
+      });
       const result = await runRemote(h, workerTransport, suite);
       expect(result.status, JSON.stringify(result.error)).toBe('completed');
       const measured = (await samplesOf(h.store!, result.runId)).filter((s) => s.phase === 'measured');
