@@ -1,7 +1,8 @@
 /**
- * `pnpm bench`: measure the measurer. Against the simulator (in its own process, on loopback), run three
- * clients in alternating order — swapbench's own path, a naive fetch client, bare undici and a raw-socket floor — and
- * report how late each stamps tokens (vs the simulator's ground-truth write times) and what CPU it burns.
+ * `pnpm bench`: measure the measurer. Against the simulator (in its own process, on loopback), run four
+ * clients in alternating order, each in its own process — swapbench's own path, a naive fetch client, bare undici
+ * and a raw-socket floor — and report how late each stamps tokens (vs the simulator's ground-truth write times)
+ * and what CPU it burns.
  *
  * It also measures each client's send path (issue #20), joining each request with the simulator's record by
  * response id. Each client says which clock reading starts its TTFT (t0) and what TTFT it reports:
@@ -9,7 +10,7 @@
  *   reported-TTFT error  = reported TTFT − true TTFT (simulator's first token write − arrival)
  * and checks issue #20's targets at gap 1 ms: swapbench against the floor.
  *
- *   node bench/run.ts            full run (~5 min), writes bench/results/latest.json
+ *   node bench/run.ts            full run (~7 min), writes bench/results/latest.json
  *   node bench/run.ts --quick    smoke test (seconds), writes bench/results/quick.json
  */
 import { spawnSync } from 'node:child_process';
@@ -19,18 +20,14 @@ import { cpus, platform, arch } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
-import { runFloorClient } from './clients/floor.ts';
-import { runNaiveClient } from './clients/naive.ts';
-import { runSwapbenchClient } from './clients/swapbench.ts';
-import { runUndiciClient } from './clients/undici.ts';
-import type { ClientRun, ClientRunOptions } from './clients/types.ts';
+import type { ClientRunOptions } from './clients/types.ts';
+import type { ClientName, ClientProcessRun } from './client-process.ts';
 import { distribution, median, type Distribution } from './stats.ts';
 import { pinApart } from './pin.ts';
-import { forkSimulator } from './sim-process-client.ts';
+import { forkChild, forkSimulator, type ChildProcessAsk } from './sim-process-client.ts';
 import { checkTargets, TARGET_GAP_MS } from './targets.ts';
 
-const CLIENTS = { floor: runFloorClient, undici: runUndiciClient, naive: runNaiveClient, swapbench: runSwapbenchClient } as const;
-type ClientName = keyof typeof CLIENTS;
+const CLIENTS: readonly ClientName[] = ['floor', 'undici', 'naive', 'swapbench'];
 
 const { values: args } = parseArgs({
   options: {
@@ -51,9 +48,8 @@ const TOKENS = quick ? 32 : 256;
 const GAPS_MS = list(args.gap) ?? (quick ? [1] : [1, 0]);
 const CONCURRENCY = list(args.concurrency) ?? (quick ? [1, 8] : [1, 16, 64, 256, 1024]);
 const REPETITIONS = Number(args.repetitions ?? (quick ? 1 : 3));
-const CLIENT_NAMES = (args.clients?.split(',') ?? Object.keys(CLIENTS)) as ClientName[];
-for (const name of CLIENT_NAMES)
-  if (!(name in CLIENTS)) throw new Error(`--clients: unknown client "${name}" (${Object.keys(CLIENTS).join(', ')})`);
+const CLIENT_NAMES = (args.clients?.split(',') ?? CLIENTS) as ClientName[];
+for (const name of CLIENT_NAMES) if (!CLIENTS.includes(name)) throw new Error(`--clients: unknown client "${name}" (${CLIENTS.join(', ')})`);
 const MODEL = 'bench-model';
 const out = args.out ?? fileURLToPath(new URL(quick ? './results/quick.json' : './results/latest.json', import.meta.url));
 
@@ -95,6 +91,8 @@ process.stderr.write(
     ? 'client and simulator main threads pinned to CPUs 0 and 1 (--no-pin to leave them free)\n'
     : `not pinned: ${pinning.reason}\n`,
 );
+// Each client in its own process (see client-process.ts), forked after pinning: it inherits this CPU.
+const clientProcesses = new Map<ClientName, ChildProcessAsk>(CLIENT_NAMES.map((name) => [name, forkChild('./client-process.ts')]));
 
 const runs: RunFigures[] = [];
 try {
@@ -126,6 +124,10 @@ try {
       'started',
     );
     for (const concurrency of CONCURRENCY) {
+      // One unmeasured run of the cell per client first: a cold client compiles its code on V8's background
+      // threads while it runs (charged to its CPU) and stamps its first tokens from unoptimised code. Without
+      // it, the first repetition of the first cell measured JIT warm-up, which grows with a client's code.
+      for (const client of CLIENT_NAMES) await warmUp(client, started.url, concurrency);
       for (let repetition = 0; repetition < REPETITIONS; repetition++) {
         // Alternate the order so no client always runs on a warmer (or more tired) machine.
         const order = rotate(CLIENT_NAMES, repetition);
@@ -145,6 +147,17 @@ try {
   await once(sim, 'exit');
 } finally {
   if (sim.exitCode === null) sim.kill();
+  for (const { sim: child } of clientProcesses.values()) child.kill();
+}
+
+async function warmUp(client: ClientName, url: string, concurrency: number): Promise<void> {
+  await ask({ type: 'reset' }, 'reset');
+  await runClient(client, { url, model: MODEL, maxTokens: TOKENS, concurrency, requests: requestsFor(concurrency) });
+}
+
+/** One run of `client` in its process: its records, wall time and CPU (measured there). */
+function runClient(client: ClientName, options: ClientRunOptions): Promise<ClientProcessRun> {
+  return clientProcesses.get(client)!.ask<ClientProcessRun>({ type: 'run', client, options }, 'ran');
 }
 
 async function measure(
@@ -156,11 +169,7 @@ async function measure(
 ): Promise<{ figures: RunFigures; firstError: string | undefined }> {
   await ask({ type: 'reset' }, 'reset');
   const options: ClientRunOptions = { url, model: MODEL, maxTokens: TOKENS, concurrency, requests: requestsFor(concurrency) };
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  const run: ClientRun = await CLIENTS[client](options);
-  const wallMs = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
+  const { run, wallMs, cpuMicros } = await runClient(client, options);
   for (const r of run.records) if (r.tokenStampsMs) r.tokenStamps = r.tokenStampsMs.map((ms) => BigInt(Math.round(ms * 1e6)));
   const truth = await ask<{ groundTruth: Truth[]; cpuMicros: number }>({ type: 'collect' }, 'collected');
   const byId = new Map(truth.groundTruth.map((g) => [g.id, g]));
@@ -199,7 +208,7 @@ async function measure(
     tokens,
     wallMs,
     tokensPerSec: tokens / (wallMs / 1000),
-    cpuUsPerToken: (cpu.user + cpu.system) / Math.max(1, tokens),
+    cpuUsPerToken: cpuMicros / Math.max(1, tokens),
     simCpuUsPerToken: truth.cpuMicros / Math.max(1, tokens),
     memoryPerStreamKiB: run.peakMemoryBytes / concurrency / 1024,
     ttftSkewMs: distribution(ttft),
