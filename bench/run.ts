@@ -49,7 +49,8 @@ const GAPS_MS = list(args.gap) ?? (quick ? [1] : [1, 0]);
 const CONCURRENCY = list(args.concurrency) ?? (quick ? [1, 8] : [1, 16, 64, 256, 1024]);
 const REPETITIONS = Number(args.repetitions ?? (quick ? 1 : 3));
 const CLIENT_NAMES = (args.clients?.split(',') ?? CLIENTS) as ClientName[];
-for (const name of CLIENT_NAMES) if (!CLIENTS.includes(name)) throw new Error(`--clients: unknown client "${name}" (${CLIENTS.join(', ')})`);
+for (const name of CLIENT_NAMES)
+  if (!CLIENTS.includes(name)) throw new Error(`--clients: unknown client "${name}" (${CLIENTS.join(', ')})`);
 const MODEL = 'bench-model';
 const out = args.out ?? fileURLToPath(new URL(quick ? './results/quick.json' : './results/latest.json', import.meta.url));
 
