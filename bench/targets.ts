@@ -24,6 +24,9 @@ export interface TargetCheck {
   /** The floor's figure, for targets relative to it. */
   floor?: number;
   limit?: number;
+  /** Bare undici's figure against the same limit, when the run had it: what the HTTP client swapbench is built on gives. */
+  undici?: number;
+  undiciMet?: boolean;
   /** `null`: not checked (the setting, a client or a figure is missing from the run; see `skipped`). */
   met: boolean | null;
   skipped?: string;
@@ -94,8 +97,15 @@ export function checkTargets(summary: readonly TargetRow[]): TargetCheck[] {
       if (t.relative) check.floor = t.value(floor!);
       check.limit = t.limit(floor);
       if (!Number.isFinite(check.value) || !Number.isFinite(check.limit)) check.skipped = 'figure missing';
-      else check.met = t.strict ? check.value < check.limit : check.value <= check.limit;
+      else check.met = meets(t, check.value, check.limit);
+      const undici = rows.find((r) => r.client === 'undici' && r.concurrency === concurrency);
+      if (undici && check.met !== null) {
+        check.undici = t.value(undici);
+        check.undiciMet = meets(t, check.undici, check.limit);
+      }
     }
   }
   return checks;
 }
+
+const meets = (t: Target, value: number, limit: number): boolean => (t.strict ? value < limit : value <= limit);
