@@ -15,6 +15,7 @@ import { makeRunsCommand } from './commands/runs.js';
 import { makeShowCommand } from './commands/show.js';
 import { makeServeCommand } from './commands/serve.js';
 import { makeSimulateCommand } from './commands/simulate.js';
+import { reportUsageError, throwUsageErrors } from './usage-errors.js';
 import { VERSION } from './version.js';
 
 /** Where `main()` writes; each stream defaults to the process's own. */
@@ -55,10 +56,11 @@ export function makeProgram(ctx: CliContext): Command {
   program.addCommand(makeServeCommand(ctx));
   program.addCommand(makeRunnerCommand(ctx)); // issue #21: runners on several machines
   // addCommand() does not pass settings down as command() does: output streams, exitOverride, help after
-  // error; to subcommands (`hosts add`) too.
+  // error; to subcommands (`hosts add`) too. Each gets an exit callback of its own, which knows the command:
+  // `run --json` writes its result object also for a command line commander refuses.
   const inherit = (parent: Command) => {
     for (const command of parent.commands) {
-      command.copyInheritedSettings(parent);
+      command.copyInheritedSettings(parent).exitOverride(throwUsageErrors(command));
       inherit(command);
     }
   };
@@ -75,7 +77,9 @@ export async function main(argv: string[], io: MainIo = {}): Promise<ExitCode> {
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version exit 0; commander's usage errors (and help shown for a missing command) exit 1, our contract says 2.
-      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      if (err.exitCode === 0) return EXIT.ok;
+      await reportUsageError(err);
+      return EXIT.usage;
     }
     // Loaded only on this path: `--help` and a clean run never need it.
     const { SwapbenchError } = await import('@swapbench/core/errors');

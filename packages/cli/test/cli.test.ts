@@ -41,6 +41,18 @@ describe('swapbench demo', () => {
     expect(result.environment.client.node).toMatch(/^v\d+/);
   });
 
+  it.each([
+    ['a refused flag', ['--seed', 'x'], 'CONFIG_INVALID', '--seed must be a number'],
+    ['a store that cannot be opened', ['--store', 'bogus:x'], 'STORE_UNAVAILABLE', 'unknown scheme "bogus:"'],
+  ])('--json writes a failed result object when the demo cannot start: %s (exit 2)', async (_, args, errorCode, message) => {
+    const { code, stdout, stderr } = await runCli(['demo', '--json', ...args]);
+    expect(code).toBe(2);
+    const result = JSON.parse(stdout);
+    expect(result).toEqual({ runId: null, status: 'failed', error: { code: errorCode, message: expect.any(String) }, cells: [] });
+    expect(result.error.message).toContain(message);
+    expect(stderr).toContain(message);
+  });
+
   it('prints a readable table with the server and client described above it', async () => {
     const { code, stdout, stderr } = await runCli(['demo']);
     expect(code).toBe(0);

@@ -100,3 +100,120 @@ describe('swapbench baseline and compare', () => {
     expect(missing.stderr).toMatch(/run nope not found/);
   });
 });
+
+/**
+ * `--baseline auto` finds the baseline of the same server under whichever of its names it was stored:
+ * `<suite>@host:port` before a name was registered for the URL, `<suite>@<name>` before the URL stopped
+ * taking that name (a second host registered at it). Each test has a suite of its own and simulators of its
+ * own, kept until the end so no later simulator takes a port a registered name points at.
+ */
+describe('run --baseline auto under another name of the same server', () => {
+  const sims: Simulator[] = [];
+  const simulator = async (seed: number, options: { port?: number; genTps?: number } = {}) => {
+    const sim = await startSimulator({
+      mode: 'llama-server',
+      seed,
+      ...(options.port === undefined ? {} : { port: options.port }),
+      models: [{ ...MODEL, genTps: options.genTps ?? MODEL.genTps }],
+    });
+    sims.push(sim);
+    return sim;
+  };
+  const suiteNamed = async (name: string) => {
+    const file = join(dir, `${name}.yaml`);
+    await writeFile(
+      file,
+      `name: ${name}\nmodels: [tiny]\npromptTokens: [32]\nmaxTokens: [16]\nconcurrency: [1, 2]\nrepetitions: 4\nwarmup: 1\n`,
+    );
+    return file;
+  };
+  const hostPort = (sim: Simulator) => sim.url.replace(/^http:\/\//, '');
+  const runJson = async (args: string[], code = 0) => {
+    const res = await cli([...args, '--json']);
+    expect(res.code, res.stderr).toBe(code);
+    return { out: JSON.parse(res.stdout) as RunResult & { comparison: CompareResult | null }, stderr: res.stderr };
+  };
+
+  afterAll(async () => {
+    for (const sim of sims) await sim.close();
+  });
+
+  it('compares with the baseline stored under host:port after a name is registered for that URL, and fails on a regression', async () => {
+    const file = await suiteNamed('renamed');
+    const before = await simulator(3);
+    const { out: base } = await runJson(['run', file, '--host', before.url]);
+    const oldName = `renamed@${hostPort(before)}`;
+    expect((await cli(['baseline', 'set', base.runId.slice(0, 8)])).stdout).toBe(`baseline ${oldName} → run ${base.runId}\n`);
+    expect((await cli(['hosts', 'add', 'renamed-box', before.url, '--kind', 'llama-server'])).code).toBe(0);
+    // The same server after an update that made generation 20% slower: same URL, so same host:port.
+    await before.close();
+    sims.splice(sims.indexOf(before), 1);
+    const after = await simulator(4, { port: before.port, genTps: 200 });
+
+    const { out, stderr } = await runJson(['run', file, '--host', after.url, '--baseline', 'auto', '--fail-on-regression'], 1);
+    expect(out.host.id).toBe('renamed-box');
+    expect(out.comparison?.baseline.runId).toBe(base.runId);
+    expect(stderr).toContain(
+      `swapbench: compared with baseline "${oldName}" (run ${base.runId}), stored under another name of this server (this run's is "renamed@renamed-box")\n`,
+    );
+    expect(stderr).toMatch(/regression against baseline run/);
+    const byName = await runJson(['run', file, '--host', 'renamed-box', '--baseline', 'auto']);
+    expect(byName.out.comparison?.baseline.runId).toBe(base.runId);
+
+    // The stored name stays as it was, and `runs` judges the later runs against it too.
+    const list = JSON.parse((await cli(['baseline', 'list', '--json'])).stdout) as { name: string; runId: string }[];
+    expect(list.filter((b) => b.name.startsWith('renamed@'))).toMatchObject([{ name: oldName, runId: base.runId }]);
+    const rows = (await cli(['runs', '--suite', 'renamed'])).stdout.split('\n');
+    expect(rows.find((l) => l.includes(out.runId.slice(0, 8)))).toMatch(/REGRESSION/);
+  }, 60_000);
+
+  it('compares with the baseline stored under a registered name once the URL no longer takes that name, preferring the own name', async () => {
+    const file = await suiteNamed('shared');
+    const sim = await simulator(5);
+    expect((await cli(['hosts', 'add', 'gpu', sim.url])).code).toBe(0);
+    const { out: base } = await runJson(['run', file, '--host', 'gpu']);
+    expect((await cli(['baseline', 'set', base.runId])).stdout).toBe(`baseline shared@gpu → run ${base.runId}\n`);
+    // A second name for the same URL: a bare URL no longer takes either, and its runs are named host:port.
+    expect((await cli(['hosts', 'add', 'gpu-too', sim.url])).code).toBe(0);
+    const urlName = `shared@${hostPort(sim)}`;
+
+    const bare = await runJson(['run', file, '--host', sim.url, '--baseline', 'auto', '--fail-on-regression']);
+    expect(bare.out.host.id).toBeUndefined();
+    expect(bare.out.comparison?.baseline.runId).toBe(base.runId);
+    expect(bare.stderr).toContain(
+      `swapbench: compared with baseline "shared@gpu" (run ${base.runId}), stored under another name of this server (this run's is "${urlName}")\n`,
+    );
+    const other = await runJson(['run', file, '--host', 'gpu-too', '--baseline', 'auto']);
+    expect(other.out.comparison?.baseline.runId).toBe(base.runId);
+
+    // Two baselines for one server: the one under the run's own name wins, and the note names the other.
+    expect((await cli(['baseline', 'set', bare.out.runId])).stdout).toBe(`baseline ${urlName} → run ${bare.out.runId}\n`);
+    const own = await runJson(['run', file, '--host', sim.url, '--baseline', 'auto']);
+    expect(own.out.comparison?.baseline.runId).toBe(bare.out.runId);
+    expect(own.stderr).toContain(
+      `swapbench: compared with baseline "${urlName}" (run ${bare.out.runId}), under this run's own name; also stored for this server, not used: "shared@gpu" (run ${base.runId})\n`,
+    );
+    // Neither under the run's own name: the most recently set.
+    const newest = await runJson(['run', file, '--host', 'gpu', '--baseline', 'auto']);
+    expect(newest.out.comparison?.baseline.runId).toBe(base.runId);
+    const neither = await runJson(['run', file, '--host', 'gpu-too', '--baseline', 'auto']);
+    expect(neither.out.comparison?.baseline.runId).toBe(bare.out.runId);
+    expect(neither.stderr).toContain(
+      `swapbench: compared with baseline "${urlName}" (run ${bare.out.runId}), stored under another name of this server (this run's is "shared@gpu-too"), the most recently set; also stored for this server, not used: "shared@gpu" (run ${base.runId})\n`,
+    );
+  }, 60_000);
+
+  it('does not take the baseline of a name that measured another server then', async () => {
+    const file = await suiteNamed('moved');
+    const [old, now] = [await simulator(6), await simulator(7)];
+    expect((await cli(['hosts', 'add', 'mover', old.url])).code).toBe(0);
+    const { out: base } = await runJson(['run', file, '--host', 'mover']);
+    expect((await cli(['baseline', 'set', base.runId])).stdout).toBe(`baseline moved@mover → run ${base.runId}\n`);
+    // `mover` now points at another server, which a second name shares: a bare URL run is named host:port.
+    expect((await cli(['hosts', 'add', 'mover', now.url])).code).toBe(0);
+    expect((await cli(['hosts', 'add', 'mover-too', now.url])).code).toBe(0);
+    const { out, stderr } = await runJson(['run', file, '--host', now.url, '--baseline', 'auto', '--fail-on-regression']);
+    expect(out.comparison).toBeNull();
+    expect(stderr).toContain(`swapbench: no baseline "moved@${hostPort(now)}" yet`);
+  }, 60_000);
+});

@@ -96,6 +96,42 @@ describe('runs', () => {
     expect(await ids('--limit', '1')).toEqual([all[0]!.runId]);
   });
 
+  it('--host matches what the host column shows (host:port, over http or https; a name), or a URL as typed', async () => {
+    // A store of its own: runs against other servers, copies of run B, one second apart (newest last).
+    const other = `sqlite:${join(dir, 'hosts.db')}`;
+    const s = await openStore(other);
+    const hosts: Array<[string, RunResult['host']]> = [
+      ['http-run', { baseUrl: 'http://127.0.0.1:18080' }],
+      ['https-run', { baseUrl: 'https://127.0.0.1:18080' }],
+      ['other-port', { baseUrl: 'http://127.0.0.1:18081' }],
+      ['named-run', { id: 'gpu-box', baseUrl: 'http://10.0.0.5:8080' }],
+      ['port-80-run', { baseUrl: 'http://gpu-box' }],
+    ];
+    for (const [i, [runId, host]] of hosts.entries()) {
+      const at = (iso: string | null) => (iso === null ? null : new Date(Date.parse(iso) + i * 1000).toISOString());
+      await s.runs.create({ ...runB, runId, host, startedAt: at(runB.startedAt)!, finishedAt: at(runB.finishedAt) });
+    }
+    await s.close();
+    const inOther = (args: string[]) => runCli(['runs', ...args], { env: { SWAPBENCH_STORE: other } });
+    const ids = async (...args: string[]) =>
+      (JSON.parse((await inOther(['--json', ...args])).stdout) as { runId: string }[]).map((r) => r.runId);
+
+    const table = await inOther(['--host', '127.0.0.1:18080']);
+    expect(table.code).toBe(0);
+    const rows = table.stdout.split('\n').filter((l) => l.startsWith('│ ') && !l.startsWith('│ run '));
+    expect(rows).toHaveLength(2);
+    for (const row of rows) expect(row).toMatch(/│ 127\.0\.0\.1:18080\s+│/);
+    expect(await ids('--host', '127.0.0.1:18080')).toEqual(['https-run', 'http-run']);
+    expect(await ids('--host', ' 127.0.0.1:18080/ ')).toEqual(['https-run', 'http-run']);
+    expect(await ids('--host', 'http://127.0.0.1:18080')).toEqual(['http-run']);
+    expect(await ids('--host', 'https://127.0.0.1:18080/')).toEqual(['https-run']);
+    expect(await ids('--host', '10.0.0.5:8080')).toEqual(['named-run']);
+    expect(await ids('--host', 'gpu-box')).toEqual(['port-80-run', 'named-run']);
+    // Merged from both schemes, still newest first and cut at --limit, saying there are more.
+    expect(await ids('--host', '127.0.0.1:18080', '--limit', '1')).toEqual(['https-run']);
+    expect((await inOther(['--host', '127.0.0.1:18080', '--limit', '1'])).stderr).toContain('--limit N shows more');
+  });
+
   it('says when nothing matches, with exit 0', async () => {
     const { code, stdout, stderr } = await cli(['runs', '--suite', 'none-such']);
     expect(code).toBe(0);

@@ -101,6 +101,22 @@ describe('swapbench run without a suite file', () => {
     expect(stderr).toContain('cannot reach http://127.0.0.1:9');
   });
 
+  it.each([
+    ['an invalid flag value, --json after it', ['--repetitions', '1.5', '--json'], `--repetitions must be an integer, got "1.5"`],
+    ['a value not among the choices', ['--json', '--kind', 'foo'], "argument 'foo' is invalid. Allowed choices are auto,"],
+    ['an unknown option', ['--format', 'json', '--bogus'], "unknown option '--bogus'"],
+    ['an option without its value', ['--json', '--name'], "option '--name <name>' argument missing"],
+    ['too many arguments', ['a.yaml', 'b.yaml', '--json'], "too many arguments for 'run'"],
+  ])('--json writes the failed result object also for a command line commander refuses: %s (exit 2)', async (_, args, message) => {
+    const { code, stdout, stderr } = await runCli(['run', '--host', 'http://127.0.0.1:9', ...args]);
+    expect(code).toBe(2);
+    const result = JSON.parse(stdout);
+    expect(result).toEqual({ runId: null, status: 'failed', error: { code: 'CONFIG_INVALID', message: expect.any(String) }, cells: [] });
+    expect(result.error.message).toContain(message);
+    // stderr keeps commander's message, the same one.
+    expect(stderr.split('\n')[0]).toBe(`error: ${result.error.message}`);
+  });
+
   it('-p/-n/-r only go with --llama-bench, and --json does not go with another --format', async () => {
     const p = await runCli(['run', '--host', sim.url, '-p', '512']);
     expect(p.code).toBe(2);
@@ -108,6 +124,8 @@ describe('swapbench run without a suite file', () => {
     const both = await runCli(['run', '--host', sim.url, '--json', '--format', 'md']);
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('--json: does not go with --format md');
+    // --json was given: its result object all the same.
+    expect(JSON.parse(both.stdout)).toMatchObject({ runId: null, status: 'failed', error: { code: 'CONFIG_INVALID' } });
   });
 });
 
@@ -175,35 +193,5 @@ describe('the table at 120 columns', () => {
     } finally {
       await long.close();
     }
-  });
-});
-
-describe('swapbench init and models', () => {
-  it('init writes a commented suite that runs as written (models from --host), and never overwrites one', async () => {
-    const file = join(dir, 'init.yaml');
-    const first = await runCli(['init', file, '--host', sim.url]);
-    expect(first.code).toBe(0);
-    const text = await readFile(file, 'utf8');
-    expect(text).toContain('models: ["tiny"]');
-    expect(text).toMatch(/^# /m);
-    const again = await runCli(['init', file]);
-    expect(again.code).toBe(2);
-    expect(again.stderr).toContain('exists already (--force overwrites it)');
-    // The template is a valid suite: only the sizes are made small for the test.
-    const run = await runCli(['run', file, '--host', sim.url, ...quick, '--json']);
-    expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout).suite.name).toBe('my-suite');
-  });
-
-  it('models lists what the server offers', async () => {
-    const text = await runCli(['models', '--host', sim.url]);
-    expect(text.code).toBe(0);
-    expect(text.stdout).toContain('llama-server at');
-    expect(text.stdout).toMatch(/^ {2}tiny/m);
-    const json = await runCli(['models', '--host', sim.url, '--json']);
-    expect(JSON.parse(json.stdout)).toMatchObject({ kind: 'llama-server', models: [{ id: 'tiny' }] });
-    const noScheme = await runCli(['models', '--host', 'localhost:8080']);
-    expect(noScheme.code).toBe(2);
-    expect(noScheme.stderr).toContain('--host');
   });
 });

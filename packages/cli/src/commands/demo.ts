@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import type { CliContext } from '../context.js';
+import { failedJsonOnUsageError, wantsJson, writeFailedJson } from '../failed-json.js';
 import { integerFlag } from '../flag-parsers.js';
 import { type CliStore, storeOption, withCliStore } from '../history/store-flag.js';
 import { addReportOptions, checkOutFile, type ReportFlags, reportFormat } from '../output/report-output.js';
@@ -23,10 +24,17 @@ export function makeDemoCommand(ctx: CliContext): Command {
     .description('start a simulated llama-swap with two models in-process and benchmark it (no GPU needed)')
     .option('--seed <n>', 'simulator seed', integerFlag('--seed', 0), 1)
     .addOption(storeOption());
-  return addReportOptions(command).action(async (opts: DemoFlags, command: Command) => {
-    // The store first: one that cannot be opened stops the demo before the simulator starts.
-    await withCliStore(ctx, command, (opened) => runDemo(ctx, opts, opened));
+  addReportOptions(command).action(async (opts: DemoFlags, command: Command) => {
+    try {
+      // The store first: one that cannot be opened stops the demo before the simulator starts.
+      await withCliStore(ctx, command, (opened) => runDemo(ctx, opts, opened));
+    } catch (err) {
+      if (wantsJson(opts)) await writeFailedJson(ctx, err, opts.out);
+      throw err;
+    }
   });
+  // The report flags' promise, as `run` keeps it: with `--json`, a result object whatever happens.
+  return failedJsonOnUsageError(ctx, command);
 }
 
 interface DemoFlags extends ReportFlags {

@@ -22,7 +22,7 @@ export function makeReportCommand(ctx: CliContext): Command {
     .action(async (given: string, opts: ReportFlags, command: Command) => {
       await withCliStore(ctx, command, async ({ store, uri }) => {
         const { resolveRun } = await import('../history/resolve-run.js');
-        const { defaultBaselineName, loadCompared, resolveComparedRun } = await import('../compare/load.js');
+        const { loadCompared, resolveComparedRun } = await import('../compare/load.js');
         const { ConfigError, SwapbenchError } = await import('@swapbench/core/errors');
         if (opts.out.trim() === '') throw new ConfigError([{ path: '--out', message: 'is empty: give the HTML file to write' }]);
         const { runId, run } = await resolveRun(store, uri, given);
@@ -45,7 +45,9 @@ export function makeReportCommand(ctx: CliContext): Command {
           });
           baseline = { name: (await store.baselines.get(opts.baseline.trim())) ? opts.baseline.trim() : id, runId: id };
         } else {
-          const stored = await store.baselines.get(defaultBaselineName(run));
+          // The baseline of the run's server and suite, under whichever of the server's names it was set.
+          const { findAutoBaseline } = await import('../compare/auto-baseline.js');
+          const stored = (await findAutoBaseline(store, run)).record;
           if (stored && (await store.runs.get(stored.runId))) baseline = { name: stored.name, runId: stored.runId };
         }
         let comparison = null;

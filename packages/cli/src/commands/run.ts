@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import type { SuiteInput, WorkerTransportOptions } from '@swapbench/core';
 import type { ReportFormat } from '../output/format.js';
 import type { CliContext } from '../context.js';
+import { failedJsonOnUsageError, wantsJson, writeFailedJson } from '../failed-json.js';
 import { storeOption, withCliStore } from '../history/store-flag.js';
 import { addConnectionOptions, type ConnectionFlags, SERVER_KINDS } from '../connection-options.js';
 import { addReportOptions, type ReportFlags } from '../output/report-output.js';
@@ -29,22 +30,22 @@ export function makeRunCommand(ctx: CliContext): Command {
   addConnectionOptions(command, 'server kind (default: the registered host’s, else auto)');
   addSuiteOptions(command);
   addReportOptions(command);
-  return command
+  command
     .option('--baseline <auto|run|name>', 'after the run, compare it with this baseline (auto: the one of this host and suite)')
     .option('--fail-on-regression', 'exit 1 when the comparison with --baseline finds a regression')
     .option('--wait [seconds]', 'if another run holds the host (or it is busy), wait for it: up to this long, or as long as it takes')
     .option('--takeover', 'run even though the host is busy with requests that are not ours (they disturb the figures, and ours theirs)')
     .action(async (file: string | undefined, opts: RunFlags, command: Command) => {
-      const { reportFormat } = await import('../output/report-output.js');
-      const format = reportFormat(opts, opts.llamaBench ? 'llama-bench' : 'table');
       try {
-        await runAction(ctx, file, opts, command, format);
+        const { reportFormat } = await import('../output/report-output.js');
+        await runAction(ctx, file, opts, command, reportFormat(opts, opts.llamaBench ? 'llama-bench' : 'table'));
       } catch (err) {
-        // `--json` promises a result object on stdout whatever happens; the error still goes to stderr.
-        if (format === 'json') await writeFailedJson(ctx, err, opts.out);
+        if (wantsJson(opts)) await writeFailedJson(ctx, err, opts.out);
         throw err;
       }
     });
+  // `--json` promises a result object whatever happens, a command line commander refuses included.
+  return failedJsonOnUsageError(ctx, command);
 }
 
 async function runAction(ctx: CliContext, file: string | undefined, opts: RunFlags, command: Command, format: ReportFormat): Promise<void> {
@@ -135,17 +136,6 @@ async function connectCliRunners(command: Command, uri: string, transport: { clo
     await transport.close();
     throw err;
   }
-}
-
-/** `--json` when the run could not start: a result object all the same, `failed`, with the error's code and message. */
-async function writeFailedJson(ctx: CliContext, err: unknown, out: string | undefined): Promise<void> {
-  const { SwapbenchError } = await import('@swapbench/core/errors');
-  const { jsonText } = await import('../output/json.js');
-  const { emitReport } = await import('../output/report-output.js');
-  const code = SwapbenchError.is(err) ? err.code : 'UNKNOWN';
-  const message = err instanceof Error ? err.message : String(err);
-  const text = jsonText({ runId: null, status: 'failed', error: { code, message }, cells: [] });
-  await emitReport(ctx, text, out).catch(() => ctx.stdout.write(text));
 }
 
 /** `--wait [seconds]` in ms: absent 0, bare (no number) as long as it takes. */

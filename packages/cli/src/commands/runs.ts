@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import type { RunQuery, RunStatus, RunSummary } from '@swapbench/core';
+import type { RunQuery, RunStatus } from '@swapbench/core';
 import type { CliContext } from '../context.js';
 import { integerFlag } from '../flag-parsers.js';
 import { storeOption, withCliStore } from '../history/store-flag.js';
@@ -27,29 +27,23 @@ export function makeRunsCommand(ctx: CliContext): Command {
     .addOption(storeOption())
     .option('--json', 'print the runs as a JSON array on stdout')
     .action(async (opts: RunsFlags, command: Command) => {
-      const { hostQuery } = await import('../history/hosts.js');
+      const { hostQueries } = await import('../history/hosts.js');
+      const { listRuns } = await import('../history/list-runs.js');
       const query: RunQuery = {
-        ...(opts.host === undefined ? {} : hostQuery(opts.host)),
         ...(opts.model === undefined ? {} : { model: opts.model }),
         ...(opts.suite === undefined ? {} : { suiteName: opts.suite }),
         ...(opts.status === undefined ? {} : { status: opts.status }),
       };
+      const hosts = opts.host === undefined ? undefined : hostQueries(opts.host);
       await withCliStore(ctx, command, async ({ store, uri }) => {
-        const items: RunSummary[] = [];
-        let cursor: string | undefined;
-        // Page until the limit: a store may return shorter pages than asked.
-        do {
-          const page = await store.runs.list({ ...query, limit: opts.limit - items.length, ...(cursor ? { cursor } : {}) });
-          items.push(...page.items);
-          cursor = page.nextCursor;
-        } while (cursor !== undefined && items.length < opts.limit);
+        const { items, more } = await listRuns(store, query, opts.limit, hosts);
         if (opts.json) {
           const { jsonText } = await import('../output/json.js');
           ctx.stdout.write(jsonText(items));
           return;
         }
         if (items.length === 0) {
-          ctx.stderr.write(`no runs${Object.keys(query).length > 0 ? ' match' : ''} in ${uri}\n`);
+          ctx.stderr.write(`no runs${hosts || Object.keys(query).length > 0 ? ' match' : ''} in ${uri}\n`);
           return;
         }
         // The listing row has no cell count: read each run's record (aggregates only, never its samples).
@@ -70,7 +64,7 @@ export function makeRunsCommand(ctx: CliContext): Command {
         );
         const { renderRunsTable } = await import('../output/runs-table.js');
         ctx.stdout.write(renderRunsTable(rows.map((r, i) => ({ summary: r.summary, cells: r.cells, verdict: verdicts[i] }))));
-        if (cursor !== undefined) ctx.stderr.write(`the ${items.length} newest runs in ${uri}; --limit N shows more\n`);
+        if (more) ctx.stderr.write(`the ${items.length} newest runs in ${uri}; --limit N shows more\n`);
       });
     });
 }

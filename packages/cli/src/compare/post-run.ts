@@ -1,6 +1,7 @@
 /** `run --baseline`: the comparison of a finished run with its baseline, printed after the report. */
 import type { CompareResult, RunResult, Store } from '@swapbench/core';
-import { defaultBaselineName, loadCompared, resolveComparedRun } from './load.js';
+import { findAutoBaseline } from './auto-baseline.js';
+import { loadCompared, resolveComparedRun } from './load.js';
 
 /** What `--baseline` named, resolved before the run so a typo fails at once rather than after measuring. */
 export type BaselineTarget = { kind: 'auto' } | { kind: 'run'; runId: string };
@@ -12,7 +13,8 @@ export async function resolveBaselineFlag(store: Store, storeUri: string, given:
 
 /**
  * Compare `result` with its baseline. Returns the comparison, or null with a note saying why there is none
- * (no baseline yet for this host and suite, the run did not complete, the run is its own baseline).
+ * (no baseline yet for this host and suite, the run did not complete, the run is its own baseline). With
+ * `auto`, the note of a comparison names the baseline used: it may be stored under another name of the server.
  */
 export async function compareWithBaseline(
   store: Store,
@@ -21,11 +23,12 @@ export async function compareWithBaseline(
 ): Promise<{ comparison: CompareResult | null; note?: string }> {
   if (result.status !== 'completed') return { comparison: null, note: `not compared with a baseline: the run ended ${result.status}` };
   let baselineId: string;
+  let note: string | undefined;
   if (target.kind === 'auto') {
-    const name = defaultBaselineName(result);
-    const record = await store.baselines.get(name);
+    const { name, record, note: which } = await findAutoBaseline(store, result);
     if (!record) return { comparison: null, note: `no baseline "${name}" yet: swapbench baseline set ${result.runId} makes this run it` };
     baselineId = record.runId;
+    note = which;
   } else {
     baselineId = target.runId;
   }
@@ -33,5 +36,6 @@ export async function compareWithBaseline(
   const { compareRuns } = await import('@swapbench/core');
   const samples = [];
   for await (const s of store.runs.samples(result.runId)) if (s.phase === 'measured') samples.push(s);
-  return { comparison: compareRuns(await loadCompared(store, baselineId), { run: result, samples }) };
+  const comparison = compareRuns(await loadCompared(store, baselineId), { run: result, samples });
+  return note === undefined ? { comparison } : { comparison, note };
 }

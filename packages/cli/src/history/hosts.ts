@@ -59,9 +59,16 @@ export async function resolveHostFlag(store: Store, storeUri: string, value: str
   return { baseUrl, hostId: named.length === 1 ? named[0]!.id : undefined };
 }
 
-/** The filter of `runs --host`: a name matches the runs started through it, a URL the runs against it. */
-export function hostQuery(value: string): Pick<RunQuery, 'hostId' | 'baseUrl'> {
-  const given = value.trim();
+/**
+ * The filters of `runs --host`, any one of which matches. A base URL matches the runs against it. A URL
+ * without its scheme, as the `host` column shows it (`127.0.0.1:8080`), matches the runs against it over
+ * http or https. A name matches the runs started through it, and also (the column shows both alike) those
+ * against a server of that name on the default port (`http://gpu-box`).
+ */
+export function hostQueries(value: string): Array<Pick<RunQuery, 'hostId' | 'baseUrl'>> {
+  const given = normalizeBaseUrl(value);
   // Stored base URLs are redacted: match the same form.
-  return isHostName(given) ? { hostId: given } : { baseUrl: redactUrl(normalizeBaseUrl(given)) };
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(given)) return [{ baseUrl: redactUrl(given) }];
+  const byUrl = ['http', 'https'].map((scheme) => ({ baseUrl: redactUrl(`${scheme}://${given}`) }));
+  return isHostName(given) ? [{ hostId: given }, ...byUrl] : byUrl;
 }

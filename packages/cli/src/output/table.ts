@@ -64,7 +64,8 @@ export function renderErrors(errors: readonly ErrorSummary[]): string[] {
   const lines = ['Errors (each distinct error once; warmups and swaps included):'];
   for (const e of errors) {
     const status = e.status === undefined ? '' : ` HTTP ${e.status}`;
-    lines.push(`  ${e.count}× ${e.code}${status} in ${e.cells.map(cellName).join(', ')}`, `      ${redactUrlsIn(e.message)}`);
+    const where = [...e.cells.map(cellName), ...(e.beforeCells ?? []).map((m) => `${m} before its cells`)];
+    lines.push(`  ${e.count}× ${e.code}${status} in ${where.join(', ')}`, `      ${redactUrlsIn(e.message)}`);
   }
   return lines;
 }

@@ -41,6 +41,13 @@ export function createErrorTally(): ErrorTally {
         byKey.set(key, entry);
       }
       entry.count++;
+      if (sample.phase !== 'measured') {
+        // Not a cell's request: naming the one-stream cell it borrowed its sizes from would name a cell the
+        // grid may not have (a warmup cancelled before a c2-only grid read as "in … c1").
+        entry.beforeCells ??= [];
+        if (!entry.beforeCells.includes(sample.model)) entry.beforeCells.push(sample.model);
+        return;
+      }
       const cell: CellKey = {
         model: sample.model,
         promptTokens: sample.promptTokens,

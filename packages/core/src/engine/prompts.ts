@@ -114,7 +114,9 @@ export async function planPrompt(
         expectedTokens: overhead,
         method: 'tokenizer',
         // Exactly the fixed part is an exact hit (a 1-token completion prompt is just BOS), not a shortfall.
-        ...(overhead > target ? { note: `${target} tokens is below the fixed part of the prompt (${overhead} tokens)` } : {}),
+        ...(overhead > target
+          ? { note: `shorter than the fixed part of the prompt (${overhead} tokens): sent with ${overhead} tokens` }
+          : {}),
       };
     }
     // Words are about one token each; the loop corrects with the measured tokens-per-word ratio.

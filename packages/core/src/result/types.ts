@@ -21,8 +21,13 @@ export interface CellKey {
 export interface ErrorSummary extends SampleError {
   /** Failed requests with this code, status and message (warmups, cold starts and swaps included). */
   count: number;
-  /** The cells whose requests failed this way, in the order they first did. */
+  /** The cells whose measured requests failed this way, in the order they first did. */
   cells: CellKey[];
+  /**
+   * Models whose requests before their cells (cold start, swaps, warmup) failed this way: those run at one
+   * stream on the first cell's sizes, a cell the grid may not have. Absent when none did.
+   */
+  beforeCells?: string[];
 }
 
 /** Distribution of one metric. Fields are null when there was nothing to measure. */

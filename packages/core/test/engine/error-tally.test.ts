@@ -34,6 +34,17 @@ describe('the error tally', () => {
     ]);
   });
 
+  it('lists a failed warmup, cold start or swap under its model, not under the one-stream cell it borrowed its sizes from', () => {
+    const tally = createErrorTally();
+    tally.add({ ...failed('cut'), phase: 'warmup' });
+    tally.add({ ...failed('cut'), phase: 'swap', model: 'n' });
+    tally.add({ ...failed('cut'), phase: 'warmup' });
+    tally.add(failed('cut', 2));
+    expect(tally.summary()).toEqual([
+      expect.objectContaining({ message: 'cut', count: 4, cells: [expect.objectContaining({ concurrency: 2 })], beforeCells: ['m', 'n'] }),
+    ]);
+  });
+
   it('stays bounded when every request fails with its own message, and still counts every failure', () => {
     const tally = createErrorTally();
     for (let i = 0; i < 10_000; i++) tally.add(failed(`request ${i} failed after ${i * 1.5} ms`, 1 + (i % 3)));

@@ -16,7 +16,7 @@ describe('planPrompt', () => {
   it('says so when the asked size is below the fixed part', async () => {
     const plan = await planPrompt(withFixedPart(3), 'completion', 1, false, 7);
     expect(plan.expectedTokens).toBe(3);
-    expect(plan.note).toBe('1 tokens is below the fixed part of the prompt (3 tokens)');
+    expect(plan.note).toBe('shorter than the fixed part of the prompt (3 tokens): sent with 3 tokens');
   });
 
   it('hits larger sizes exactly with the tokenizer', async () => {

@@ -191,6 +191,8 @@ function cellsTable(cells: CellResult[], comparison: CompareResult | null): HTML
 
 /** Every metric that did not stay unchanged, with its change and interval. */
 function verdictTable(comparison: CompareResult): HTMLElement {
+  const cellLabel = (c: { model: string; promptTokens: number; maxTokens: number; concurrency: number }) =>
+    `${c.model} pp${c.promptTokens} tg${c.maxTokens} c${c.concurrency}`;
   const rows = comparison.cells.flatMap((cell) =>
     cell.metrics
       .filter((m) => m.verdict !== 'unchanged')
@@ -198,7 +200,7 @@ function verdictTable(comparison: CompareResult): HTMLElement {
         h(
           'tr',
           { class: `v-${m.verdict}` },
-          h('td', {}, `${cell.model} pp${cell.promptTokens} tg${cell.maxTokens} c${cell.concurrency}`),
+          h('td', {}, cellLabel(cell)),
           h('td', {}, m.metric),
           h('td', {}, num(m.baseline, 2)),
           h('td', {}, num(m.candidate, 2)),
@@ -210,14 +212,19 @@ function verdictTable(comparison: CompareResult): HTMLElement {
       ),
   );
   const unmatched = [
-    ...comparison.unmatched.baseline.map((c) => `only in the baseline: ${keyOf(c)}`),
-    ...comparison.unmatched.candidate.map((c) => `only in this run: ${keyOf(c)}`),
+    ...comparison.unmatched.baseline.map((c) => `only in the baseline: ${cellLabel(c)}`),
+    ...comparison.unmatched.candidate.map((c) => `only in this run: ${cellLabel(c)}`),
   ];
   return h(
     'div',
     {},
     rows.length === 0
-      ? h('p', { class: 'muted' }, 'Every metric of every cell is unchanged.')
+      ? h(
+          'p',
+          { class: 'muted' },
+          // With no cell in both runs nothing was compared: saying "unchanged" would claim a result.
+          comparison.cells.length === 0 ? 'No cell is in both runs: nothing was compared.' : 'Every metric of every cell is unchanged.',
+        )
       : h(
           'table',
           { class: 'verdicts' },
@@ -246,7 +253,10 @@ function errorsList(run: RunResult): HTMLElement {
         h(
           'div',
           { class: 'muted' },
-          `cells: ${e.cells.map((c) => `${c.model} pp${c.promptTokens} tg${c.maxTokens} c${c.concurrency}`).join(', ')}`,
+          `cells: ${[
+            ...e.cells.map((c) => `${c.model} pp${c.promptTokens} tg${c.maxTokens} c${c.concurrency}`),
+            ...(e.beforeCells ?? []).map((m) => `${m} before its cells`),
+          ].join(', ')}`,
         ),
       ),
     ),

@@ -6,7 +6,15 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createMemoryStore, parseSuite, type RunResult, runBenchSuite } from '@swapbench/core';
+import {
+  type CompareResult,
+  compareRuns,
+  createMemoryStore,
+  parseSuite,
+  type RunResult,
+  runBenchSuite,
+  type Sample,
+} from '@swapbench/core';
 import { startSimulator } from '@swapbench/core/simulator';
 import { connectLlamaTransport } from '@swapbench/core/transports/llama';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -15,6 +23,8 @@ import { HAVE_CHROMIUM, launchChromium } from './browser.js';
 
 const HOSTILE = '</script><script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2"> \u2028 <!--';
 let run: RunResult;
+/** `run` compared with a run of another cell (c2): no cell is in both. */
+let disjoint: CompareResult;
 let dir: string;
 
 beforeAll(async () => {
@@ -33,6 +43,13 @@ beforeAll(async () => {
       warmup: 0,
     });
     run = await runBenchSuite(suite, { transport, store });
+    const other = await runBenchSuite({ ...suite, concurrency: [2] }, { transport, store });
+    const samples = async (id: string): Promise<Sample[]> => {
+      const out: Sample[] = [];
+      for await (const s of store.runs.samples(id)) out.push(s);
+      return out;
+    };
+    disjoint = compareRuns({ run: other, samples: await samples(other.runId) }, { run, samples: await samples(run.runId) });
   } finally {
     await transport.close();
     await sim.close();
@@ -65,6 +82,27 @@ it.skipIf(!HAVE_CHROMIUM)('a server message full of markup shows as text, and no
     expect(await page.textContent('.errors li .muted')).toBe('cells: m pp16 tg8 c1');
     expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await page.locator('img').count()).toBe(0);
+  } finally {
+    await chrome.close();
+  }
+});
+
+it.skipIf(!HAVE_CHROMIUM)('against a baseline with no cell in common, the verdicts say nothing was compared', async () => {
+  expect(disjoint.cells).toHaveLength(0);
+  const file = join(dir, 'disjoint.html');
+  await writeFile(file, await renderReportHtml({ run, comparison: disjoint, baseline: { name: 'other', runId: disjoint.baseline.runId } }));
+  const chrome = await launchChromium({ offline: true });
+  try {
+    const page = await chrome.context.newPage();
+    await page.goto(pathToFileURL(file).href);
+    await page.waitForSelector('.chart canvas');
+    // The page's paragraphs: not the inline scripts, whose text holds every message the page can show.
+    const text = await page.$$eval('p', (ps) => ps.map((p) => p.textContent).join('\n'));
+    expect(text).toContain('No cell is in both runs: nothing was compared.');
+    expect(text).not.toContain('Every metric of every cell is unchanged.');
+    // Cells named as the cells table names them, not by an internal key.
+    expect(text).toContain('only in this run: m pp16 tg8 c1');
+    expect(text).toContain('only in the baseline: m pp16 tg8 c2');
   } finally {
     await chrome.close();
   }

@@ -184,7 +184,7 @@ export class HttpClient {
 
   /** The error for a non-2xx answer with body `text`; an unknown model's error names the models there are. */
   async failure(status: number, request: HttpRequest, text: string): Promise<HttpStatusError> {
-    const error = statusError(status, this.url(request.path), text, request.model, this.options.errorRules ?? {});
+    const error = statusError(status, this.url(request.path), text, request.model, this.options.errorRules ?? {}, request.path);
     const list = this.options.availableModels;
     if (error instanceof ModelNotFoundError && list) {
       // Best effort: the error stands either way.

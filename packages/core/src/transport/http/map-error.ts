@@ -25,6 +25,11 @@ export interface StatusErrorRules {
   notModelNotFound?: RegExp;
   /** Messages of a 503 that mean the server is still loading its model. */
   loading?: RegExp;
+  /**
+   * What a plain HttpStatusError from `path` may mean beyond its status (a route this server lacks, so it
+   * may be another kind of server): appended to the message in parentheses. `message`: the server's own.
+   */
+  routeHint?: ((status: number, path: string, message: string) => string | undefined) | undefined;
 }
 
 /** Where a request was when it failed: waiting for the answer's headers, or reading its body. */
@@ -89,20 +94,23 @@ export function mapRequestError(err: unknown, context: MapErrorContext): unknown
   return err;
 }
 
-/** The error for a non-2xx answer from `url`, carrying the server's own message. */
+/** The error for a non-2xx answer from `url` (the route `path` below the base URL), carrying the server's own message. */
 export function statusError(
   status: number,
   url: string,
   body: string,
   model: string | undefined,
   rules: StatusErrorRules,
+  path?: string,
 ): HttpStatusError {
   const message = serverMessage(body);
   if (status === 503 && rules.loading?.test(message ?? body)) return new ServerLoadingError(url, body);
   if (model !== undefined && (status === 404 || status === 400) && isModelNotFound(message ?? '', rules)) {
     return new ModelNotFoundError(model, url, body, [], status);
   }
-  return new HttpStatusError(status, url, body, message ? { message: `HTTP ${status} from ${url}: ${message}` } : {});
+  const error = new HttpStatusError(status, url, body, message ? { message: `HTTP ${status} from ${url}: ${message}` } : {});
+  const hint = path === undefined ? undefined : rules.routeHint?.(status, path, message ?? body);
+  return hint ? new HttpStatusError(status, url, body, { message: `${error.message} (${hint})` }) : error;
 }
 
 function isModelNotFound(message: string, rules: StatusErrorRules): boolean {
