@@ -96,6 +96,7 @@ export {
   type HostLease,
   type HostPurpose,
 } from './host-access/index.js';
+export { type AutoBaseline, defaultBaselineName, findAutoBaseline } from './compare/baseline-names.js';
 export { compareRuns } from './compare/compare-runs.js';
 export { METRIC_NAMES } from './compare/metrics.js';
 export type {

@@ -146,6 +146,21 @@ it('GET /runs/:id compares with the baseline of its suite and host', async () =>
   expect((await h.app.inject({ method: 'DELETE', url: '/api/bench/baselines/small@sim' })).statusCode).toBe(404);
 });
 
+it('GET /runs/:id finds the baseline set under another name of the same server, as the CLI does', async () => {
+  h = await harness();
+  const base = (await startRun(h, { host: 'sim', suite: SMALL_SUITE })).json().runId;
+  await finish(h, base);
+  expect((await h.app.inject({ method: 'PUT', url: '/api/bench/baselines/small@sim', payload: { runId: base } })).statusCode).toBe(200);
+  // A second name for the same URL: runs through it are named `small@sim2`, and no baseline has that name.
+  const sim = (await h.store.hosts.get('sim'))!;
+  await h.store.hosts.put({ ...sim, id: 'sim2' });
+  const cand = (await startRun(h, { host: 'sim2', suite: SMALL_SUITE })).json().runId;
+  await finish(h, cand);
+  const detail = (await h.app.inject({ method: 'GET', url: `/api/bench/runs/${cand}` })).json();
+  expect(detail.baseline).toEqual({ name: 'small@sim', runId: base });
+  expect(detail.comparison.baseline.runId).toBe(base);
+});
+
 it('a suite with worker threads runs on them with the default transport (202, then completed and stored)', async () => {
   h = await harness();
   const res = await startRun(h, { host: 'sim', suite: { ...SMALL_SUITE, concurrency: [2], workers: 2 } });

@@ -46,7 +46,7 @@ export function makeReportCommand(ctx: CliContext): Command {
           baseline = { name: (await store.baselines.get(opts.baseline.trim())) ? opts.baseline.trim() : id, runId: id };
         } else {
           // The baseline of the run's server and suite, under whichever of the server's names it was set.
-          const { findAutoBaseline } = await import('../compare/auto-baseline.js');
+          const { findAutoBaseline } = await import('@swapbench/core');
           const stored = (await findAutoBaseline(store, run)).record;
           if (stored && (await store.runs.get(stored.runId))) baseline = { name: stored.name, runId: stored.runId };
         }

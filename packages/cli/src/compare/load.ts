@@ -1,20 +1,7 @@
 /** Reading the two sides of a comparison from the store: by baseline name, run id or id prefix. */
 import type { ComparedInput, RunResult, Sample, Store } from '@swapbench/core';
-import { redactUrl } from '@swapbench/core';
 
-/**
- * The default baseline name of a run: its host (registered name, else the base URL's host and port) and its
- * suite, `nightly@gpu-box`. One host and suite have one current baseline. No `/`: the file store keeps a
- * baseline as a file named after it.
- */
-export function defaultBaselineName(run: Pick<RunResult, 'host' | 'suite'>): string {
-  const host =
-    run.host.id ??
-    redactUrl(run.host.baseUrl)
-      .replace(/^https?:\/\//i, '')
-      .replace(/\/+$/, '');
-  return `${run.suite.name}@${host}`;
-}
+export { defaultBaselineName } from '@swapbench/core';
 
 /** A run and its samples, read in full. */
 export async function loadCompared(store: Store, runId: string): Promise<ComparedInput> {

@@ -1,6 +1,6 @@
 /** `run --baseline`: the comparison of a finished run with its baseline, printed after the report. */
 import type { CompareResult, RunResult, Store } from '@swapbench/core';
-import { findAutoBaseline } from './auto-baseline.js';
+import { findAutoBaseline } from '@swapbench/core';
 import { loadCompared, resolveComparedRun } from './load.js';
 
 /** What `--baseline` named, resolved before the run so a typo fails at once rather than after measuring. */

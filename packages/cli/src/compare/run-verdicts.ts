@@ -1,6 +1,6 @@
 /** The `vs base` column of `swapbench runs`: each run's verdict against the baseline that was current for it. */
 import type { BaselineRecord, ComparedInput, RunResult, Store } from '@swapbench/core';
-import { findAutoBaseline } from './auto-baseline.js';
+import { findAutoBaseline } from '@swapbench/core';
 import { defaultBaselineName, loadCompared } from './load.js';
 import { VERDICT_SHORT } from './render.js';
 

@@ -175,14 +175,14 @@ async function storedSuite(store: Store, name: string) {
 }
 
 /**
- * The run against its baseline: the one named, else `<suite>@<host>` as the CLI names it. Nothing to compare
- * while it runs, when it is the baseline itself, or when no such baseline is stored.
+ * The run against its baseline: the one named, else the baseline of its server and suite as the CLI finds it
+ * (`<suite>@<host>`, or under another name of the same server). Nothing to compare while it runs, when it is
+ * the baseline itself, or when no such baseline is stored.
  */
 async function againstBaseline(store: Store, run: RunResult, name: string | undefined) {
   const none = { baseline: null, comparison: null };
-  const host = run.host.id ?? run.host.baseUrl.replace(/^https?:\/\//i, '').replace(/\/+$/, '');
-  const baselineName = name ?? `${run.suite.name}@${host}`;
-  const baseline = await store.baselines.get(baselineName);
+  const { findAutoBaseline } = await import('@swapbench/core');
+  const baseline = name === undefined ? (await findAutoBaseline(store, run)).record : await store.baselines.get(name);
   if (!baseline) {
     if (name !== undefined) throw new HttpError(404, 'NOT_FOUND', `baseline ${JSON.stringify(name)} not found`);
     return none;

@@ -1,8 +1,27 @@
-/** `--baseline auto`: the baseline of a run's server and suite, under whichever of the server's names it was set. */
-import type { BaselineRecord, RunResult, Store } from '@swapbench/core';
-import { redactUrl } from '@swapbench/core';
-import { normalizeBaseUrl } from '../history/hosts.js';
-import { defaultBaselineName } from './load.js';
+/**
+ * A run's baseline names: the default one (`<suite>@<host>`), and the lookup of the baseline of its server and
+ * suite under whichever of the server's names it was set (the CLI's `--baseline auto`, the dashboard's run view).
+ */
+import type { RunResult } from '../result/types.js';
+import type { BaselineRecord, Store } from '../store/store.js';
+import { redactUrl } from '../util/redact-url.js';
+
+/**
+ * The default baseline name of a run: its host (registered name, else the base URL's host and port) and its
+ * suite, `nightly@gpu-box`. One host and suite have one current baseline. No `/`: the file store keeps a
+ * baseline as a file named after it.
+ */
+export function defaultBaselineName(run: Pick<RunResult, 'host' | 'suite'>): string {
+  const host =
+    run.host.id ??
+    redactUrl(run.host.baseUrl)
+      .replace(/^https?:\/\//i, '')
+      .replace(/\/+$/, '');
+  return `${run.suite.name}@${host}`;
+}
+
+/** A base URL as typed, without surrounding space or trailing slashes. */
+const normalizeBaseUrl = (url: string): string => url.trim().replace(/\/+$/, '');
 
 /** What the automatic lookup found for a run. */
 export interface AutoBaseline {
