@@ -1,27 +1,27 @@
 /** `swapbench init` (a suite file to start from, sized for the server with `--host`) and `swapbench models`. */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '@swapbench/core/simulator';
+import { describe, expect, it } from 'vitest';
+import { startSimulator } from '@swapbench/core/simulator';
 import { runCli } from './run-cli.js';
+import { useTinyServer } from './tiny-server.js';
 
-let sim: Simulator;
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'swapbench-init-'));
-  sim = await startSimulator({
-    mode: 'llama-server',
-    seed: 3,
-    models: [{ name: 'tiny', promptTps: 20_000, genTps: 2_000, ttftMs: 2, slots: 4, loadMs: 0 }],
-  });
-});
-afterAll(async () => {
-  await sim.close();
-  await rm(dir, { recursive: true, force: true });
-});
+const env = useTinyServer('swapbench-init-');
 
 const quick = ['--prompt-tokens', '32,64', '--max-tokens', '8', '--concurrency', '1,2', '--repetitions', '1', '--warmup', '0'];
+
+/** `swapbench init <name> --host <url>` in the test folder (exit 0): the file and what it holds. */
+async function initAgainst(name: string, url: string): Promise<{ file: string; text: string; stderr: string }> {
+  const file = join(env.dir, name);
+  const init = await runCli(['init', file, '--host', url]);
+  expect(init.code, init.stderr).toBe(0);
+  return { file, text: await readFile(file, 'utf8'), stderr: init.stderr };
+}
+
+/** The grid fields of a written suite file, each on its own line as written. */
+function expectGrid(text: string, fields: Record<string, string>): void {
+  for (const [field, value] of Object.entries(fields)) expect(text).toContain(`\n${field}: ${value}\n`);
+}
 
 /** The comment lines right above `field:` in a suite file, as one line of text. */
 function commentAbove(text: string, field: string): string {
@@ -34,8 +34,8 @@ function commentAbove(text: string, field: string): string {
 
 describe('swapbench init and models', () => {
   it('init writes a commented suite that runs as written (models from --host), and never overwrites one', async () => {
-    const file = join(dir, 'init.yaml');
-    const first = await runCli(['init', file, '--host', sim.url]);
+    const file = join(env.dir, 'init.yaml');
+    const first = await runCli(['init', file, '--host', env.sim.url]);
     expect(first.code).toBe(0);
     const text = await readFile(file, 'utf8');
     expect(text).toContain('models: ["tiny"]');
@@ -49,7 +49,7 @@ describe('swapbench init and models', () => {
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('exists already (--force overwrites it)');
     // The template is a valid suite: only the sizes are made small for the test.
-    const run = await runCli(['run', file, '--host', sim.url, ...quick, '--json']);
+    const run = await runCli(['run', file, '--host', env.sim.url, ...quick, '--json']);
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout).suite.name).toBe('my-suite');
   });
@@ -59,14 +59,9 @@ describe('swapbench init and models', () => {
     const small = await startSimulator({ mode: 'llama-server', seed: 3, models: [{ name: 'tiny', ...fast, slots: 2, ctxSize: 1024 }] });
     const single = await startSimulator({ mode: 'llama-server', seed: 3, models: [{ name: 'one', ...fast, slots: 1, ctxSize: 400 }] });
     try {
-      const file = join(dir, 'sized.yaml');
-      const init = await runCli(['init', file, '--host', small.url]);
-      expect(init.code).toBe(0);
-      expect(init.stderr).toContain('sized for its context of 1024 tokens per slot and its 2 slots');
-      const text = await readFile(file, 'utf8');
-      expect(text).toContain('\npromptTokens: [512, 896]\n');
-      expect(text).toContain('\nmaxTokens: [128]\n');
-      expect(text).toContain('\nconcurrency: [1, 2]\n');
+      const { file, text, stderr } = await initAgainst('sized.yaml', small.url);
+      expect(stderr).toContain('sized for its context of 1024 tokens per slot and its 2 slots');
+      expectGrid(text, { promptTokens: '[512, 896]', maxTokens: '[128]', concurrency: '[1, 2]' });
       // Each value says why it was chosen, in the comment above it.
       expect(commentAbove(text, 'promptTokens')).toContain(
         "Sized for the server's context of 1024 tokens per slot (n_ctx): a prompt and its output share it, so the longest prompt is 1024 − 128 = 896.",
@@ -78,12 +73,8 @@ describe('swapbench init and models', () => {
       expect(JSON.parse(run.stdout).suite).toMatchObject({ models: ['tiny'], promptTokens: [512, 896], concurrency: [1, 2] });
 
       // One slot and a tiny context: a shorter output leaves the prompt room, and concurrency 1 alone.
-      const one = join(dir, 'one-slot.yaml');
-      expect((await runCli(['init', one, '--host', single.url])).code).toBe(0);
-      const oneText = await readFile(one, 'utf8');
-      expect(oneText).toContain('\npromptTokens: [300]\n');
-      expect(oneText).toContain('\nmaxTokens: [100]\n');
-      expect(oneText).toContain('\nconcurrency: [1]\n');
+      const { file: one, text: oneText } = await initAgainst('one-slot.yaml', single.url);
+      expectGrid(oneText, { promptTokens: '[300]', maxTokens: '[100]', concurrency: '[1]' });
       expect(commentAbove(oneText, 'concurrency')).toMatch(/The server has 1 slot \(llama-server -np\).*: 1 is all it runs at once;/);
       const oneRun = await runCli(['run', one, '--host', single.url, '--json']);
       expect(oneRun.code).toBe(0);
@@ -104,13 +95,9 @@ describe('swapbench init and models', () => {
       ],
     });
     try {
-      const file = join(dir, 'swap.yaml');
-      const init = await runCli(['init', file, '--host', swap.url]);
-      expect(init.code).toBe(0);
-      const text = await readFile(file, 'utf8');
+      const { text } = await initAgainst('swap.yaml', swap.url);
       expect(text).toContain('models: ["a", "b"]');
-      expect(text).toContain('\npromptTokens: [512, 1920]\n');
-      expect(text).toContain('\nconcurrency: [1, 3]\n');
+      expectGrid(text, { promptTokens: '[512, 1920]', concurrency: '[1, 3]' });
       expect(commentAbove(text, 'promptTokens')).toContain(
         'The server described 1 of its 2 models (llama-swap: the loaded ones); a run checks the others when it loads them.',
       );
@@ -122,19 +109,19 @@ describe('swapbench init and models', () => {
   });
 
   it('models with a --kind the server is not: exit 4, saying it may be another kind and how to detect it', async () => {
-    const { code, stderr } = await runCli(['models', '--host', sim.url, '--kind', 'llama-swap']);
+    const { code, stderr } = await runCli(['models', '--host', env.sim.url, '--kind', 'llama-swap']);
     expect(code).toBe(4);
     expect(stderr).toContain(
-      `HTTP 404 from ${sim.url}/running: File Not Found (the server does not answer /running, which llama-swap does, so it may not be llama-swap: --kind auto (the default) detects what it is)`,
+      `HTTP 404 from ${env.sim.url}/running: File Not Found (the server does not answer /running, which llama-swap does, so it may not be llama-swap: --kind auto (the default) detects what it is)`,
     );
   });
 
   it('models lists what the server offers', async () => {
-    const text = await runCli(['models', '--host', sim.url]);
+    const text = await runCli(['models', '--host', env.sim.url]);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('llama-server at');
     expect(text.stdout).toMatch(/^ {2}tiny/m);
-    const json = await runCli(['models', '--host', sim.url, '--json']);
+    const json = await runCli(['models', '--host', env.sim.url, '--json']);
     expect(JSON.parse(json.stdout)).toMatchObject({ kind: 'llama-server', models: [{ id: 'tiny' }] });
     const noScheme = await runCli(['models', '--host', 'localhost:8080']);
     expect(noScheme.code).toBe(2);

@@ -1,31 +1,18 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '@swapbench/core/simulator';
+import { describe, expect, it } from 'vitest';
+import { startSimulator } from '@swapbench/core/simulator';
 import { runCli } from './run-cli.js';
+import { useTinyServer } from './tiny-server.js';
 
-let sim: Simulator;
-let dir: string;
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'swapbench-quick-'));
-  sim = await startSimulator({
-    mode: 'llama-server',
-    seed: 3,
-    models: [{ name: 'tiny', promptTps: 20_000, genTps: 2_000, ttftMs: 2, slots: 4, loadMs: 0 }],
-  });
-});
-afterAll(async () => {
-  await sim.close();
-  await rm(dir, { recursive: true, force: true });
-});
+const env = useTinyServer('swapbench-quick-');
 
 const quick = ['--prompt-tokens', '32,64', '--max-tokens', '8', '--concurrency', '1,2', '--repetitions', '1', '--warmup', '0'];
 
 describe('swapbench run without a suite file', () => {
   it('measures the grid the flags describe, on the server’s one model', async () => {
-    const { code, stdout, stderr } = await runCli(['run', '--host', sim.url, ...quick, '--json']);
+    const { code, stdout, stderr } = await runCli(['run', '--host', env.sim.url, ...quick, '--json']);
     expect(stderr).not.toMatch(/at .*\.js:\d+/);
     expect(code).toBe(0);
     const result = JSON.parse(stdout);
@@ -39,34 +26,34 @@ describe('swapbench run without a suite file', () => {
   });
 
   it('lets flags override a suite file, and names the flag when its value is bad', async () => {
-    const file = join(dir, 'suite.yaml');
+    const file = join(env.dir, 'suite.yaml');
     await writeFile(
       file,
       'name: from-file\nmodels: [tiny]\npromptTokens: [16]\nmaxTokens: [4]\nconcurrency: [1]\nrepetitions: 1\nwarmup: 0\n',
     );
-    const ok = await runCli(['run', file, '--host', sim.url, '--max-tokens', '6', '--json']);
+    const ok = await runCli(['run', file, '--host', env.sim.url, '--max-tokens', '6', '--json']);
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout).suite).toMatchObject({ name: 'from-file', promptTokens: [16], maxTokens: [6] });
 
-    const bad = await runCli(['run', file, '--host', sim.url, '--concurrency', '1,x']);
+    const bad = await runCli(['run', file, '--host', env.sim.url, '--concurrency', '1,x']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--concurrency: must be whole numbers');
-    const tooBig = await runCli(['run', file, '--host', sim.url, '--max-tokens', '99999999']);
+    const tooBig = await runCli(['run', file, '--host', env.sim.url, '--max-tokens', '99999999']);
     expect(tooBig.code).toBe(2);
     expect(tooBig.stderr).toMatch(/--max-tokens.*must be at most/);
   });
 
   it('takes what a suite file leaves out from the flags (--models), and names the flag or the file that is wrong', async () => {
-    const file = join(dir, 'no-models.yaml');
+    const file = join(env.dir, 'no-models.yaml');
     await writeFile(file, 'name: no-models\npromptTokens: [16]\nmaxTokens: [4]\nconcurrency: [1]\nrepetitions: 1\nwarmup: 0\n');
-    const ok = await runCli(['run', file, '--host', sim.url, '--models', 'tiny', '--json']);
+    const ok = await runCli(['run', file, '--host', env.sim.url, '--models', 'tiny', '--json']);
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout).suite).toMatchObject({ name: 'no-models', models: ['tiny'], maxTokens: [4] });
-    const twice = await runCli(['run', file, '--host', sim.url, '--models', 'tiny,tiny']);
+    const twice = await runCli(['run', file, '--host', env.sim.url, '--models', 'tiny,tiny']);
     expect(twice.code).toBe(2);
     expect(twice.stderr).toContain('--models: repeats the model "tiny"');
     expect(twice.stderr).not.toContain('no-models.yaml');
-    const without = await runCli(['run', file, '--host', sim.url]);
+    const without = await runCli(['run', file, '--host', env.sim.url]);
     expect(without.code).toBe(2);
     expect(without.stderr).toContain('no-models.yaml: models: is missing (expected array)');
   });
@@ -118,10 +105,10 @@ describe('swapbench run without a suite file', () => {
   });
 
   it('-p/-n/-r only go with --llama-bench, and --json does not go with another --format', async () => {
-    const p = await runCli(['run', '--host', sim.url, '-p', '512']);
+    const p = await runCli(['run', '--host', env.sim.url, '-p', '512']);
     expect(p.code).toBe(2);
     expect(p.stderr).toContain('-p: only goes with --llama-bench');
-    const both = await runCli(['run', '--host', sim.url, '--json', '--format', 'md']);
+    const both = await runCli(['run', '--host', env.sim.url, '--json', '--format', 'md']);
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('--json: does not go with --format md');
     // --json was given: its result object all the same.
@@ -131,7 +118,7 @@ describe('swapbench run without a suite file', () => {
 
 describe('report formats', () => {
   it('md, csv and the table carry the same cells; --out writes the file', async () => {
-    const json = JSON.parse((await runCli(['run', '--host', sim.url, ...quick, '--json'])).stdout);
+    const json = JSON.parse((await runCli(['run', '--host', env.sim.url, ...quick, '--json'])).stdout);
     const runId: string = json.runId;
 
     const md = await runCli(['show', runId, '--format', 'md']);
@@ -140,7 +127,7 @@ describe('report formats', () => {
     expect(mdRows).toHaveLength(4);
     expect(md.stdout).toMatch(/\| model\s+\| pp tokens\s+\|/);
 
-    const out = join(dir, 'cells.csv');
+    const out = join(env.dir, 'cells.csv');
     const csv = await runCli(['show', runId, '--format', 'csv', '--out', out]);
     expect(csv.code).toBe(0);
     expect(csv.stdout).toBe('');
@@ -156,13 +143,13 @@ describe('report formats', () => {
     expect(table.stdout).toMatch(/^model\s+pp\s+tg\s+conc/m);
     expect(table.stdout).toContain('pp = prompt tokens, tg = tokens generated');
 
-    const noDir = await runCli(['show', runId, '--out', join(dir, 'missing', 'x.md')]);
+    const noDir = await runCli(['show', runId, '--out', join(env.dir, 'missing', 'x.md')]);
     expect(noDir.stderr).toContain('--out:');
     expect(noDir.code).toBe(2);
   });
 
   it('--llama-bench runs llama-bench’s tests and prints its table', async () => {
-    const { code, stdout, stderr } = await runCli(['run', '--host', sim.url, '--llama-bench', '-p', '64', '-n', '16', '-r', '2']);
+    const { code, stdout, stderr } = await runCli(['run', '--host', env.sim.url, '--llama-bench', '-p', '64', '-n', '16', '-r', '2']);
     expect(stderr).not.toMatch(/at .*\.js:\d+/);
     expect(code).toBe(0);
     const lines = stdout.trim().split('\n');
