@@ -205,6 +205,7 @@ function resolveOptions(o: CompareOptions): Resolved {
 
 function warningsFor(b: RunResult, c: RunResult, matched: number): string[] {
   const out: string[] = [];
+  if (b.runId === c.runId) out.push(`the baseline and the candidate are the same run (${b.runId}): each metric is compared with itself`);
   for (const [side, run] of [
     ['baseline', b],
     ['candidate', c],

@@ -134,6 +134,14 @@ describe('compareRuns on synthetic samples', () => {
     ]);
   });
 
+  it('says when the baseline and the candidate are the same run', () => {
+    const run = syntheticRun('b', 1, [{}]);
+    expect(compareRuns(run, run).warnings).toEqual([
+      `the baseline and the candidate are the same run (${run.run.runId}): each metric is compared with itself`,
+    ]);
+    expect(compareRuns(run, syntheticRun('c', 2, [{}])).warnings).toEqual([]);
+  });
+
   it('is inconclusive overall when no cell matches', () => {
     const r = compareRuns(syntheticRun('b', 1, [{}]), syntheticRun('c', 2, [{ model: 'other' }]));
     expect(r.verdict).toBe('inconclusive');
