@@ -44,11 +44,14 @@ export function capIssues(issues: readonly ConfigIssue[], max: number = SUITE_LI
   return [...issues.slice(0, max), { path: '', message: `and ${formatCount(rest)} more problem${rest === 1 ? '' : 's'}` }];
 }
 
-/** The known name within edit distance 2 of `name` (case ignored), if exactly one is closest. */
+/**
+ * The known name closest to `name` (case ignored): within edit distance 2, or 1 for a name of four letters or
+ * fewer (two edits of `foo` make `slo`, which is no typo of it).
+ */
 function closest(name: string, known: readonly string[]): string | undefined {
   if (name.length > 64) return undefined;
   let best: string | undefined;
-  let bestDistance = 3;
+  let bestDistance = name.length <= 4 ? 2 : 3;
   for (const candidate of known) {
     const d = editDistance(name.toLowerCase(), candidate.toLowerCase());
     if (d < bestDistance) [best, bestDistance] = [candidate, d];

@@ -98,6 +98,9 @@ describe('the size of the whole run', () => {
 describe('unknown fields and the number of problems', () => {
   it('names an unknown field and the closest known one', () => {
     expect(problems({ concurency: [1] })).toEqual(['concurency: unknown field (did you mean concurrency?)']);
+    // A short name two edits from a field is no typo of it.
+    expect(problems({ foo: 1 })[0]).toMatch(/^foo: unknown field; the fields are name, models, /);
+    expect(problems({ slp: {} })[0]).toBe('slp: unknown field (did you mean slo?)');
     expect(problems({ zzz: 1 })[0]).toMatch(/^zzz: unknown field; the fields are name, models, /);
   });
 
