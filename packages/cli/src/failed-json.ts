@@ -26,6 +26,16 @@ export async function writeFailedJson(ctx: CliContext, err: unknown, out: string
   await emitReport(ctx, text, out).catch(() => ctx.stdout.write(text));
 }
 
+/** Run `action`; when it fails and the flags ask for JSON, the failed result object goes out before the error does. */
+export async function orFailedJson(ctx: CliContext, flags: ReportFlags, action: () => Promise<void>): Promise<void> {
+  try {
+    await action();
+  } catch (err) {
+    if (wantsJson(flags)) await writeFailedJson(ctx, err, flags.out);
+    throw err;
+  }
+}
+
 /** Have `command` write the failed result object also when commander refuses its command line with `--json` in it. */
 export function failedJsonOnUsageError(ctx: CliContext, command: Command): Command {
   return onUsageError(command, async (args, err) => {

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import { failedJsonOnUsageError, wantsJson, writeFailedJson } from '../failed-json.js';
+import { failedJsonOnUsageError, orFailedJson } from '../failed-json.js';
 import { integerFlag } from '../flag-parsers.js';
 import { type CliStore, storeOption, withCliStore } from '../history/store-flag.js';
 import { addReportOptions, checkOutFile, type ReportFlags, reportFormat } from '../output/report-output.js';
@@ -25,13 +25,8 @@ export function makeDemoCommand(ctx: CliContext): Command {
     .option('--seed <n>', 'simulator seed', integerFlag('--seed', 0), 1)
     .addOption(storeOption());
   addReportOptions(command).action(async (opts: DemoFlags, command: Command) => {
-    try {
-      // The store first: one that cannot be opened stops the demo before the simulator starts.
-      await withCliStore(ctx, command, (opened) => runDemo(ctx, opts, opened));
-    } catch (err) {
-      if (wantsJson(opts)) await writeFailedJson(ctx, err, opts.out);
-      throw err;
-    }
+    // The store first: one that cannot be opened stops the demo before the simulator starts.
+    await orFailedJson(ctx, opts, () => withCliStore(ctx, command, (opened) => runDemo(ctx, opts, opened)));
   });
   // The report flags' promise, as `run` keeps it: with `--json`, a result object whatever happens.
   return failedJsonOnUsageError(ctx, command);

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import type { SuiteInput, WorkerTransportOptions } from '@swapbench/core';
 import type { ReportFormat } from '../output/format.js';
 import type { CliContext } from '../context.js';
-import { failedJsonOnUsageError, wantsJson, writeFailedJson } from '../failed-json.js';
+import { failedJsonOnUsageError, orFailedJson } from '../failed-json.js';
 import { storeOption, withCliStore } from '../history/store-flag.js';
 import { addConnectionOptions, type ConnectionFlags, SERVER_KINDS } from '../connection-options.js';
 import { addReportOptions, type ReportFlags } from '../output/report-output.js';
@@ -36,13 +36,10 @@ export function makeRunCommand(ctx: CliContext): Command {
     .option('--wait [seconds]', 'if another run holds the host (or it is busy), wait for it: up to this long, or as long as it takes')
     .option('--takeover', 'run even though the host is busy with requests that are not ours (they disturb the figures, and ours theirs)')
     .action(async (file: string | undefined, opts: RunFlags, command: Command) => {
-      try {
+      await orFailedJson(ctx, opts, async () => {
         const { reportFormat } = await import('../output/report-output.js');
         await runAction(ctx, file, opts, command, reportFormat(opts, opts.llamaBench ? 'llama-bench' : 'table'));
-      } catch (err) {
-        if (wantsJson(opts)) await writeFailedJson(ctx, err, opts.out);
-        throw err;
-      }
+      });
     });
   // `--json` promises a result object whatever happens, a command line commander refuses included.
   return failedJsonOnUsageError(ctx, command);
